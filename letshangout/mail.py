@@ -1,0 +1,21 @@
+"""Email that never breaks the action that sent it."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.mail.backends.smtp import EmailBackend
+
+log = logging.getLogger(__name__)
+
+
+class ResilientSMTPBackend(EmailBackend):
+    """SMTP, but a failing mail server is logged instead of raised: signing up, settling a
+    lobby or resetting a password must succeed even when mail is down."""
+
+    def send_messages(self, email_messages):
+        try:
+            return super().send_messages(email_messages)
+        except Exception:
+            log.exception("sending email failed", extra={"messages": len(email_messages)})
+            return 0

@@ -1,0 +1,176 @@
+"""Fixed-window rate limits per client IP, in the shared cache so they hold across processes
+and containers (the database cache table by default, Redis when CACHE_URL names it).
+
+Counting is exact under concurrency with either backend. Django's `cache.incr` is a read and
+a write on the database cache, so two processes can both read 7 and both write 8; instead each
+counted request claims the next numbered slot with `cache.add`, which is atomic everywhere (an
+INSERT on a primary key, Redis SET NX). At most `limit` requests per window get a slot.
+
+Limits are per client IP as seen through TRUSTED_PROXY_COUNT proxies, IPv6 per /64 (one
+subscriber's whole prefix, as allauth does), so rotating addresses inside it does not help.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import time
+from collections.abc import Callable
+from functools import wraps
+from http import HTTPStatus
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+log = logging.getLogger(__name__)
+
+IPV6_PREFIX = 64
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address the request came from, trusting only TRUSTED_PROXY_COUNT proxies.
+
+    Each trusted proxy appends the address it saw to X-Forwarded-For, so the client is the
+    entry that many places from the right; anything further left is client-supplied and
+    ignored. IPv6 addresses stand for their /64.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    candidate = remote
+    if proxies > 0:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [a for a in forwarded if a]
+        if len(forwarded) >= proxies:
+            candidate = forwarded[-proxies]
+    return _bucket(candidate) or _bucket(remote) or "unknown"
+
+
+def _bucket(address: str) -> str | None:
+    try:
+        ip = ipaddress.ip_address(address.strip().strip("[]"))
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{ip}/{IPV6_PREFIX}", strict=False))
+    return str(ip)
+
+
+def _window_key(request: HttpRequest, name: str) -> tuple[str, int, int]:
+    limit, period = settings.RATE_LIMITS[name]
+    window = int(time.time() // period)
+    return f"rl:{name}:{client_ip(request)}:{window}", limit, period
+
+
+def _claim(key: str, limit: int, period: int) -> int | None:
+    """Take the lowest free slot under `limit` in this window and return its number, or None
+    when all are taken. `key` itself holds a hint of how many are taken, so a request usually
+    needs one add."""
+    taken = cache.get(key) or 0
+    while taken < limit:
+        taken += 1
+        if cache.add(f"{key}#{taken}", 1, timeout=period + 1):
+            cache.set(key, taken, timeout=period + 1)
+            return taken
+    cache.set(key, limit, timeout=period + 1)
+    return None
+
+
+def _release(key: str, slot: int, period: int) -> None:
+    """Give a slot back (the request did not count); the hint moves down so it is reused."""
+    cache.delete(f"{key}#{slot}")
+    if (cache.get(key) or 0) >= slot:
+        cache.set(key, slot - 1, timeout=period + 1)
+
+
+_NO_SLOT_NEEDED = 0  # the cache failed: let the request through, nothing to give back
+
+
+def _take(request: HttpRequest, name: str) -> tuple[str, int, int | None]:
+    key, limit, period = _window_key(request, name)
+    try:
+        return key, period, _claim(key, limit, period)
+    except Exception:
+        # A cache outage must not lock everyone out; it is logged and the request goes on.
+        log.warning("rate limit cache unavailable", exc_info=True)
+        return key, period, _NO_SLOT_NEEDED
+
+
+def _give_back(key: str, slot: int, period: int) -> None:
+    if slot == _NO_SLOT_NEEDED:
+        return
+    try:
+        _release(key, slot, period)
+    except Exception:
+        log.warning("rate limit cache unavailable", exc_info=True)
+
+
+def consume(request: HttpRequest, name: str) -> bool:
+    """Count this request against the named limit; False once the limit is used up."""
+    _key, _period, slot = _take(request, name)
+    return slot is not None
+
+
+def is_limited(request: HttpRequest, name: str) -> bool:
+    """Count this request; True once it is over the limit."""
+    return not consume(request, name)
+
+
+def rate_limited_response(request: HttpRequest) -> HttpResponse:
+    response = render(request, "429.html", status=HTTPStatus.TOO_MANY_REQUESTS)
+    response["Retry-After"] = "60"
+    return response
+
+
+def missed(response: HttpResponse) -> bool:
+    """For lookups: only a miss counts, so guessing codes is limited, not using them."""
+    return response.status_code == HTTPStatus.NOT_FOUND
+
+
+def succeeded(response: HttpResponse) -> bool:
+    """For creations: only what was created counts, not a form sent back with errors."""
+    return response.status_code < HTTPStatus.BAD_REQUEST
+
+
+def rate_limit(
+    name: str,
+    methods: tuple[str, ...] = ("POST",),
+    counts: Callable[[HttpResponse], bool] | None = None,
+):
+    """Decorator: refuse with a 429 page once the client used up the named limit.
+
+    Without `counts`, every request with one of `methods` counts. With it, a request still
+    takes its slot before the view runs (so a burst of parallel requests cannot slip past the
+    limit), and gives it back afterwards unless `counts` accepts the response (an Http404
+    is a 404 response; a crash gives the slot back).
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method not in methods:
+                return view(request, *args, **kwargs)
+            key, period, slot = _take(request, name)
+            if slot is None:
+                return rate_limited_response(request)
+            if counts is None:
+                return view(request, *args, **kwargs)
+            try:
+                response = view(request, *args, **kwargs)
+            except Http404:
+                if not counts(HttpResponse(status=HTTPStatus.NOT_FOUND)):
+                    _give_back(key, slot, period)
+                raise
+            except BaseException:
+                _give_back(key, slot, period)
+                raise
+            if not counts(response):
+                _give_back(key, slot, period)
+            return response
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from letshangout import bench_views, views
+
+urlpatterns = [
+    path("readyz", views.readyz, name="readyz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("voting.urls")),
+    path("", include("lobbies.urls")),
+]
+
+if settings.BENCHMARK_ROUTES:
+    urlpatterns.insert(
+        0, path("bench/baseline/<str:code>/", bench_views.baseline, name="bench_baseline")
+    )
+
+handler400 = "letshangout.views.bad_request"
+handler403 = "letshangout.views.permission_denied"
+handler404 = "letshangout.views.page_not_found"
+handler500 = "letshangout.views.server_error"

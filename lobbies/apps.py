@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class LobbiesConfig(AppConfig):
+    name = "lobbies"
+    verbose_name = "Lobbies"
+
+    def ready(self) -> None:
+        from lobbies import signals  # noqa: F401  (connects the sign-in claim)

@@ -1,0 +1,627 @@
+"""The availability grid on pages: whose answers count, reading a save, and what the grid,
+heatmap and best-times templates show.
+
+Everything here works on a LobbySnapshot already in memory, so the lobby page stays one Query.
+The slot arithmetic itself is pure code in lobbies/grid.py; this module turns it into labels
+in the viewer's time zone and language.
+
+A save arrives in one of two shapes, both accepted by `read_marks`:
+- from grid.js: `yes` and `maybe`, each the hex text of a bitmap over the whole grid;
+- from the plain form (no JavaScript): one `y` and/or `m` checkbox value per marked slot,
+  optionally with `fill` (a quick action: `col:<i>`, `row:<i>` of the viewer's grid, or
+  `clear-all`) and `mark` (`yes`, `maybe` or `clear`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from urllib.parse import unquote
+
+from django.http import HttpRequest
+from django.utils import dateformat
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from lobbies import grid
+from lobbies.grid import GridSpec, GridView
+
+TZ_COOKIE = "tz"
+TZ_COOKIE_MAX_AGE = 365 * 24 * 3600
+MARKS = ("yes", "maybe", "clear")
+BEST_TIMES = 5
+HEAT_LEVELS = 5
+
+
+class InvalidMarks(ValueError):
+    """A save that cannot be read or does not fit the grid; `message` is for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# --- the grid of a lobby ---------------------------------------------------------------------
+
+
+def spec_for(lobby) -> GridSpec:
+    return _spec(
+        tuple(lobby.dates),
+        int(lobby.day_start),
+        int(lobby.day_end),
+        int(lobby.slot_minutes),
+        lobby.timezone,
+    )
+
+
+@lru_cache(maxsize=512)
+def _spec(dates: tuple[str, ...], start: int, end: int, slot: int, tz: str) -> GridSpec:
+    # Lobbies are read far more often than they change; the DST scan of a big grid is cached.
+    return GridSpec(tuple(date.fromisoformat(d) for d in dates), start, end, slot, tz)
+
+
+@lru_cache(maxsize=512)
+def _view(spec: GridSpec, viewer_tz: str) -> GridView:
+    return grid.view_grid(spec, viewer_tz)
+
+
+def grid_key(spec: GridSpec) -> str:
+    """A short hash of the grid's shape; bitmaps saved under another key are not read."""
+    shape = "|".join(
+        [
+            ",".join(d.isoformat() for d in spec.dates),
+            str(spec.day_start),
+            str(spec.day_end),
+            str(spec.slot_minutes),
+            spec.tz,
+        ]
+    )
+    return hashlib.blake2s(shape.encode(), digest_size=6).hexdigest()
+
+
+def valid_zone(name: object) -> str | None:
+    if not isinstance(name, str) or not name or len(name) > 64:
+        return None
+    try:
+        grid.get_zone(name)
+    except ValueError:
+        return None
+    return name
+
+
+def viewer_zone(request: HttpRequest, lobby) -> str:
+    """The zone the viewer sees times in: ?tz=, else the cookie grid.js sets from the
+    browser (or the zone picker), else the lobby's own zone."""
+    for candidate in (request.GET.get("tz"), unquote(request.COOKIES.get(TZ_COOKIE, ""))):
+        zone = valid_zone(candidate)
+        if zone:
+            return zone
+    return lobby.timezone
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+
+def _decode(data: bytes | None, length: int) -> frozenset[int] | None:
+    if not data:
+        return frozenset()
+    try:
+        return grid.decode_bitmap(bytes(data), length)
+    except ValueError:
+        return None
+
+
+def marks_of(participant, spec: GridSpec, key: str) -> tuple[frozenset[int], frozenset[int]] | None:
+    """(yes, maybe) of a participant who answered for this grid, else None."""
+    if participant is None or participant.answered_at is None or participant.grid_key != key:
+        return None
+    yes = _decode(participant.yes, spec.slot_count)
+    maybe = _decode(participant.maybe, spec.slot_count)
+    if yes is None or maybe is None:
+        return None
+    return yes, maybe
+
+
+def answers_of(snapshot, spec: GridSpec, key: str) -> dict[str, tuple[frozenset, frozenset]]:
+    """participant id -> (yes, maybe), for everyone whose answers fit the current grid.
+
+    Several parts of the lobby page ask for these; they are decoded once per snapshot (and
+    again only if someone's answer in the snapshot changed)."""
+    version = (
+        key,
+        tuple((pid, p.answered_at, p.grid_key) for pid, p in snapshot.participants.items()),
+    )
+    cached = getattr(snapshot, "_answers_cache", None)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    answers = {}
+    for participant_id, participant in snapshot.participants.items():
+        marks = marks_of(participant, spec, key)
+        if marks is not None:
+            answers[participant_id] = marks
+    snapshot._answers_cache = (version, answers)
+    return answers
+
+
+# --- reading a save --------------------------------------------------------------------------
+
+
+def _bitmap(text: str, length: int) -> frozenset[int]:
+    try:
+        data = grid.bitmap_from_text(text)
+    except ValueError as error:
+        raise InvalidMarks(_("The availability data is malformed. Reload the page.")) from error
+    if len(data) != (length + 7) // 8:
+        raise InvalidMarks(
+            _("The availability data does not fit this lobby's grid. Reload the page.")
+        )
+    try:
+        return grid.decode_bitmap(data, length)
+    except ValueError as error:
+        raise InvalidMarks(_outside_message()) from error
+
+
+def _outside_message() -> str:
+    return _("Some of the chosen times are not part of this lobby's grid. Reload the page.")
+
+
+def _slot_list(values: list[str], length: int) -> frozenset[int]:
+    if len(values) > length:
+        raise InvalidMarks(_outside_message())
+    slots = set()
+    for value in values:
+        if not value.isdigit() or len(value) > 6 or int(value) >= length:
+            raise InvalidMarks(_outside_message())
+        slots.add(int(value))
+    return frozenset(slots)
+
+
+def read_marks(
+    data: Mapping, spec: GridSpec, viewer_tz: str
+) -> tuple[frozenset[int], frozenset[int]]:
+    """The (yes, maybe) a save asks for, or InvalidMarks. Not yet checked against DST gaps
+    or double marks: `check_marks` does that, so a form can be shown back with the marks."""
+    length = spec.slot_count
+    if "yes" in data or "maybe" in data:
+        yes = _bitmap(data.get("yes", ""), length)
+        maybe = _bitmap(data.get("maybe", ""), length)
+    else:
+        yes = _slot_list(data.getlist("y"), length)
+        maybe = _slot_list(data.getlist("m"), length)
+    fill = data.get("fill")
+    if fill:
+        yes, maybe = _apply_fill(spec, viewer_tz, fill, data.get("mark", "yes"), yes, maybe)
+    return yes, maybe
+
+
+def _apply_fill(spec, viewer_tz, fill: str, mark: str, yes: frozenset, maybe: frozenset):
+    """A quick action from the plain form: a whole column or row of the viewer's grid."""
+    if mark not in MARKS:
+        raise InvalidMarks(_("Choose “yes”, “if need be” or “clear”."))
+    view = _view(spec, viewer_tz)
+    if fill == "clear-all":
+        return frozenset(), frozenset()
+    kind, _sep, number = fill.partition(":")
+    if kind not in {"col", "row"} or not number.isdigit() or len(number) > 5:
+        raise InvalidMarks(_outside_message())
+    index = int(number)
+    if kind == "col":
+        if index >= len(view.columns):
+            raise InvalidMarks(_outside_message())
+        cells = [row.cells[index] for row in view.rows]
+    else:
+        if index >= len(view.rows):
+            raise InvalidMarks(_outside_message())
+        cells = list(view.rows[index].cells)
+    chosen = {cell.slot for cell in cells if cell.slot is not None and cell.exists}
+    yes, maybe = set(yes) - chosen, set(maybe) - chosen
+    if mark == "yes":
+        yes |= chosen
+    elif mark == "maybe":
+        maybe |= chosen
+    return frozenset(yes), frozenset(maybe)
+
+
+def check_marks(spec: GridSpec, viewer_tz: str, yes: frozenset, maybe: frozenset) -> None:
+    """InvalidMarks, worded in the viewer's zone, for a slot outside the grid, a slot marked
+    twice, or a time the clocks skip."""
+    try:
+        grid.validate_availability(spec, yes, maybe)
+    except grid.AvailabilityError as error:
+        if error.code == "both":
+            raise InvalidMarks(
+                _("%(when)s is marked both “yes” and “if need be”. Pick one.")
+                % {"when": describe_slot(spec, error.slot, viewer_tz)}
+            ) from error
+        if error.code == "skipped":
+            raise InvalidMarks(
+                _("%(when)s does not exist: the clocks change then. Leave it unmarked.")
+                % {"when": describe_slot(spec, error.slot, viewer_tz)}
+            ) from error
+        raise InvalidMarks(_outside_message()) from error
+
+
+def describe_slot(spec: GridSpec, slot: int, viewer_tz: str) -> str:
+    for row in _view(spec, viewer_tz).rows:
+        for cell in row.cells:
+            if cell.slot == slot:
+                return cell_label(cell.date, row, spec.whole_day)
+    return str(slot)
+
+
+# --- labels ----------------------------------------------------------------------------------
+
+
+def day_label(day: date) -> str:
+    return dateformat.format(day, "l j F")
+
+
+def short_day_label(day: date) -> tuple[str, str]:
+    return dateformat.format(day, "D"), dateformat.format(day, "j M")
+
+
+def row_label(row, whole_day: bool) -> str:
+    if whole_day or row.time is None:
+        return _("All day")
+    text = row.time.strftime("%H:%M")
+    if row.skipped:
+        return _("%(time)s (skipped)") % {"time": text}
+    if row.fold:
+        return _("%(time)s (again)") % {"time": text}
+    return text
+
+
+def cell_label(day: date, row, whole_day: bool) -> str:
+    if whole_day:
+        return day_label(day)
+    return _("%(day)s, %(time)s") % {"day": day_label(day), "time": row_label(row, whole_day)}
+
+
+def _time_text(moment: datetime) -> str:
+    return moment.strftime("%H:%M")
+
+
+def window_label(window: grid.Window, viewer_tz: str, whole_day: bool) -> str:
+    zone = grid.get_zone(viewer_tz)
+    start, end = window.start.astimezone(zone), window.end.astimezone(zone)
+    if whole_day:
+        return day_label(window.start.date())
+    if start.date() == end.date():
+        return _("%(day)s, %(start)s–%(end)s") % {
+            "day": day_label(start.date()),
+            "start": _time_text(start),
+            "end": _time_text(end),
+        }
+    if end.date() == start.date() + timedelta(days=1) and end.hour == end.minute == 0:
+        # Ends at the midnight that closes the day: still "that evening".
+        return _("%(day)s, %(start)s–24:00") % {
+            "day": day_label(start.date()),
+            "start": _time_text(start),
+        }
+    return _("%(start_day)s %(start)s – %(end_day)s %(end)s") % {
+        "start_day": day_label(start.date()),
+        "start": _time_text(start),
+        "end_day": day_label(end.date()),
+        "end": _time_text(end),
+    }
+
+
+# --- page context ----------------------------------------------------------------------------
+
+
+def answers_closed_reason(lobby, now: datetime | None = None) -> str | None:
+    """Why nobody can change their availability any more, or None while answers are open."""
+    now = now or datetime.now(UTC)
+    if lobby.status == "settled":
+        return _("This lobby is settled, so answers can no longer change.")
+    if lobby.joining_locked:
+        return _("The organizer has locked this lobby, so answers can no longer change.")
+    if lobby.deadline is not None and lobby.deadline <= now:
+        return _("The deadline to answer has passed, so answers can no longer change.")
+    return None
+
+
+def _strings() -> dict[str, str]:
+    """Everything grid.js and the heatmap say, translated once per page."""
+    return {
+        "yes": _("yes"),
+        "maybe": _("if need be"),
+        "no": _("no"),
+        "gap": _("does not exist (the clocks change)"),
+        "none": _("no slot"),
+        "saving": _("Saving…"),
+        "saved": _("Saved."),
+        "unsaved": _("Unsaved changes…"),
+        "offline": _(
+            "Not saved: the connection failed. Your marks are still here; "
+            "we will try again, or press Save."
+        ),
+        "marked": _("%(count)s slots marked “%(mark)s”."),
+        "can": _("Can come"),
+        "could": _("If need be"),
+        "cannot": _("Cannot"),
+        "nobody": _("nobody"),
+        "pick": _("Point at, focus or tap a slot to see who can come."),
+        "heat": _("%(yes)s of %(total)s can come, %(maybe)s if need be"),
+    }
+
+
+def page_context(
+    request: HttpRequest,
+    snapshot,
+    seat: str,
+    *,
+    marks: tuple[frozenset[int], frozenset[int]] | None = None,
+    error: str | None = None,
+    saved: bool = False,
+) -> dict:
+    """What _availability.html and _group_view.html need, from the snapshot alone.
+
+    `marks` shows a refused save back as it was sent (the plain form keeps the user's work).
+    """
+    lobby = snapshot.lobby
+    spec = spec_for(lobby)
+    key = grid_key(spec)
+    viewer_tz = viewer_zone(request, lobby)
+    view = _view(spec, viewer_tz)
+    me = snapshot.participant(seat)
+    answers = answers_of(snapshot, spec, key)
+    stored = answers.get(seat)
+    if marks is None:
+        marks = stored or (frozenset(), frozenset())
+    columns = [_column(i, day) for i, day in enumerate(view.columns)]
+    rows = [
+        {"i": i, "label": row_label(row, spec.whole_day), "row": row}
+        for i, row in enumerate(view.rows)
+    ]
+    stale = me is not None and me.answered_at is not None and stored is None and me.grid_key != key
+    closed = answers_closed_reason(lobby)
+    strings = _strings()
+    client_key = request.GET.get("grid")
+    avail = {
+        "key": key,
+        "viewer_tz": viewer_tz,
+        "lobby_tz": lobby.timezone,
+        "other_zone": viewer_tz != lobby.timezone and not spec.whole_day,
+        "whole_day": spec.whole_day,
+        "slot_count": spec.slot_count,
+        "columns": columns,
+        "rows": _my_rows(rows, columns, marks, strings, closed),
+        "answered": stored is not None,
+        "stale": stale,
+        "closed": closed,
+        "error": error,
+        "saved": saved,
+        "grid_changed": bool(client_key) and client_key != key,
+        "strings": strings,
+        "tz_options": _zone_options(viewer_tz),
+    }
+    return {
+        "avail": avail,
+        "group": group_context(request, snapshot, spec, view, answers, columns, rows, viewer_tz),
+    }
+
+
+@lru_cache(maxsize=64)
+def _zone_options(viewer_tz: str) -> str:
+    """The <option>s of the zone picker (about 430), built once per zone and language."""
+    # Imported here: lobbies.forms imports services, which imports this module.
+    from lobbies.forms import timezone_choices
+
+    choices = timezone_choices()
+    if not any(value == viewer_tz for value, _label in choices):
+        choices = [(viewer_tz, viewer_tz.replace("_", " ")), *choices]
+    return mark_safe(  # every part escaped here
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == viewer_tz else ""}>'
+            f"{escape(label)}</option>"
+            for value, label in choices
+        )
+    )
+
+
+def _column(index: int, day: date) -> dict:
+    weekday, short = short_day_label(day)
+    return {"i": index, "label": day_label(day), "weekday": weekday, "short": short}
+
+
+def _my_rows(rows: list[dict], columns: list[dict], marks, strings, closed) -> list[dict]:
+    """My grid's rows. The cells' HTML is built here, not in the template: a big grid has
+    ~900 cells x 2 checkboxes, and template nodes (each escaped and localized) would cost
+    most of the page's time. Labels are escaped once; numbers need no escaping."""
+    yes, maybe = marks
+    labels = [column["label"] for column in columns]
+    joiner = _("%(day)s, %(time)s")
+    yes_word, maybe_word = escape(strings["yes"]), escape(strings["maybe"])
+    gap_word = escape(strings["gap"])
+    disabled = " disabled" if closed else ""
+    out = []
+    for row in rows:
+        grid_row = row["row"]
+        cells, html = [], []
+        for column_index, cell in enumerate(grid_row.cells):
+            slot = cell.slot
+            if slot is None:
+                cells.append({"st": ""})
+                html.append('<td class="c" data-st=""></td>')
+                continue
+            when = (
+                labels[column_index]
+                if grid_row.time is None
+                else joiner % {"day": labels[column_index], "time": row["label"]}
+            )
+            w = escape(when)
+            if not cell.exists:
+                cells.append({"st": "x", "s": slot, "w": when})
+                html.append(
+                    f'<td class="c" data-s="{slot}" data-st="x">'
+                    f'<span class="visually-hidden">{w}: {gap_word}</span></td>'
+                )
+                continue
+            is_yes, is_maybe = slot in yes, slot in maybe
+            state = "b" if is_yes and is_maybe else "y" if is_yes else "m" if is_maybe else "n"
+            cells.append({"st": state, "s": slot, "w": when, "y": is_yes, "m": is_maybe})
+            html.append(
+                f'<td class="c" data-s="{slot}" data-st="{state}">'
+                f'<input type="checkbox" name="y" value="{slot}" aria-label="{w}, {yes_word}"'
+                f"{' checked' if is_yes else ''}{disabled}>"
+                f'<input type="checkbox" name="m" value="{slot}" aria-label="{w}, {maybe_word}"'
+                f"{' checked' if is_maybe else ''}{disabled}></td>"
+            )
+        out.append(
+            {
+                "i": row["i"],
+                "label": row["label"],
+                "cells": cells,
+                "html": mark_safe("".join(html)),  # every part escaped above
+            }
+        )
+    return out
+
+
+# --- the group view --------------------------------------------------------------------------
+
+
+def _filter_ids(request: HttpRequest, answers: Mapping[str, object]) -> list[str] | None:
+    """The participants the heatmap is filtered to, or None for everyone who answered.
+
+    The filter form sends `known` (everyone it listed) and `only` (those ticked), so it hides
+    known = only; someone who answers later is shown until they are unticked.
+    """
+    hidden = set(request.GET.getlist("known")) - set(request.GET.getlist("only"))
+    if not hidden:
+        return None
+    return [pid for pid in answers if pid not in hidden]
+
+
+def group_context(request, snapshot, spec, view, answers, columns, rows, viewer_tz) -> dict:
+    people = snapshot.participants
+    chosen = _filter_ids(request, answers)
+    shown = answers if chosen is None else {pid: answers[pid] for pid in chosen}
+    tallies = grid.heatmap(spec, shown)
+    total = len(shown)
+    heat_rows = _heat_rows(rows, tallies, total)
+    windows = grid.best_windows(spec, int(snapshot.lobby.meeting_minutes), answers, BEST_TIMES)
+    name = {pid: p.display_name for pid, p in people.items()}
+    best = [
+        {
+            "label": window_label(window, viewer_tz, spec.whole_day),
+            "start_slot": window.start_slot,
+            "slot_count": window.slot_count,
+            "yes": [name[pid] for pid in window.yes],
+            "maybe": [name[pid] for pid in window.maybe],
+            "missing": [name[pid] for pid in window.missing],
+        }
+        for window in windows
+    ]
+    details = _details(request, view, columns, rows, tallies, name, spec.whole_day)
+    return {
+        "columns": columns,
+        "rows": heat_rows,
+        "total": total,
+        "answered_count": len(answers),
+        "people_count": len(people),
+        "filtering": chosen is not None,
+        "filter_choices": [
+            {"id": pid, "name": name[pid], "checked": chosen is None or pid in chosen}
+            for pid in answers
+        ],
+        "not_answered": [p.display_name for pid, p in people.items() if pid not in answers],
+        "best": best,
+        "details": details,
+        # For grid.js's who-lists, in an attribute: htmx drops <script> from swapped parts.
+        "people_json": json.dumps(
+            [
+                # The stored bitmaps as they are: answers_of has checked they fit the grid.
+                {"n": name[pid], "y": _hex(people[pid].yes), "m": _hex(people[pid].maybe)}
+                for pid in shown
+            ],
+            ensure_ascii=False,
+        ),
+        "legend": list(range(HEAT_LEVELS + 1)),
+    }
+
+
+def _hex(data: bytes | None) -> str:
+    return bytes(data).hex() if data else ""
+
+
+def _level(count: int, total: int) -> int:
+    if not count or not total:
+        return 0
+    return max(1, -(-count * HEAT_LEVELS // total))
+
+
+def _heat_rows(rows: list[dict], tallies: Mapping[int, grid.SlotTally], total: int) -> list[dict]:
+    """The heatmap's rows, cells' HTML built here for the same reason as in _my_rows."""
+    texts: dict[tuple[int, int], str] = {}
+    gap = escape(_("does not exist"))
+    out = []
+    for row in rows:
+        cells, html = [], []
+        for cell in row["row"].cells:
+            slot = cell.slot
+            if slot is None:
+                cells.append({"cls": "h-none"})
+                html.append('<td class="h h-none"></td>')
+                continue
+            tally = tallies.get(slot)
+            if tally is None:
+                cells.append({"cls": "h-x", "s": slot, "text": gap})
+                html.append(
+                    f'<td class="h h-x" data-s="{slot}">'
+                    f'<span class="visually-hidden">{gap}</span></td>'
+                )
+                continue
+            yes, maybe = len(tally.yes), len(tally.maybe)
+            text = texts.get((yes, maybe))
+            if text is None:
+                text = texts[(yes, maybe)] = escape(
+                    _("%(yes)s can come, %(maybe)s if need be") % {"yes": yes, "maybe": maybe}
+                    if maybe
+                    else _("%(yes)s can come") % {"yes": yes}
+                )
+            cls = f"h{_level(yes, total)} hm" if maybe else f"h{_level(yes, total)}"
+            cells.append({"cls": cls, "s": slot, "text": text})
+            html.append(
+                f'<td class="h {cls}" data-s="{slot}">'
+                f'<span class="visually-hidden">{text}</span></td>'
+            )
+        out.append(
+            {
+                "i": row["i"],
+                "label": row["label"],
+                "cells": cells,
+                "html": mark_safe("".join(html)),  # every part escaped above
+            }
+        )
+    return out
+
+
+def _details(request, view, columns, rows, tallies, name, whole_day) -> dict | None:
+    """Who can come at the slot picked with the plain form (?day=&time=), for readers
+    without JavaScript; grid.js fills the same panel on hover, focus and tap."""
+    day, time = request.GET.get("day", ""), request.GET.get("time", "")
+    if not (day.isdigit() and time.isdigit()):
+        return None
+    day_index, row_index = int(day), int(time)
+    if day_index >= len(columns) or row_index >= len(rows):
+        return None
+    row = rows[row_index]["row"]
+    cell = row.cells[day_index]
+    tally = tallies.get(cell.slot) if cell.slot is not None else None
+    when = cell_label(cell.date, row, whole_day)
+    if tally is None:
+        return {"day": day_index, "time": row_index, "when": when, "missing": True}
+    return {
+        "day": day_index,
+        "time": row_index,
+        "when": when,
+        "yes": [name[pid] for pid in tally.yes],
+        "maybe": [name[pid] for pid in tally.maybe],
+        "no": [name[pid] for pid in tally.no],
+    }

@@ -1,0 +1,314 @@
+"""Forms for creating, editing, joining and finding lobbies."""
+
+from __future__ import annotations
+
+import calendar
+import zoneinfo
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from lobbies import codes
+from lobbies.services import LobbySettings
+
+MAX_DAYS = 31
+MAX_DAYS_AHEAD = 365
+CALENDAR_MONTHS = 4
+WHOLE_DAY = 1440
+SLOT_CHOICES = [(15, _("15 minutes")), (30, _("30 minutes")), (60, _("1 hour"))]
+MEETING_CHOICES = [
+    (30, _("30 minutes")),
+    (60, _("1 hour")),
+    (90, _("1½ hours")),
+    (120, _("2 hours")),
+    (180, _("3 hours")),
+    (240, _("4 hours")),
+    (WHOLE_DAY, _("A whole day")),
+]
+NAME_MAX = 60
+
+
+@cache
+def timezone_choices() -> list[tuple[str, str]]:
+    names = sorted(name for name in zoneinfo.available_timezones() if "/" in name or name == "UTC")
+    return [(name, name.replace("_", " ")) for name in names]
+
+
+def today_in(tz_name: str) -> date:
+    return datetime.now(zoneinfo.ZoneInfo(tz_name)).date()
+
+
+class MonthCalendarWidget(forms.CheckboxSelectMultiple):
+    """Day checkboxes laid out as month calendars; works without JavaScript."""
+
+    template_name = "lobbies/widgets/month_calendar.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        chosen = set(value or [])
+        context["widget"]["months"] = [
+            _month_weeks(year, month, chosen) for year, month in _upcoming_months()
+        ]
+        context["widget"]["weekdays"] = [calendar.day_abbr[i] for i in range(7)]
+        return context
+
+
+def _upcoming_months() -> list[tuple[int, int]]:
+    today = date.today()
+    months = []
+    year, month = today.year, today.month
+    for _i in range(CALENDAR_MONTHS):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _month_weeks(year: int, month: int, chosen: set[str]) -> dict:
+    today = date.today()
+    weeks = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+        weeks.append(
+            [
+                {
+                    "date": day,
+                    "iso": day.isoformat(),
+                    "in_month": day.month == month,
+                    "past": day < today - timedelta(days=1),
+                    "checked": day.isoformat() in chosen,
+                }
+                for day in week
+            ]
+        )
+    return {"first": date(year, month, 1), "weeks": weeks}
+
+
+def _minutes(value: time) -> int:
+    return value.hour * 60 + value.minute
+
+
+class LobbyForm(forms.Form):
+    """The settings of a lobby. Only the title is required; everything else has a default."""
+
+    title = forms.CharField(label=_("What are you planning?"), max_length=120)
+    description = forms.CharField(
+        label=_("Details (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    days = forms.MultipleChoiceField(
+        label=_("Pick the days"),
+        required=False,
+        widget=MonthCalendarWidget,
+    )
+    range_start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    range_end = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    whole_days = forms.BooleanField(label=_("Whole days, no times"), required=False)
+    day_start = forms.TimeField(
+        label=_("Earliest start"),
+        initial=time(18, 0),
+        widget=forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M"),
+    )
+    day_end = forms.TimeField(
+        label=_("Latest end"),
+        initial=time(23, 0),
+        help_text=_("00:00 means midnight."),
+        widget=forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M"),
+    )
+    slot_minutes = forms.TypedChoiceField(
+        label=_("Slot length"), choices=SLOT_CHOICES, coerce=int, initial=30
+    )
+    meeting_minutes = forms.TypedChoiceField(
+        label=_("How long will you meet?"), choices=MEETING_CHOICES, coerce=int, initial=120
+    )
+    timezone = forms.ChoiceField(label=_("Time zone"), initial="UTC")
+    deadline = forms.DateTimeField(
+        label=_("Answer by (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    auto_settle = forms.BooleanField(
+        label=_("Settle automatically on the best time and place at the deadline"),
+        required=False,
+    )
+    notify_owner_all_answered = forms.BooleanField(
+        label=_("Email me when everyone has answered"), required=False
+    )
+
+    def __init__(self, *args, kept_dates: frozenset[date] = frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # An existing lobby may keep its days even once they are past.
+        self.kept_dates = kept_dates
+        self.fields["timezone"].choices = timezone_choices()
+        self.fields["days"].choices = self._day_choices(kept_dates)
+
+    @staticmethod
+    def _day_choices(kept_dates: frozenset[date]) -> list[tuple[str, str]]:
+        start = date.today() - timedelta(days=1)
+        days = {start + timedelta(days=n) for n in range(CALENDAR_MONTHS * 31 + 2)}
+        return [(day.isoformat(), day.isoformat()) for day in sorted(days | kept_dates)]
+
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise forms.ValidationError(_("Give your plan a title."))
+        return title
+
+    def clean(self):
+        cleaned = super().clean()
+        tz_name = cleaned.get("timezone")
+        if not tz_name:
+            return cleaned
+        cleaned["dates"] = self._clean_dates(cleaned, today_in(tz_name))
+        self._clean_window(cleaned)
+        self._clean_deadline(cleaned, zoneinfo.ZoneInfo(tz_name))
+        return cleaned
+
+    def _clean_dates(self, cleaned: dict, today: date) -> tuple[date, ...]:
+        picked = {date.fromisoformat(day) for day in cleaned.get("days") or []}
+        start, end = cleaned.get("range_start"), cleaned.get("range_end")
+        if start or end:
+            start, end = start or end, end or start
+            if end < start:
+                self.add_error("range_end", _("The last day comes before the first."))
+                return ()
+            if (end - start).days >= MAX_DAYS:
+                self.add_error("range_end", _("Choose at most %(max)d days.") % {"max": MAX_DAYS})
+                return ()
+            picked |= {start + timedelta(days=n) for n in range((end - start).days + 1)}
+        if not picked:
+            picked = {today + timedelta(days=n) for n in range(7)}
+        dates = tuple(sorted(picked))
+        past = [day for day in dates if day < today and day not in self.kept_dates]
+        if past:
+            self.add_error(
+                "days", _("Pick days from today on; %(day)s is past.") % {"day": past[0]}
+            )
+        elif dates[-1] > today + timedelta(days=MAX_DAYS_AHEAD):
+            self.add_error("days", _("Pick days within the next year."))
+        elif len(dates) > MAX_DAYS:
+            self.add_error("days", _("Choose at most %(max)d days.") % {"max": MAX_DAYS})
+        return dates
+
+    def _clean_window(self, cleaned: dict) -> None:
+        if cleaned.get("whole_days"):
+            cleaned["day_start"], cleaned["day_end"] = time(0), time(0)
+            cleaned["slot_minutes"], cleaned["meeting_minutes"] = WHOLE_DAY, WHOLE_DAY
+            return
+        start, end = cleaned.get("day_start"), cleaned.get("day_end")
+        slot, meeting = cleaned.get("slot_minutes"), cleaned.get("meeting_minutes")
+        if start is None or end is None or slot is None or meeting is None:
+            return
+        start_min, end_min = _minutes(start), _minutes(end) or WHOLE_DAY
+        if end_min <= start_min:
+            self.add_error("day_end", _("The day must end after it starts."))
+        elif start_min % slot or end_min % slot:
+            self.add_error(
+                "day_start",
+                _("Start and end must fall on the slot length (every %(slot)d minutes).")
+                % {"slot": slot},
+            )
+        elif meeting != WHOLE_DAY and meeting > end_min - start_min:
+            self.add_error("meeting_minutes", _("The meeting is longer than the daily window."))
+        elif meeting == WHOLE_DAY:
+            cleaned["meeting_minutes"] = end_min - start_min
+
+    def _clean_deadline(self, cleaned: dict, tz: zoneinfo.ZoneInfo) -> None:
+        deadline = cleaned.get("deadline")
+        if deadline is None:
+            return
+        # The browser sends a wall-clock time; it means the lobby's zone, not the server's.
+        aware = deadline.replace(tzinfo=tz) if deadline.tzinfo is None else deadline
+        if aware <= datetime.now(UTC):
+            self.add_error("deadline", _("The deadline must be in the future."))
+        cleaned["deadline"] = aware.astimezone(UTC)
+
+    def to_settings(self) -> LobbySettings:
+        data = self.cleaned_data
+        return LobbySettings(
+            title=data["title"],
+            description=data["description"].strip(),
+            timezone=data["timezone"],
+            dates=data["dates"],
+            day_start=_minutes(data["day_start"]),
+            day_end=_minutes(data["day_end"]) or WHOLE_DAY,
+            slot_minutes=data["slot_minutes"],
+            meeting_minutes=data["meeting_minutes"],
+            deadline=data.get("deadline"),
+            auto_settle=data["auto_settle"],
+            notify_owner_all_answered=data["notify_owner_all_answered"],
+        )
+
+    @classmethod
+    def initial_from(cls, lobby) -> dict:
+        tz = zoneinfo.ZoneInfo(lobby.timezone)
+        whole = lobby.slot_minutes == WHOLE_DAY
+        return {
+            "title": lobby.title,
+            "description": lobby.description,
+            "days": list(lobby.dates),
+            "whole_days": whole,
+            "day_start": time(lobby.day_start // 60, lobby.day_start % 60) if not whole else None,
+            "day_end": time((lobby.day_end // 60) % 24, lobby.day_end % 60) if not whole else None,
+            "slot_minutes": lobby.slot_minutes if not whole else 30,
+            "meeting_minutes": lobby.meeting_minutes if not whole else WHOLE_DAY,
+            "timezone": lobby.timezone,
+            "deadline": lobby.deadline.astimezone(tz).replace(tzinfo=None)
+            if lobby.deadline
+            else None,
+            "auto_settle": lobby.auto_settle,
+            "notify_owner_all_answered": lobby.notify_owner_all_answered,
+        }
+
+
+class CreateLobbyForm(LobbyForm):
+    display_name = forms.CharField(
+        label=_("Your name"),
+        max_length=NAME_MAX,
+        required=False,
+        help_text=_("Shown to the people you invite."),
+    )
+
+    def clean_display_name(self) -> str:
+        return self.cleaned_data["display_name"].strip() or str(_("Organizer"))
+
+
+class EditLobbyForm(LobbyForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class JoinForm(forms.Form):
+    display_name = forms.CharField(label=_("Your name"), max_length=NAME_MAX)
+
+    def clean_display_name(self) -> str:
+        name = self.cleaned_data["display_name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Tell the others who you are."))
+        return name
+
+
+class FindLobbyForm(forms.Form):
+    code = forms.CharField(
+        label=_("Lobby code"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "placeholder": "ABCD-EFGH",
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = codes.normalize_code(self.cleaned_data["code"])
+        if code is None:
+            raise forms.ValidationError(_("A lobby code has 8 letters and digits, like ABCD-EFGH."))
+        return code

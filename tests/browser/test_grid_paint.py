@@ -1,0 +1,245 @@
+"""Painting availability in Debian's chromium: mouse, touch (phone), keyboard alone, and a second
+person seeing it in the heatmap without reloading.
+
+The lobby (tests/factories.py) is Europe/Berlin, 3 days of 18:00-23:00 in 30-minute slots:
+slot = day * 10 + half-hours after 18:00. Browsers run in the lobby's zone, so the grid on
+screen is the lobby's grid.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from lobbies import availability, services
+from tests.browser.conftest import PHONE
+from tests.conftest import wait_until
+from tests.factories import make_settings
+
+pytestmark = pytest.mark.browser
+
+ZONE = "Europe/Berlin"
+
+
+@pytest.fixture
+def lobby_code():
+    membership = services.create_lobby(make_settings(), "Olivia", None)
+    return membership.participant.code, membership.participant.participant_id
+
+
+def open_lobby(new_page, seat, code: str, participant_id: str, **options) -> Page:
+    options.setdefault("timezone_id", ZONE)
+    page = new_page(**options)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page._errors = errors
+    seat(page.context, code, participant_id)
+    page.goto(reverse("lobbies:detail", args=[code]))
+    expect(page.locator("#my-grid[role=grid]")).to_be_visible()
+    return page
+
+
+def cell(page: Page, slot: int):
+    return page.locator(f'#my-grid td[data-s="{slot}"]')
+
+
+def stored_marks(code: str, participant_id: str):
+    snapshot = services.load_lobby(code)
+    spec = availability.spec_for(snapshot.lobby)
+    return availability.marks_of(
+        snapshot.participants[participant_id], spec, availability.grid_key(spec)
+    )
+
+
+def wait_for_marks(code: str, participant_id: str, expected) -> None:
+    assert wait_until(lambda: stored_marks(code, participant_id) == expected), stored_marks(
+        code, participant_id
+    )
+
+
+def settle_scroll(page: Page) -> None:
+    """Wait for momentum scrolling to stop, so coordinates taken now stay true."""
+    positions = []
+
+    def still() -> bool:
+        positions.append(page.evaluate("window.scrollY"))
+        return len(positions) > 2 and positions[-1] == positions[-2] == positions[-3]
+
+    assert wait_until(still, interval=0.1)
+
+
+def centre(locator):
+    box = locator.bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def drag(page: Page, start, end) -> None:
+    start.scroll_into_view_if_needed()
+    page.mouse.move(*centre(start))
+    page.mouse.down()
+    page.mouse.move(*centre(end), steps=6)
+    page.mouse.up()
+
+
+def test_paint_with_the_mouse(new_page, seat, lobby_code):
+    code, me = lobby_code
+    page = open_lobby(new_page, seat, code, me)
+    drag(page, cell(page, 0), cell(page, 12))  # 18:00-19:00 on the first two days
+    expect(page.locator("#save-status")).to_have_text("Saved.")
+    wait_for_marks(code, me, ({0, 1, 2, 10, 11, 12}, set()))
+    expect(cell(page, 11)).to_have_attribute("aria-label", re.compile(r", 18:30, yes$"))
+
+    page.get_by_role("radio", name="If need be").check()
+    drag(page, cell(page, 22), cell(page, 25))
+    wait_for_marks(code, me, ({0, 1, 2, 10, 11, 12}, {22, 23, 24, 25}))
+
+    # Dragging from a cell that already has the mark takes it off again.
+    page.get_by_role("radio", name="Yes").check()
+    drag(page, cell(page, 10), cell(page, 12))
+    wait_for_marks(code, me, ({0, 1, 2}, {22, 23, 24, 25}))
+
+    # A day heading is a quick action for the whole day; "Clear all" clears everything.
+    page.get_by_role("button", name=re.compile(r"^Thu")).click()
+    wait_for_marks(code, me, ({0, 1, 2, *range(20, 30)}, set()))
+    page.get_by_role("button", name="Clear all").click()
+    wait_for_marks(code, me, (set(), set()))
+    assert page._errors == []
+
+
+def test_paint_with_a_finger_in_paint_mode(new_page, seat, lobby_code):
+    code, me = lobby_code
+    page = open_lobby(new_page, seat, code, me, **PHONE)
+    touch = page.context.new_cdp_session(page)
+
+    def swipe(start, end) -> None:
+        (x0, y0), (x1, y1) = centre(start), centre(end)
+        touch.send(
+            "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]}
+        )
+        for step in range(1, 7):
+            x, y = x0 + (x1 - x0) * step / 6, y0 + (y1 - y0) * step / 6
+            touch.send(
+                "Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]}
+            )
+        touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+    # Outside paint mode a swipe up the grid scrolls the page and marks nothing...
+    cell(page, 9).scroll_into_view_if_needed()
+    before = page.evaluate("window.scrollY")
+    swipe(cell(page, 9), cell(page, 0))
+    assert wait_until(lambda: page.evaluate("window.scrollY") > before)
+    expect(page.locator('#my-grid td[data-st="y"]')).to_have_count(0)
+    # ...and a tap marks one cell (once the swipe's scrolling has come to rest).
+    settle_scroll(page)
+    cell(page, 4).tap()
+    wait_for_marks(code, me, ({4}, set()))
+
+    # In paint mode the same swipe paints a rectangle.
+    page.get_by_role("button", name="Paint with finger").click()
+    expect(page.get_by_role("button", name="Paint with finger")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    cell(page, 1).scroll_into_view_if_needed()
+    settle_scroll(page)
+    swipe(cell(page, 1), cell(page, 12))
+    expect(page.locator("#save-status")).to_have_text("Saved.")
+    wait_for_marks(code, me, ({1, 2, 4, 11, 12}, set()))
+    assert page._errors == []
+
+
+def test_mark_with_the_keyboard_alone(new_page, seat, lobby_code):
+    code, me = lobby_code
+    page = open_lobby(new_page, seat, code, me)
+    page.locator("body").focus()
+    # Tab through the page until the grid has focus: it is a single tab stop.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('#my-grid') !== null"):
+            break
+    focused = page.locator(":focus")
+    expect(focused).to_have_attribute("data-s", "0")
+    expect(focused).to_have_attribute("aria-label", re.compile(r"^\w+day \d+ \w+, 18:00, no$"))
+
+    page.keyboard.press("ArrowDown")  # 18:30
+    page.keyboard.press("Space")
+    expect(cell(page, 1)).to_have_attribute("aria-label", re.compile(r", 18:30, yes$"))
+    page.keyboard.press("Shift+ArrowDown")
+    page.keyboard.press("Shift+ArrowRight")  # select 18:30-19:00 on the first two days
+    expect(page.locator("#my-grid td[aria-selected=true]")).to_have_count(4)
+    page.keyboard.press("Enter")
+    wait_for_marks(code, me, ({1, 2, 11, 12}, set()))
+
+    # Back to the marks (Shift+Tab), pick "if need be" with the arrows, then into the grid.
+    for _ in range(5):
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("document.activeElement.name === 'mark'"):
+            break
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("radio", name="If need be")).to_be_checked()
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('#my-grid') !== null"):
+            break
+    expect(page.locator(":focus")).to_have_attribute("data-s", "12")  # focus was kept
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press(" ")
+    wait_for_marks(code, me, ({1, 2, 11, 12}, {14}))
+
+    # Up into the day headings: Enter marks the whole day "if need be".
+    for _ in range(6):
+        page.keyboard.press("ArrowUp")
+    expect(page.locator(":focus")).to_have_text(re.compile(r"^Wed|^Thu|^Tue"))
+    page.keyboard.press("Enter")
+    wait_for_marks(code, me, ({1, 2}, set(range(10, 20))))
+    assert page._errors == []
+
+
+def test_second_person_sees_it_in_the_heatmap_live(new_page, seat, lobby_code):
+    code, olivia = lobby_code
+    bob = services.join_lobby(services.load_lobby(code), "Bob", None).participant
+    bob_page = open_lobby(new_page, seat, code, bob.participant_id)
+    heat = bob_page.locator('#heatmap td[data-s="11"]')
+    expect(heat).to_have_class(re.compile(r"\bh0\b"))
+
+    olivia_page = open_lobby(new_page, seat, code, olivia)
+    drag(olivia_page, cell(olivia_page, 10), cell(olivia_page, 13))
+    expect(olivia_page.locator("#save-status")).to_have_text("Saved.")
+
+    # Within a poll or two Bob's heatmap shows it, without a reload.
+    expect(heat).to_have_class(re.compile(r"\bh5\b"), timeout=9000)
+    assert bob_page.evaluate("performance.getEntriesByType('navigation').length") == 1
+    heat.hover()
+    details = bob_page.locator("#slot-details")
+    expect(details).to_contain_text("Can come (1)")
+    expect(details).to_contain_text("Olivia")
+    expect(bob_page.locator("#group-view")).to_contain_text("Not answered yet: Bob")
+    expect(bob_page.locator(".best-when").first).to_contain_text("18:00–20:00")
+    assert bob_page._errors == [] and olivia_page._errors == []
+
+
+def test_without_javascript_the_grid_is_a_form(new_page, seat, lobby_code):
+    code, me = lobby_code
+    page = new_page(timezone_id=ZONE, java_script_enabled=False)
+    seat(page.context, code, me)
+    page.goto(reverse("lobbies:detail", args=[code]))
+    first_day = page.locator("#my-grid thead th").first.get_attribute("data-label")
+    page.get_by_label(f"{first_day}, 18:00, yes").check()
+    page.get_by_label(f"{first_day}, 18:30, if need be").check()
+    page.get_by_role("button", name="Save", exact=True).last.click()
+    expect(page.get_by_text("Your availability is saved.")).to_be_visible()
+    expect(page.get_by_label(f"{first_day}, 18:00, yes")).to_be_checked()
+    assert stored_marks(code, me) == ({0}, {1})
+    # A quick action: the chosen mark on a whole day.
+    page.get_by_role("radio", name="If need be").check()
+    page.get_by_role("button", name=re.compile(r"^Wed")).click()
+    assert stored_marks(code, me) == ({0}, {1, *range(10, 20)})
+    # Both marks on one slot: refused with a message, the boxes as they were sent.
+    page.get_by_label(f"{first_day}, 18:00, if need be").check()
+    page.get_by_role("button", name="Save", exact=True).last.click()
+    expect(page.locator("#save-status")).to_contain_text("marked both")
+    expect(page.get_by_label(f"{first_day}, 18:00, if need be")).to_be_checked()
+    assert stored_marks(code, me) == ({0}, {1, *range(10, 20)})

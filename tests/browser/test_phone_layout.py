@@ -1,0 +1,28 @@
+"""Every main page fits a 375-pixel phone: nothing makes the page itself scroll sideways
+(wide grids scroll inside their own box)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import PHONE
+
+pytestmark = pytest.mark.browser
+
+PHONE_WIDTH = PHONE["viewport"]["width"]
+
+
+def page_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_main_pages_fit_a_phone(new_page, live_server):
+    page = new_page(**PHONE)
+    for path in ["/", "/lobbies/new/", "/accounts/login/", "/accounts/signup/"]:
+        page.goto(live_server.url + path)
+        assert page_width(page) == PHONE_WIDTH, path
+    page.goto(live_server.url + "/lobbies/new/")
+    page.fill("#id_title", "Phone check")
+    page.get_by_role("button", name="Create lobby").click()
+    page.wait_for_url("**/l/*/")
+    assert page_width(page) == PHONE_WIDTH

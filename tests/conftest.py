@@ -1,0 +1,123 @@
+"""Fixtures shared by every test: DynamoDB Local, a clean table per test, people and clients."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+
+import pytest
+from django.test import Client
+
+from letshangout import dynamo, dynamo_local
+from lobbies import identity, services
+from lobbies.services import LobbySettings
+from tests.factories import make_settings
+
+TEST_TABLE = "letshangout-test"
+
+
+@pytest.fixture(scope="session")
+def dynamodb_server():
+    """One in-memory DynamoDB Local for the whole run, on a free port."""
+    local = dynamo_local.start()
+    dynamo.configure(local.endpoint_url, TEST_TABLE)
+    yield local
+    local.stop()
+
+
+@pytest.fixture(autouse=True)
+def dynamodb(request, dynamodb_server, settings):
+    """Every test starts from an empty table (pure unit tests skip this by marker)."""
+    if "no_dynamodb" in request.keywords:
+        yield None
+        return
+    settings.DYNAMODB_ENDPOINT_URL = dynamodb_server.endpoint_url
+    settings.DYNAMODB_TABLE = TEST_TABLE
+    dynamo.configure(dynamodb_server.endpoint_url, TEST_TABLE)
+    dynamo.create_table()
+    dynamo.truncate_table()
+    yield dynamodb_server
+
+
+@pytest.fixture
+def dynamodb_outage(dynamodb_server):
+    """`with dynamodb_outage():` the entities talk to a port nobody listens on, then come back."""
+
+    @contextmanager
+    def outage():
+        dynamo.configure(f"http://127.0.0.1:{dynamo_local.free_port()}", TEST_TABLE)
+        try:
+            yield
+        finally:
+            dynamo.configure(dynamodb_server.endpoint_url, TEST_TABLE)
+
+    return outage
+
+
+@pytest.fixture
+def dynamodb_down(dynamodb_outage):
+    """DynamoDB unreachable for the whole test."""
+    with dynamodb_outage():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _generous_rate_limits(settings):
+    """Tests of rate limits set their own; the rest should never hit one."""
+    settings.RATE_LIMITS = dict.fromkeys(settings.RATE_LIMITS, (10000, 60))
+
+
+@pytest.fixture
+def lobby_settings() -> LobbySettings:
+    return make_settings()
+
+
+@pytest.fixture
+def organizer_client(db) -> Client:
+    return Client()
+
+
+@pytest.fixture
+def lobby(db, organizer_client, lobby_settings):
+    """A lobby created through the service, with the organizer seated in organizer_client."""
+    membership = services.create_lobby(lobby_settings, "Olivia", None)
+    seat_client(organizer_client, membership.participant.code, membership.participant)
+    return services.load_lobby(membership.participant.code)
+
+
+def seat_client(client: Client, code: str, participant) -> None:
+    """Put a participant's seat into a test client's session, as joining would."""
+    session = client.session
+    seats = dict(session.get(identity.SESSION_KEY, {}))
+    seats[code] = participant.participant_id
+    session[identity.SESSION_KEY] = seats
+    session.save()
+
+
+@pytest.fixture
+def join_as(db):
+    """join_as(snapshot, name) -> (client, participant) for a new guest in the lobby."""
+
+    def join(snapshot, name: str):
+        client = Client()
+        membership = services.join_lobby(services.load_lobby(snapshot.code), name, None)
+        seat_client(client, snapshot.code, membership.participant)
+        return client, membership.participant
+
+    return join
+
+
+@pytest.fixture
+def user(db, django_user_model):
+    return django_user_model.objects.create_user(
+        username="sam", email="sam@example.com", password="correct horse battery"
+    )
+
+
+def wait_until(predicate, timeout: float = 5.0, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False

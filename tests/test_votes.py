@@ -1,0 +1,273 @@
+"""Voting on places: by form and htmx, the lock, bad input, and concurrent writes."""
+
+from __future__ import annotations
+
+import random
+import threading
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from letshangout.dynamo import TableItem
+from lobbies import services as lobby_services
+from lobbies.entities import Participant
+from tests.voting_support import pass_deadline, propose, reload, stored_votes, vote
+from voting import services
+
+
+def vote_url(code: str, place_id: str) -> str:
+    return reverse("voting:vote", args=[code, place_id])
+
+
+@pytest.fixture
+def place(lobby):
+    return propose(lobby.code, lobby.lobby.owner_id, "Café Rouge")
+
+
+@pytest.mark.django_db
+class TestVoteView:
+    def test_plain_form_stores_vote_and_redirects_to_the_place(
+        self, lobby, organizer_client, place
+    ):
+        response = organizer_client.post(vote_url(lobby.code, place.place_id), {"value": "yes"})
+        assert response.status_code == HTTPStatus.FOUND
+        assert response["Location"].endswith(f"#place-{place.place_id}")
+        assert stored_votes(lobby.code, lobby.lobby.owner_id) == {place.place_id: "yes"}
+
+    def test_htmx_vote_answers_with_the_ranked_list(self, lobby, organizer_client, place):
+        response = organizer_client.post(
+            vote_url(lobby.code, place.place_id),
+            {"value": "maybe"},
+            headers={"HX-Request": "true"},
+        )
+        body = response.content.decode()
+        assert response.status_code == HTTPStatus.OK
+        assert body.lstrip().startswith('<div id="places-list"')
+        assert f'id="vote-{place.place_id}-maybe" class="vote-button vote-maybe" ' in body
+        assert 'aria-pressed="true"' in body
+        assert "1 if need be" in body
+        assert "hx-swap-oob" not in body
+        assert stored_votes(lobby.code, lobby.lobby.owner_id) == {place.place_id: "maybe"}
+
+    def test_vote_can_change_and_stays_one_per_place(self, lobby, organizer_client, place):
+        for value in ("yes", "no", "maybe"):
+            organizer_client.post(vote_url(lobby.code, place.place_id), {"value": value})
+        assert stored_votes(lobby.code, lobby.lobby.owner_id) == {place.place_id: "maybe"}
+        body = organizer_client.get(reverse("lobbies:detail", args=[lobby.code])).content.decode()
+        assert "1 if need be" in body
+        assert "0 yes" in body
+
+    def test_vote_bumps_rev(self, lobby, organizer_client, place):
+        before = lobby_services.lobby_rev(lobby.code)
+        organizer_client.post(vote_url(lobby.code, place.place_id), {"value": "yes"})
+        assert lobby_services.lobby_rev(lobby.code) == before + 1
+
+    @pytest.mark.parametrize("value", ["", "YES", "maybe ", "absolutely", "x" * 1000])
+    def test_unknown_value_is_refused(self, lobby, organizer_client, place, value):
+        response = organizer_client.post(vote_url(lobby.code, place.place_id), {"value": value})
+        assert response.status_code == HTTPStatus.FOUND
+        page = organizer_client.get(response["Location"]).content.decode()
+        assert "Choose yes, if need be or no." in page
+        assert stored_votes(lobby.code, lobby.lobby.owner_id) == {}
+
+    def test_unknown_value_with_htmx_shows_the_message(self, lobby, organizer_client, place):
+        response = organizer_client.post(
+            vote_url(lobby.code, place.place_id), {"value": "nah"}, headers={"HX-Request": "true"}
+        )
+        assert response.status_code == HTTPStatus.OK
+        assert 'role="alert">Choose yes, if need be or no.' in response.content.decode()
+
+    def test_missing_value_is_refused(self, lobby, organizer_client, place):
+        organizer_client.post(vote_url(lobby.code, place.place_id))
+        assert stored_votes(lobby.code, lobby.lobby.owner_id) == {}
+
+    @pytest.mark.parametrize("place_id", ["unknown", "x" * 300, "%00", "PLACE#x"])
+    def test_vote_for_unknown_place_is_refused(self, lobby, organizer_client, place, place_id):
+        response = organizer_client.post(vote_url(lobby.code, place_id), {"value": "yes"})
+        assert response.status_code == HTTPStatus.FOUND
+        assert response["Location"].endswith("#places")
+        page = organizer_client.get(response["Location"]).content.decode()
+        assert "That place is no longer on the list." in page
+        assert stored_votes(lobby.code, lobby.lobby.owner_id) == {}
+
+    def test_vote_for_withdrawn_place_is_refused(self, lobby, organizer_client, place):
+        services.delete_place(reload(lobby.code), lobby.lobby.owner_id, place.place_id)
+        response = organizer_client.post(
+            vote_url(lobby.code, place.place_id), {"value": "yes"}, headers={"HX-Request": "true"}
+        )
+        assert "That place is no longer on the list." in response.content.decode()
+        assert stored_votes(lobby.code, lobby.lobby.owner_id) == {}
+
+    def test_vote_after_deadline_is_refused(self, lobby, organizer_client, place):
+        pass_deadline(lobby.code)
+        response = organizer_client.post(vote_url(lobby.code, place.place_id), {"value": "yes"})
+        page = organizer_client.get(response["Location"]).content.decode()
+        assert "The deadline has passed, so places and votes are closed." in page
+        assert stored_votes(lobby.code, lobby.lobby.owner_id) == {}
+
+    def test_vote_once_settled_is_refused(self, lobby, organizer_client, place):
+        snapshot = reload(lobby.code)
+        start = services.window_starts(services.grid_spec(snapshot.lobby), 4)[0]
+        services.settle(snapshot, snapshot.lobby.owner_id, start, place.place_id)
+        response = organizer_client.post(
+            vote_url(lobby.code, place.place_id), {"value": "yes"}, headers={"HX-Request": "true"}
+        )
+        assert "This lobby is settled" in response.content.decode()
+        assert stored_votes(lobby.code, lobby.lobby.owner_id) == {}
+
+    def test_locked_page_has_no_vote_buttons(self, lobby, organizer_client, place):
+        vote(lobby.code, lobby.lobby.owner_id, place.place_id, "yes")
+        pass_deadline(lobby.code)
+        body = organizer_client.get(reverse("lobbies:detail", args=[lobby.code])).content.decode()
+        assert vote_url(lobby.code, place.place_id) not in body
+        assert "Your vote: Yes" in body
+        assert "Propose a place" not in body
+
+    def test_outsider_gets_404(self, lobby, place):
+        response = Client().post(vote_url(lobby.code, place.place_id), {"value": "yes"})
+        assert response.status_code == HTTPStatus.NOT_FOUND
+
+    def test_get_is_not_allowed(self, lobby, organizer_client, place):
+        response = organizer_client.get(vote_url(lobby.code, place.place_id))
+        assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+    def test_removed_participant_cannot_vote(self, lobby, join_as, place):
+        client, participant = join_as(lobby, "Gus")
+        # The session still holds the seat, but the organizer removed them meanwhile.
+        Participant(*Participant.key_for(lobby.code, participant.participant_id)).delete()
+        response = client.post(vote_url(lobby.code, place.place_id), {"value": "yes"})
+        assert response.status_code == HTTPStatus.NOT_FOUND
+
+    def test_every_vote_form_is_a_real_form_with_htmx_on_top(self, lobby, organizer_client, place):
+        body = organizer_client.get(reverse("lobbies:detail", args=[lobby.code])).content.decode()
+        url = vote_url(lobby.code, place.place_id)
+        assert f'<form method="post" action="{url}" hx-post="{url}"' in body
+        for value in ("yes", "maybe", "no"):
+            assert f'name="value" value="{value}"' in body
+
+
+@pytest.mark.django_db
+class TestRankingOnThePage:
+    def test_places_are_ranked_with_who_voted_what(self, lobby, join_as, organizer_client):
+        owner = lobby.lobby.owner_id
+        _c1, ann = join_as(lobby, "Ann")
+        _c2, bob = join_as(lobby, "Bob")
+        early = propose(lobby.code, owner, "Early Bird")
+        pizza = propose(lobby.code, owner, "Pizza")
+        sushi = propose(lobby.code, owner, "Sushi")
+        vote(lobby.code, ann.participant_id, pizza.place_id, "yes")
+        vote(lobby.code, bob.participant_id, pizza.place_id, "maybe")
+        vote(lobby.code, ann.participant_id, sushi.place_id, "yes")
+        vote(lobby.code, bob.participant_id, sushi.place_id, "yes")
+        vote(lobby.code, owner, sushi.place_id, "no")
+        vote(lobby.code, owner, early.place_id, "no")
+        body = organizer_client.get(reverse("lobbies:detail", args=[lobby.code])).content.decode()
+        order = [body.index(f'id="place-{p.place_id}"') for p in (sushi, pizza, early)]
+        assert order == sorted(order)
+        sushi_card = body[order[0] : order[1]]
+        assert "2 yes" in sushi_card
+        assert "<dd>Ann, Bob</dd>" in sushi_card
+        assert "<dd>Olivia</dd>" in sushi_card
+        ranked = [s.place_id for s in services.ranked_places(reload(lobby.code))]
+        assert ranked == [sushi.place_id, pizza.place_id, early.place_id]
+
+
+@pytest.mark.django_db
+class TestConcurrentVotes:
+    def test_two_tabs_voting_on_different_places_both_survive(self, lobby):
+        owner = lobby.lobby.owner_id
+        places = [propose(lobby.code, owner, f"Place {n}") for n in range(2)]
+        snapshots = [reload(lobby.code), reload(lobby.code)]  # each tab loaded the page
+        barrier = threading.Barrier(2)
+        errors = []
+
+        def tab(index: int, value: str):
+            try:
+                barrier.wait()
+                services.cast_vote(snapshots[index], owner, places[index].place_id, value)
+            except Exception as error:  # pragma: no cover - reported below
+                errors.append(error)
+
+        threads = [
+            threading.Thread(target=tab, args=(0, "yes")),
+            threading.Thread(target=tab, args=(1, "no")),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors
+        assert stored_votes(lobby.code, owner) == {
+            places[0].place_id: "yes",
+            places[1].place_id: "no",
+        }
+
+    def test_many_votes_of_one_person_at_once_all_survive(self, lobby):
+        owner = lobby.lobby.owner_id
+        places = [propose(lobby.code, owner, f"Place {n}") for n in range(12)]
+        snapshot = reload(lobby.code)
+        barrier = threading.Barrier(len(places))
+
+        def cast(place):
+            barrier.wait()
+            services.cast_vote(reload(lobby.code), owner, place.place_id, "maybe")
+
+        threads = [threading.Thread(target=cast, args=(p,)) for p in places]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert stored_votes(lobby.code, owner) == {p.place_id: "maybe" for p in places}
+        assert snapshot  # the stale snapshot did not matter
+
+    def test_many_participants_voting_at_once_give_exact_tallies(self, lobby):
+        owner = lobby.lobby.owner_id
+        places = [propose(lobby.code, owner, f"Place {n}") for n in range(3)]
+        people = [
+            lobby_services.join_lobby(reload(lobby.code), f"P{n}", None).participant
+            for n in range(24)
+        ]
+        rng = random.Random(4)
+        ballots = {
+            p.participant_id: {pl.place_id: rng.choice(["yes", "maybe", "no"]) for pl in places}
+            for p in people
+        }
+        snapshot = reload(lobby.code)
+        barrier = threading.Barrier(len(people))
+        errors = []
+
+        def voter(participant_id: str):
+            try:
+                barrier.wait()
+                for place_id, value in ballots[participant_id].items():
+                    services.cast_vote(snapshot, participant_id, place_id, value)
+            except Exception as error:  # pragma: no cover - reported below
+                errors.append(error)
+
+        threads = [threading.Thread(target=voter, args=(p.participant_id,)) for p in people]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors
+        scores = {s.place_id: s for s in services.ranked_places(reload(lobby.code))}
+        for place in places:
+            expected = {
+                value: sorted(pid for pid, b in ballots.items() if b[place.place_id] == value)
+                for value in ("yes", "maybe", "no")
+            }
+            score = scores[place.place_id]
+            assert sorted(score.yes) == expected["yes"]
+            assert sorted(score.maybe) == expected["maybe"]
+            assert sorted(score.no) == expected["no"]
+
+    def test_a_participant_item_without_a_votes_map_gets_one(self, lobby):
+        owner = lobby.lobby.owner_id
+        place = propose(lobby.code, owner, "Place")
+        TableItem._get_connection().update_item(
+            *Participant.key_for(lobby.code, owner), actions=[Participant.votes.remove()]
+        )
+        vote(lobby.code, owner, place.place_id, "yes")
+        assert stored_votes(lobby.code, owner) == {place.place_id: "yes"}

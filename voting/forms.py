@@ -1,0 +1,188 @@
+"""Forms for proposing places, voting, settling and the settled email."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.core.validators import URLValidator
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from lobbies import grid
+from voting import services
+from voting.ranking import MAYBE, NO, YES
+
+VOTE_CHOICES = [(YES, _("Yes")), (MAYBE, _("If need be")), (NO, _("No"))]
+LINK_SCHEMES = ("http", "https")
+OTHER = "other"
+
+
+def _strip(value: str) -> str:
+    return " ".join(value.split()) if value else ""
+
+
+class PlaceForm(forms.Form):
+    name = forms.CharField(
+        label=_("Place"),
+        max_length=services.NAME_MAX,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    address = forms.CharField(
+        label=_("Address (optional)"),
+        max_length=services.ADDRESS_MAX,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    link = forms.URLField(
+        label=_("Link (optional)"),
+        max_length=services.LINK_MAX,
+        required=False,
+        assume_scheme="https",
+        validators=[
+            URLValidator(
+                schemes=list(LINK_SCHEMES),
+                message=_("Enter a web address that starts with http:// or https://."),
+            )
+        ],
+        help_text=_("A website or a map link."),
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        max_length=services.NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_name(self) -> str:
+        name = _strip(self.cleaned_data["name"])
+        if not name:
+            raise forms.ValidationError(_("Give the place a name."))
+        return name
+
+    def clean_address(self) -> str:
+        return _strip(self.cleaned_data["address"])
+
+    def clean_note(self) -> str:
+        return self.cleaned_data["note"].strip()
+
+    def clean_link(self) -> str:
+        link = self.cleaned_data["link"]
+        # URLValidator already refuses other schemes; this keeps the rule explicit and safe
+        # should anyone loosen the validator: only web links ever reach an href.
+        if link and urlsplit(link).scheme.lower() not in LINK_SCHEMES:
+            raise forms.ValidationError(
+                _("Enter a web address that starts with http:// or https://.")
+            )
+        return link
+
+    def to_values(self) -> services.PlaceValues:
+        data = self.cleaned_data
+        return services.PlaceValues(
+            name=data["name"], address=data["address"], link=data["link"], note=data["note"]
+        )
+
+    @classmethod
+    def initial_from(cls, place) -> dict:
+        return {
+            "name": place.name,
+            "address": place.address,
+            "link": place.link,
+            "note": place.note,
+        }
+
+
+class VoteForm(forms.Form):
+    value = forms.ChoiceField(
+        choices=VOTE_CHOICES,
+        error_messages={"invalid_choice": _("Choose yes, if need be or no.")},
+    )
+
+
+class NotifyForm(forms.Form):
+    notify_settled = forms.BooleanField(required=False)
+
+
+def window_label(window: grid.Window, zone: ZoneInfo, whole_day: bool) -> str:
+    start, end = window.start.astimezone(zone), window.end.astimezone(zone)
+    if whole_day:
+        return date_format(start, "l j F")
+    return f"{date_format(start, 'D j M')}, {_time_range(start, end)}"
+
+
+def _time_range(start: datetime, end: datetime) -> str:
+    text = f"{date_format(start, 'H:i')}–{date_format(end, 'H:i')}"
+    if end.date() != start.date():
+        text += f" ({date_format(end, 'D j M')})"
+    return text
+
+
+class SettleForm(forms.Form):
+    """Pick a window (one of the best, or any other that fits the grid) and a place or none."""
+
+    # Any window of the grid may be posted (the lobby page's quick "settle on this" button
+    # posts the recommended one), so this is checked against every possible start, not
+    # only against the best windows the radio buttons list.
+    window = forms.CharField(label=_("When"), widget=forms.RadioSelect, max_length=12)
+    other_start = forms.TypedChoiceField(
+        label=_("Another time"), coerce=int, required=False, empty_value=None
+    )
+    place = forms.ChoiceField(label=_("Where"), widget=forms.RadioSelect, required=False)
+
+    def __init__(
+        self,
+        *args,
+        spec: grid.GridSpec,
+        width: int,
+        best: Sequence[grid.Window],
+        places: Sequence[tuple[str, str]],
+        zone: ZoneInfo,
+        window_texts: dict[int, str] | None = None,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        texts = window_texts or {}
+        self.valid_starts = frozenset(services.window_starts(spec, width))
+        self.fields["window"].widget.choices = [
+            (str(w.start_slot), texts.get(w.start_slot) or window_label(w, zone, spec.whole_day))
+            for w in best
+        ] + [(OTHER, _("Another time (choose below)"))]
+        self.fields["other_start"].choices = [("", _("Choose a time"))] + _grouped_starts(
+            spec, width, zone
+        )
+        self.fields["place"].choices = [(pid, name) for pid, name in places] + [("", _("No place"))]
+
+    def clean_window(self) -> str:
+        value = self.cleaned_data["window"]
+        if value != OTHER and not (value.isdigit() and int(value) in self.valid_starts):
+            raise forms.ValidationError(
+                _("That time is not a possible meeting time in this lobby's calendar.")
+            )
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        choice = cleaned.get("window")
+        if choice == OTHER:
+            start = cleaned.get("other_start")
+            if start is None:
+                self.add_error("other_start", _("Choose the time you settle on."))
+            cleaned["start_slot"] = start
+        elif choice:
+            cleaned["start_slot"] = int(choice)
+        return cleaned
+
+
+def _grouped_starts(spec: grid.GridSpec, width: int, zone: ZoneInfo) -> list:
+    """Every possible window, grouped by day for the select's optgroups."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for start in services.window_starts(spec, width):
+        begins = spec.slot_start(start).astimezone(zone)
+        ends = spec.slot_end(start + width - 1).astimezone(zone)
+        day = date_format(begins, "l j F")
+        label = day if spec.whole_day else _time_range(begins, ends)
+        groups.setdefault(day, []).append((start, label))
+    return list(groups.items())

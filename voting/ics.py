@@ -1,0 +1,100 @@
+"""The settled event as an iCalendar file and as an "add to Google Calendar" link.
+
+Pure code over plain values, so the email, the download and the tests build the same event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+PRODUCT_ID = "-//LetsHangOut//Lobby decision//EN"
+UID_DOMAIN = "letshangout"
+GOOGLE_CALENDAR_URL = "https://calendar.google.com/calendar/render"
+
+
+@dataclass(frozen=True)
+class EventDetails:
+    """What a calendar needs to know about a settled lobby."""
+
+    code: str
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    all_day: bool
+    timezone: str
+    location: str
+    url: str
+    sequence: int
+    stamp: datetime
+
+    @property
+    def uid(self) -> str:
+        # Derived from the lobby code alone: downloading again, even after reopening and
+        # settling on another time, updates the same calendar entry instead of adding one.
+        return f"lobby-{self.code.lower()}@{UID_DOMAIN}"
+
+    @property
+    def first_day(self) -> date:
+        return self._local(self.starts_at).date()
+
+    @property
+    def last_day_exclusive(self) -> date:
+        """All-day events end on the day after (iCalendar and Google both say so)."""
+        end = self._local(self.ends_at)
+        return end.date() if end.time() == datetime.min.time() else end.date() + timedelta(1)
+
+    def _local(self, moment: datetime) -> datetime:
+        return moment.astimezone(ZoneInfo(self.timezone))
+
+    @property
+    def full_description(self) -> str:
+        return "\n\n".join(part for part in (self.description, self.url) if part)
+
+
+def build_ics(event: EventDetails) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    entry = Event()
+    entry.add("uid", event.uid)
+    entry.add("sequence", event.sequence)
+    entry.add("dtstamp", event.stamp.astimezone(UTC))
+    entry.add("summary", event.title)
+    if event.all_day:
+        entry.add("dtstart", event.first_day)
+        entry.add("dtend", event.last_day_exclusive)
+    else:
+        entry.add("dtstart", event.starts_at.astimezone(UTC))
+        entry.add("dtend", event.ends_at.astimezone(UTC))
+    if event.location:
+        entry.add("location", event.location)
+    if event.full_description:
+        entry.add("description", event.full_description)
+    if event.url:
+        entry.add("url", event.url)
+    entry.add("status", "CONFIRMED")
+    entry.add("transp", "OPAQUE")
+    calendar.add_component(entry)
+    return calendar.to_ical()
+
+
+def google_calendar_url(event: EventDetails) -> str:
+    if event.all_day:
+        dates = f"{event.first_day:%Y%m%d}/{event.last_day_exclusive:%Y%m%d}"
+    else:
+        start, end = event.starts_at.astimezone(UTC), event.ends_at.astimezone(UTC)
+        dates = f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"
+    query = {"action": "TEMPLATE", "text": event.title, "dates": dates, "ctz": event.timezone}
+    if event.location:
+        query["location"] = event.location
+    if event.full_description:
+        query["details"] = event.full_description
+    return f"{GOOGLE_CALENDAR_URL}?{urlencode(query)}"

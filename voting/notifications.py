@@ -1,0 +1,130 @@
+"""Emails about a lobby: "it's settled" to the participants, "everyone has answered" to the
+organizer. Sending never fails the action that triggered it: every error is logged and
+swallowed here (ResilientSMTPBackend already does that for SMTP; this covers the rest).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.mail import EmailMessage, mailers
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from letshangout import metrics
+from lobbies.services import LobbySnapshot
+from voting import ics, services
+
+log = logging.getLogger(__name__)
+
+
+def verified_emails(user_ids: Iterable[int]) -> dict[int, str]:
+    """user id -> a verified address (the primary one when it is verified)."""
+    wanted = {uid for uid in user_ids if uid is not None}
+    if not wanted:
+        return {}
+    found: dict[int, str] = {}
+    rows = EmailAddress.objects.filter(user_id__in=wanted, verified=True).order_by("-primary", "pk")
+    for row in rows:
+        found.setdefault(row.user_id, row.email)
+    return found
+
+
+def _render(name: str, context: dict) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_to_string(f"voting/email/{name}", context)
+
+
+def _send(messages: list[EmailMessage]) -> int:
+    if not messages:
+        return 0
+    sent = mailers.default.send_messages(messages) or 0
+    metrics.emit("EmailSent", sent)
+    return sent
+
+
+def send_settled(snapshot: LobbySnapshot, lobby_url: str) -> int:
+    """One email per signed-in participant with a verified address who did not opt out,
+    with the event attached. Returns how many went out; never raises."""
+    try:
+        return _send(_settled_messages(snapshot, lobby_url))
+    except Exception:
+        log.exception("sending the settled emails failed", extra={"event": "email_failed"})
+        return 0
+
+
+def _settled_messages(snapshot: LobbySnapshot, lobby_url: str) -> list[EmailMessage]:
+    event = services.settled_event(snapshot, lobby_url)
+    if event is None:
+        return []
+    wanted = [
+        p for p in snapshot.participants.values() if p.user_id is not None and p.notify_settled
+    ]
+    addresses = verified_emails(p.user_id for p in wanted)
+    if not addresses:
+        return []
+    settled = services.settled_view(snapshot)
+    zone = ZoneInfo(snapshot.lobby.timezone)
+    context = {
+        "lobby": snapshot.lobby,
+        "lobby_url": lobby_url,
+        "starts_at": settled.starts_at.astimezone(zone),
+        "ends_at": settled.ends_at.astimezone(zone),
+        "all_day": settled.all_day,
+        "place": settled.place,
+        "google_url": ics.google_calendar_url(event),
+    }
+    subject = " ".join(_render("settled_subject.txt", context).split())
+    attachment = ics.build_ics(event).decode("utf-8")
+    messages = []
+    for participant in wanted:
+        address = addresses.get(participant.user_id)
+        if address is None:
+            continue
+        body = _render("settled_body.txt", {**context, "participant": participant})
+        message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+        message.attach(f"{snapshot.code.lower()}.ics", attachment, "text/calendar")
+        messages.append(message)
+    return messages
+
+
+def notify_if_all_answered(code: str, lobby_url: str) -> bool:
+    """Call after someone answers (votes, or saves their times). Sends the organizer's
+    opt-in email once, when the last participant has answered. Never raises."""
+    try:
+        return _notify_if_all_answered(code, lobby_url)
+    except Exception:
+        log.exception("the everyone-has-answered check failed", extra={"event": "email_failed"})
+        return False
+
+
+def _notify_if_all_answered(code: str, lobby_url: str) -> bool:
+    snapshot = services.load_lobby_consistent(code)
+    if snapshot is None:
+        return False
+    lobby = snapshot.lobby
+    if not lobby.notify_owner_all_answered or lobby.all_answered_notified_at is not None:
+        return False
+    if not services.everyone_answered(snapshot):
+        return False
+    organizer = snapshot.organizer
+    if organizer is None or organizer.user_id is None:
+        return False
+    address = verified_emails([organizer.user_id]).get(organizer.user_id)
+    if address is None:
+        return False
+    if not services.claim_all_answered_notice(code):
+        return False  # someone else's answer got there first and sent it
+    context = {
+        "lobby": lobby,
+        "lobby_url": lobby_url,
+        "count": len(snapshot.participants),
+    }
+    subject = " ".join(_render("all_answered_subject.txt", context).split())
+    body = _render("all_answered_body.txt", context)
+    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+    return _send([message]) > 0

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from voting import views
+
+app_name = "voting"
+
+urlpatterns = [
+    path("l/<str:code>/places/", views.propose, name="propose"),
+    path("l/<str:code>/places/<str:place_id>/edit/", views.edit_place, name="edit_place"),
+    path("l/<str:code>/places/<str:place_id>/delete/", views.delete_place, name="delete_place"),
+    path("l/<str:code>/places/<str:place_id>/vote/", views.vote, name="vote"),
+    path("l/<str:code>/settle/", views.settle, name="settle"),
+    path("l/<str:code>/reopen/", views.reopen, name="reopen"),
+    path("l/<str:code>/event.ics", views.event_ics, name="ics"),
+    path("l/<str:code>/notifications/", views.notifications_setting, name="notifications"),
+]
