@@ -1,5 +1,9 @@
-"""Fixed-window rate limits per client IP, in the shared cache so they hold across processes
+"""Sliding-window rate limits per client IP, in the shared cache so they hold across processes
 and containers (the database cache table by default, Redis when CACHE_URL names it).
+
+Counts live in fixed windows, but the previous window still weighs on the current one in
+proportion to how much of it the sliding window covers. Without that, someone could spend
+the whole allowance in the last second of a window and again in the first second of the next.
 
 Counting is exact under concurrency with either backend. Django's `cache.incr` is a read and
 a write on the database cache, so two processes can both read 7 and both write 8; instead each
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -60,9 +65,19 @@ def _bucket(address: str) -> str | None:
 
 
 def _window_key(request: HttpRequest, name: str) -> tuple[str, int, int]:
+    """The current window's key, the number of slots it may still hand out, and the period."""
     limit, period = settings.RATE_LIMITS[name]
-    window = int(time.time() // period)
-    return f"rl:{name}:{client_ip(request)}:{window}", limit, period
+    now = time.time()
+    window = int(now // period)
+    prefix = f"rl:{name}:{client_ip(request)}"
+    overlap = 1 - (now - window * period) / period  # share of the last window still in view
+    carried = math.ceil((cache.get(f"{prefix}:{window - 1}") or 0) * overlap)
+    return f"{prefix}:{window}", max(limit - carried, 0), period
+
+
+def _kept_for(period: int) -> int:
+    """Counts outlive their window by a whole period: the next window still reads them."""
+    return 2 * period + 1
 
 
 def _claim(key: str, limit: int, period: int) -> int | None:
@@ -72,10 +87,10 @@ def _claim(key: str, limit: int, period: int) -> int | None:
     taken = cache.get(key) or 0
     while taken < limit:
         taken += 1
-        if cache.add(f"{key}#{taken}", 1, timeout=period + 1):
-            cache.set(key, taken, timeout=period + 1)
+        if cache.add(f"{key}#{taken}", 1, timeout=_kept_for(period)):
+            cache.set(key, taken, timeout=_kept_for(period))
             return taken
-    cache.set(key, limit, timeout=period + 1)
+    cache.set(key, taken, timeout=_kept_for(period))
     return None
 
 
@@ -83,20 +98,20 @@ def _release(key: str, slot: int, period: int) -> None:
     """Give a slot back (the request did not count); the hint moves down so it is reused."""
     cache.delete(f"{key}#{slot}")
     if (cache.get(key) or 0) >= slot:
-        cache.set(key, slot - 1, timeout=period + 1)
+        cache.set(key, slot - 1, timeout=_kept_for(period))
 
 
 _NO_SLOT_NEEDED = 0  # the cache failed: let the request through, nothing to give back
 
 
 def _take(request: HttpRequest, name: str) -> tuple[str, int, int | None]:
-    key, limit, period = _window_key(request, name)
     try:
+        key, limit, period = _window_key(request, name)
         return key, period, _claim(key, limit, period)
     except Exception:
         # A cache outage must not lock everyone out; it is logged and the request goes on.
         log.warning("rate limit cache unavailable", exc_info=True)
-        return key, period, _NO_SLOT_NEEDED
+        return "", 0, _NO_SLOT_NEEDED
 
 
 def _give_back(key: str, slot: int, period: int) -> None:

@@ -3,6 +3,7 @@ client IP behind one proxy; exact counts across processes on the shared cache.""
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import socket
@@ -86,6 +87,23 @@ def test_guessing_codes_hits_429_quickly(client, db, limits, how):
     limited = guess("ABCD2345")
     assert limited["Retry-After"] == "60"
     assert b"Too many tries" in limited.content
+
+
+@pytest.mark.parametrize(
+    ("seconds_later", "allowed"),
+    [(0.2, 0), (30.1, 10), (60.1, 20)],  # the last window weighs as much as it overlaps
+)
+def test_the_window_slides_across_its_boundary(db, limits, monkeypatch, seconds_later, allowed):
+    """Spending the allowance just before a window ends does not buy a fresh one just after."""
+    now = [math.ceil(time.time() / 60) * 60 - 0.1]  # a tenth of a second before a new minute
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
+    request = RequestFactory().get("/", REMOTE_ADDR="198.51.100.4")
+    assert all(ratelimit.consume(request, "lobby_lookup") for _ in range(20))
+    assert not ratelimit.consume(request, "lobby_lookup")
+
+    now[0] += seconds_later
+    answers = [ratelimit.consume(request, "lobby_lookup") for _ in range(21)]
+    assert answers == [True] * allowed + [False] * (21 - allowed)
 
 
 def test_using_a_real_lobby_does_not_count(organizer_client, lobby, limits):
