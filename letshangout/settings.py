@@ -242,6 +242,9 @@ DYNAMODB_READ_TIMEOUT = 2
 DYNAMODB_MAX_RETRIES = 2
 # How long a lobby lives after its last candidate date (DynamoDB TTL on expires_at).
 LOBBY_RETENTION_DAYS = env_int("LOBBY_RETENTION_DAYS", 30)
+# Lobbies whose last snapshot each process keeps to show them again (lobbies/snapshot_cache.py);
+# a 50-person lobby with its rendered parts takes about a megabyte. 0 switches it off.
+LOBBY_SNAPSHOT_CACHE_SIZE = env_int("LOBBY_SNAPSHOT_CACHE_SIZE", 64)
 
 # Security: strict by default, stricter in production.
 SECURE_CONTENT_TYPE_NOSNIFF = True

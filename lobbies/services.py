@@ -19,7 +19,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from letshangout.dynamo import TableItem, is_unavailable
-from lobbies import availability, codes, grid
+from lobbies import availability, codes, grid, snapshot_cache
 from lobbies.entities import LOBBY_SK, Lobby, Participant, lobby_pk
 from voting.entities import Place
 
@@ -84,11 +84,32 @@ class LobbySettings:
 
 @dataclass
 class LobbySnapshot:
-    """One lobby and everything in it, from one Query."""
+    """One lobby and everything in it, from one Query.
+
+    A snapshot from `read_lobby` is `shared` with other requests (see snapshot_cache): it
+    must not change, which is what lets `derive` remember what is computed from it.
+    """
 
     lobby: Lobby
     participants: dict[str, Participant] = field(default_factory=dict)
     places: list[Place] = field(default_factory=list)
+    shared: bool = field(default=False, compare=False)
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
+
+    MAX_DERIVED = 64  # viewer zones x heatmap filters of one lobby at one rev
+
+    def derive(self, key: tuple, compute):
+        """`compute()`, remembered under `key` while this snapshot is shared and current."""
+        if not self.shared:
+            return compute()
+        try:
+            return self._derived[key]
+        except KeyError:
+            pass
+        if len(self._derived) >= self.MAX_DERIVED:
+            self._derived.clear()
+        value = self._derived[key] = compute()
+        return value
 
     @property
     def code(self) -> str:
@@ -222,9 +243,30 @@ def load_lobby(code: str, consistent: bool = False) -> LobbySnapshot:
     return LobbySnapshot(lobby, ordered, places)
 
 
-def lobby_rev(code: str) -> int | None:
+def read_lobby(code: str, rev: int | None = None) -> LobbySnapshot:
+    """The lobby to show (not to change), as one request in the usual cases: the Query
+    when this process has not seen the lobby yet, else one strongly consistent GetItem of
+    its `rev` (or the `rev` the caller just read), then the Query too only if the lobby
+    changed since. The snapshot is shared; see snapshot_cache."""
+    if rev is None and not snapshot_cache.recent.holds(code):
+        return _read_whole(code)  # nothing to compare with: straight to the Query
+    rev = lobby_rev(code, consistent=True) if rev is None else rev
+    if rev is None:
+        raise LobbyNotFound()
+    return snapshot_cache.recent.get(code, rev) or _read_whole(code)
+
+
+def _read_whole(code: str) -> LobbySnapshot:
+    # Consistent, and the Lobby item sorts first: every write its rev counts is in the rest.
+    snapshot = load_lobby(code, consistent=True)
+    snapshot.shared = True
+    snapshot_cache.recent.put(snapshot)
+    return snapshot
+
+
+def lobby_rev(code: str, consistent: bool = False) -> int | None:
     """The change counter alone (one GetItem), or None when the lobby is gone."""
-    lobby = Lobby.get_rev(code)
+    lobby = Lobby.get_rev(code, consistent=consistent)
     if lobby is None or lobby.is_expired():
         return None
     return int(lobby.rev)
@@ -268,6 +310,7 @@ def new_personal_token(snapshot: LobbySnapshot, participant_id: str) -> str:
         actions=[Participant.token_hash.set(codes.hash_token(token))],
         condition=Participant.pk.exists(),
     )
+    bump_rev(snapshot.code)
     return token
 
 

@@ -22,13 +22,17 @@ from lobbies.forms import CreateLobbyForm, EditLobbyForm, FindLobbyForm, JoinFor
 from lobbies.services import LobbyError, LobbySnapshot
 
 
-def _load(code: str) -> LobbySnapshot:
-    """The lobby for a code from the URL; 404 for anything that is not a live lobby."""
+def _load(code: str, *, to_show: bool = False, rev: int | None = None) -> LobbySnapshot:
+    """The lobby for a code from the URL; 404 for anything that is not a live lobby.
+
+    `to_show`: the request only shows the lobby, so a shared snapshot will do (read_lobby;
+    `rev` when the caller has just read it).
+    """
     # A malformed code is looked up too, as one that can never match, so that "not a code"
     # and "no such lobby" take the same time and say the same thing (see `find`).
     canonical = normalize_code(code) or _NEVER_A_CODE
     try:
-        return services.load_lobby(canonical)
+        return services.read_lobby(canonical, rev) if to_show else services.load_lobby(canonical)
     except services.LobbyNotFound as error:
         raise Http404(error.message) from error
 
@@ -48,9 +52,11 @@ def _my_seat(request: HttpRequest, snapshot: LobbySnapshot) -> str | None:
     return None
 
 
-def load_for_participant(request: HttpRequest, code: str) -> tuple[LobbySnapshot, str]:
+def load_for_participant(
+    request: HttpRequest, code: str, *, to_show: bool = False, rev: int | None = None
+) -> tuple[LobbySnapshot, str]:
     """The lobby and my participant id; 404 for outsiders, so codes leak nothing."""
-    snapshot = _load(code)
+    snapshot = _load(code, to_show=to_show, rev=rev)
     seat = _my_seat(request, snapshot)
     if seat is None:
         raise Http404(_("You are not in this lobby."))
@@ -136,7 +142,7 @@ def _form_status(form) -> int:
 @require_GET
 @rate_limit("lobby_lookup", methods=("GET",), counts=missed)
 def detail(request: HttpRequest, code: str) -> HttpResponse:
-    snapshot = _load(code)
+    snapshot = _load(code, to_show=True)
     if code != snapshot.code:
         return redirect("lobbies:detail", code=snapshot.code)
     seat = _my_seat(request, snapshot)
@@ -432,7 +438,7 @@ def poll(request: HttpRequest, code: str) -> HttpResponse:
     if rev == int(known):
         response = HttpResponse(status=HTTPStatus.NO_CONTENT)
     else:
-        snapshot, seat = load_for_participant(request, canonical)
+        snapshot, seat = load_for_participant(request, canonical, to_show=True, rev=rev)
         context = {**lobby_context(request, snapshot, seat), "oob": True}
         response = render(request, "lobbies/_live.html", context)
         rev = int(snapshot.lobby.rev)
@@ -444,7 +450,7 @@ def poll(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def group(request: HttpRequest, code: str) -> HttpResponse:
     """The group view alone, filtered (?filter=1&only=<id>…), for htmx; the page otherwise."""
-    snapshot, seat = load_for_participant(request, code)
+    snapshot, seat = load_for_participant(request, code, to_show=True)
     if not request.htmx:
         return redirect(f"{lobby_url(snapshot)}?{request.GET.urlencode()}#group")
     context = lobby_context(request, snapshot, seat)

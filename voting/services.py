@@ -319,6 +319,7 @@ def set_notify_settled(snapshot: LobbySnapshot, participant_id: str, enabled: bo
         if is_unavailable(error) or not _condition_failed(error):
             raise
         raise LobbyError(_("You are not in this lobby any more.")) from error
+    bump_rev(snapshot.code)
 
 
 # --- time windows ---------------------------------------------------------------------------------

@@ -1,0 +1,59 @@
+"""The last snapshot of recently shown lobbies, kept in this process and keyed by their `rev`.
+
+Every write in a lobby bumps `rev` (see services.bump_rev), so a snapshot read at rev N is
+the lobby as long as its rev is still N. Showing a lobby then costs one GetItem of the rev
+instead of a Query of every item: with 50 people that Query is ~70 items to transfer and
+parse, on every page view and on every viewer's poll after each change. Whatever pages derive
+from a snapshot (the heatmap, the best times, the ranking) is memoized on it for the same
+reason, so it is computed once per change rather than once per viewer.
+
+Snapshots here are shared by the requests (and threads) of this process: read them, never
+change them. Writes load their own fresh snapshot (services.load_lobby).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from django.conf import settings
+
+
+class SnapshotCache:
+    """A small least-recently-used map from lobby code to its newest snapshot seen here."""
+
+    def __init__(self, size: int):
+        self._size = size
+        self._entries: OrderedDict[str, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, code: str, rev: int):
+        """The snapshot of `code` if it is at least as new as `rev`, else None."""
+        with self._lock:
+            snapshot = self._entries.get(code)
+            if snapshot is None or int(snapshot.lobby.rev) < rev:
+                return None
+            self._entries.move_to_end(code)
+            return snapshot
+
+    def holds(self, code: str) -> bool:
+        return code in self._entries
+
+    def put(self, snapshot) -> None:
+        if self._size <= 0:
+            return
+        with self._lock:
+            current = self._entries.get(snapshot.code)
+            if current is not None and int(current.lobby.rev) > int(snapshot.lobby.rev):
+                return  # a slower reader must not replace a newer snapshot
+            self._entries[snapshot.code] = snapshot
+            self._entries.move_to_end(snapshot.code)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+recent = SnapshotCache(settings.LOBBY_SNAPSHOT_CACHE_SIZE)
