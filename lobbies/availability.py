@@ -22,9 +22,11 @@ from functools import lru_cache
 from urllib.parse import unquote
 
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils import dateformat
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from lobbies import grid
@@ -358,26 +360,26 @@ def page_context(
     marks: tuple[frozenset[int], frozenset[int]] | None = None,
     error: str | None = None,
     saved: bool = False,
+    oob: bool = False,
 ) -> dict:
     """What _availability.html and _group_view.html need, from the snapshot alone.
 
     `marks` shows a refused save back as it was sent (the plain form keeps the user's work).
+    The group view is the same for every viewer with the same zone, filter and language, so
+    it is derived from the snapshot once, HTML included (`oob`: for the live poll).
     """
     lobby = snapshot.lobby
     spec = spec_for(lobby)
     key = grid_key(spec)
     viewer_tz = viewer_zone(request, lobby)
-    view = _view(spec, viewer_tz)
     me = snapshot.participant(seat)
     answers = answers_of(snapshot, spec, key)
     stored = answers.get(seat)
     if marks is None:
         marks = stored or (frozenset(), frozenset())
-    columns = [_column(i, day) for i, day in enumerate(view.columns)]
-    rows = [
-        {"i": i, "label": row_label(row, spec.whole_day), "row": row}
-        for i, row in enumerate(view.rows)
-    ]
+    columns, rows = snapshot.derive(
+        ("labels", viewer_tz, get_language()), lambda: _labels(spec, viewer_tz)
+    )
     stale = me is not None and me.answered_at is not None and stored is None and me.grid_key != key
     closed = answers_closed_reason(lobby)
     strings = _strings()
@@ -390,7 +392,14 @@ def page_context(
         "whole_day": spec.whole_day,
         "slot_count": spec.slot_count,
         "columns": columns,
-        "rows": _my_rows(rows, columns, marks, strings, closed),
+        "rows": _my_rows(
+            snapshot.derive(
+                ("my-grid", viewer_tz, get_language()),
+                lambda: _my_row_parts(columns, rows, strings),
+            ),
+            marks,
+            closed,
+        ),
         "answered": stored is not None,
         "stale": stale,
         "closed": closed,
@@ -400,10 +409,31 @@ def page_context(
         "strings": strings,
         "tz_options": _zone_options(viewer_tz),
     }
-    return {
-        "avail": avail,
-        "group": group_context(request, snapshot, spec, view, answers, columns, rows, viewer_tz),
-    }
+    chosen = _filter_ids(request, answers)
+    picked = _picked_slot(request)
+    group_key = (viewer_tz, None if chosen is None else tuple(chosen), picked, get_language())
+    group = snapshot.derive(
+        ("group", *group_key),
+        lambda: group_context(snapshot, spec, answers, columns, rows, viewer_tz, chosen, picked),
+    )
+    group_html = snapshot.derive(
+        ("group-html", *group_key, oob),
+        lambda: render_to_string(
+            "lobbies/_group_view.html#group-view", {"group": group, "lobby": lobby, "oob": oob}
+        ),
+    )
+    return {"avail": avail, "group": group, "group_html": group_html}
+
+
+def _labels(spec: GridSpec, viewer_tz: str) -> tuple[list[dict], list[dict]]:
+    """The grid's columns (days) and rows (times) as the viewer sees them, labelled."""
+    view = _view(spec, viewer_tz)
+    columns = [_column(i, day) for i, day in enumerate(view.columns)]
+    rows = [
+        {"i": i, "label": row_label(row, spec.whole_day), "row": row}
+        for i, row in enumerate(view.rows)
+    ]
+    return columns, rows
 
 
 @lru_cache(maxsize=64)
@@ -429,58 +459,77 @@ def _column(index: int, day: date) -> dict:
     return {"i": index, "label": day_label(day), "weekday": weekday, "short": short}
 
 
-def _my_rows(rows: list[dict], columns: list[dict], marks, strings, closed) -> list[dict]:
-    """My grid's rows. The cells' HTML is built here, not in the template: a big grid has
-    ~900 cells x 2 checkboxes, and template nodes (each escaped and localized) would cost
-    most of the page's time. Labels are escaped once; numbers need no escaping."""
+def _my_rows(parts: list[dict], marks, closed) -> list[dict]:
+    """My grid's rows: the cell pieces every viewer shares, joined with my marks.
+
+    A big grid has ~900 cells x 2 checkboxes; template nodes (each escaped and localized) or
+    even building each cell's label again per viewer would cost most of the page's time."""
     yes, maybe = marks
+    disabled = " disabled" if closed else ""
+    out = []
+    for row in parts:
+        html = []
+        for slot, before_state, before_yes, before_maybe in row["pieces"]:
+            if before_yes is None:
+                html.append(before_state)  # no checkboxes: nothing of mine in it
+                continue
+            is_yes, is_maybe = slot in yes, slot in maybe
+            state = "b" if is_yes and is_maybe else "y" if is_yes else "m" if is_maybe else "n"
+            html.append(
+                f"{before_state}{state}{before_yes}{' checked' if is_yes else ''}{disabled}"
+                f"{before_maybe}{' checked' if is_maybe else ''}{disabled}></td>"
+            )
+        out.append({**row, "html": mark_safe("".join(html))})  # every label escaped before
+    return out
+
+
+def _my_row_parts(columns: list[dict], rows: list[dict], strings: dict) -> list[dict]:
+    """The HTML of my grid's cells up to each place where my marks go, per row: for every
+    cell (slot, text before its state, before the yes checkbox's end, before the maybe's)."""
     labels = [column["label"] for column in columns]
     joiner = _("%(day)s, %(time)s")
     yes_word, maybe_word = escape(strings["yes"]), escape(strings["maybe"])
     gap_word = escape(strings["gap"])
-    disabled = " disabled" if closed else ""
-    out = []
+    parts = []
     for row in rows:
         grid_row = row["row"]
-        cells, html = [], []
+        cells, pieces = [], []
         for column_index, cell in enumerate(grid_row.cells):
             slot = cell.slot
             if slot is None:
-                cells.append({"st": ""})
-                html.append('<td class="c" data-st=""></td>')
+                cells.append({})
+                pieces.append((None, '<td class="c" data-st=""></td>', None, None))
                 continue
             when = (
                 labels[column_index]
                 if grid_row.time is None
                 else joiner % {"day": labels[column_index], "time": row["label"]}
             )
+            cells.append({"s": slot, "w": when})
             w = escape(when)
             if not cell.exists:
-                cells.append({"st": "x", "s": slot, "w": when})
-                html.append(
-                    f'<td class="c" data-s="{slot}" data-st="x">'
-                    f'<span class="visually-hidden">{w}: {gap_word}</span></td>'
+                pieces.append(
+                    (
+                        slot,
+                        f'<td class="c" data-s="{slot}" data-st="x">'
+                        f'<span class="visually-hidden">{w}: {gap_word}</span></td>',
+                        None,
+                        None,
+                    )
                 )
                 continue
-            is_yes, is_maybe = slot in yes, slot in maybe
-            state = "b" if is_yes and is_maybe else "y" if is_yes else "m" if is_maybe else "n"
-            cells.append({"st": state, "s": slot, "w": when, "y": is_yes, "m": is_maybe})
-            html.append(
-                f'<td class="c" data-s="{slot}" data-st="{state}">'
-                f'<input type="checkbox" name="y" value="{slot}" aria-label="{w}, {yes_word}"'
-                f"{' checked' if is_yes else ''}{disabled}>"
-                f'<input type="checkbox" name="m" value="{slot}" aria-label="{w}, {maybe_word}"'
-                f"{' checked' if is_maybe else ''}{disabled}></td>"
+            pieces.append(
+                (
+                    slot,
+                    f'<td class="c" data-s="{slot}" data-st="',
+                    f'"><input type="checkbox" name="y" value="{slot}" '
+                    f'aria-label="{w}, {yes_word}"',
+                    f'><input type="checkbox" name="m" value="{slot}" '
+                    f'aria-label="{w}, {maybe_word}"',
+                )
             )
-        out.append(
-            {
-                "i": row["i"],
-                "label": row["label"],
-                "cells": cells,
-                "html": mark_safe("".join(html)),  # every part escaped above
-            }
-        )
-    return out
+        parts.append({"i": row["i"], "label": row["label"], "cells": cells, "pieces": pieces})
+    return parts
 
 
 # --- the group view --------------------------------------------------------------------------
@@ -498,9 +547,16 @@ def _filter_ids(request: HttpRequest, answers: Mapping[str, object]) -> list[str
     return [pid for pid in answers if pid not in hidden]
 
 
-def group_context(request, snapshot, spec, view, answers, columns, rows, viewer_tz) -> dict:
+def _picked_slot(request: HttpRequest) -> tuple[int, int] | None:
+    """The (day, time) the plain "who can come" form asked about, if any."""
+    day, time = request.GET.get("day", ""), request.GET.get("time", "")
+    if not (day.isdigit() and time.isdigit() and len(day) < 5 and len(time) < 5):
+        return None
+    return int(day), int(time)
+
+
+def group_context(snapshot, spec, answers, columns, rows, viewer_tz, chosen, picked) -> dict:
     people = snapshot.participants
-    chosen = _filter_ids(request, answers)
     shown = answers if chosen is None else {pid: answers[pid] for pid in chosen}
     tallies = grid.heatmap(spec, shown)
     total = len(shown)
@@ -518,7 +574,7 @@ def group_context(request, snapshot, spec, view, answers, columns, rows, viewer_
         }
         for window in windows
     ]
-    details = _details(request, view, columns, rows, tallies, name, spec.whole_day)
+    details = _details(picked, columns, rows, tallies, name, spec.whole_day)
     return {
         "columns": columns,
         "rows": heat_rows,
@@ -602,13 +658,12 @@ def _heat_rows(rows: list[dict], tallies: Mapping[int, grid.SlotTally], total: i
     return out
 
 
-def _details(request, view, columns, rows, tallies, name, whole_day) -> dict | None:
+def _details(picked, columns, rows, tallies, name, whole_day) -> dict | None:
     """Who can come at the slot picked with the plain form (?day=&time=), for readers
     without JavaScript; grid.js fills the same panel on hover, focus and tap."""
-    day, time = request.GET.get("day", ""), request.GET.get("time", "")
-    if not (day.isdigit() and time.isdigit()):
+    if picked is None:
         return None
-    day_index, row_index = int(day), int(time)
+    day_index, row_index = picked
     if day_index >= len(columns) or row_index >= len(rows):
         return None
     row = rows[row_index]["row"]

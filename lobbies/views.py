@@ -151,10 +151,14 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "lobbies/lobby.html", lobby_context(request, snapshot, seat))
 
 
-def lobby_context(request: HttpRequest, snapshot: LobbySnapshot, seat: str) -> dict:
-    """Everything the lobby page shows, computed from the one Query's snapshot."""
+def lobby_context(
+    request: HttpRequest, snapshot: LobbySnapshot, seat: str, *, oob: bool = False
+) -> dict:
+    """Everything the lobby page shows, computed from one snapshot (`oob`: as the live poll
+    sends it, each live part marked to replace its twin on the page)."""
     lobby = snapshot.lobby
     return {
+        "oob": oob,
         "snapshot": snapshot,
         "lobby": lobby,
         "me": snapshot.participant(seat),
@@ -165,7 +169,7 @@ def lobby_context(request: HttpRequest, snapshot: LobbySnapshot, seat: str) -> d
         "participants": list(snapshot.participants.values()),
         "dates": [date.fromisoformat(d) for d in lobby.dates],
         "live_fragments": LIVE_FRAGMENTS,
-        **availability.page_context(request, snapshot, seat),
+        **availability.page_context(request, snapshot, seat, oob=oob),
         **_places_context(request, snapshot, seat),
     }
 
@@ -355,7 +359,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 # replace it under their fingers.
 LIVE_FRAGMENTS: list[str] = [
     "lobbies/_participants.html#participants",
-    "lobbies/_group_view.html#group-view",
+    "lobbies/_group_view_rendered.html",
     "lobbies/_availability.html#grid-notice",
     "voting/_decision.html#decision",
     "voting/_places.html#places-list",
@@ -439,7 +443,7 @@ def poll(request: HttpRequest, code: str) -> HttpResponse:
         response = HttpResponse(status=HTTPStatus.NO_CONTENT)
     else:
         snapshot, seat = load_for_participant(request, canonical, to_show=True, rev=rev)
-        context = {**lobby_context(request, snapshot, seat), "oob": True}
+        context = lobby_context(request, snapshot, seat, oob=True)
         response = render(request, "lobbies/_live.html", context)
         rev = int(snapshot.lobby.rev)
     response["X-Lobby-Rev"] = str(rev)
@@ -454,7 +458,7 @@ def group(request: HttpRequest, code: str) -> HttpResponse:
     if not request.htmx:
         return redirect(f"{lobby_url(snapshot)}?{request.GET.urlencode()}#group")
     context = lobby_context(request, snapshot, seat)
-    return render(request, "lobbies/_group_view.html#group-view", context)
+    return render(request, "lobbies/_group_view_rendered.html", context)
 
 
 @require_GET

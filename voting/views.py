@@ -3,14 +3,17 @@ same view answers with the fragment it changed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from http import HTTPStatus
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -36,18 +39,38 @@ def viewer_zone(request: HttpRequest, lobby) -> ZoneInfo:
     return grid.get_zone(availability.viewer_zone(request, lobby))
 
 
-@dataclass
-class PlaceRow:
+@dataclass(frozen=True)
+class RankedPlace:
+    """A place as everyone sees it, derived once per snapshot: its rank, who proposed it, who
+    voted what, and the HTML of that part of its card."""
+
     place: Place
     rank: int
     proposer: str
+    yes: list[str]
+    maybe: list[str]
+    no: list[str]
+    vote_url: str
+    edit_url: str
+    delete_url: str
+    summary: str = ""
+
+
+@dataclass
+class PlaceRow:
+    """A place as one viewer sees it: the shared part, their vote and what they may do."""
+
+    ranked: RankedPlace
     my_vote: str | None
-    yes: list[str] = field(default_factory=list)
-    maybe: list[str] = field(default_factory=list)
-    no: list[str] = field(default_factory=list)
     can_edit: bool = False
     can_withdraw: bool = False
     can_remove: bool = False
+
+    def __getattr__(self, name: str):
+        # place, rank, proposer, yes, maybe, no, the URLs and the summary: the shared part's.
+        if name == "ranked":
+            raise AttributeError(name)
+        return getattr(self.ranked, name)
 
     @property
     def anchor(self) -> str:
@@ -69,31 +92,47 @@ def _names(snapshot: LobbySnapshot, ids) -> list[str]:
 
 
 def place_rows(snapshot: LobbySnapshot, seat: str | None) -> list[PlaceRow]:
-    places = {place.place_id: place for place in snapshot.places}
     me = snapshot.participant(seat)
     mine = services.votes_of(me) if me is not None else {}
     is_organizer = snapshot.is_organizer(seat)
     open_ = services.lock_reason(snapshot.lobby) is None
+    ranked = snapshot.derive(("ranked-places", get_language()), lambda: _ranked_places(snapshot))
     rows = []
-    for rank, score in enumerate(services.ranked_places(snapshot), start=1):
-        place = places[score.place_id]
-        proposer = snapshot.participant(place.proposer_id)
-        own = place.proposer_id == seat
+    for shared in ranked:
+        own = shared.place.proposer_id == seat
         rows.append(
             PlaceRow(
-                place=place,
-                rank=rank,
-                proposer=proposer.display_name if proposer else _("someone who left"),
-                my_vote=mine.get(place.place_id),
-                yes=_names(snapshot, score.yes),
-                maybe=_names(snapshot, score.maybe),
-                no=_names(snapshot, score.no),
+                ranked=shared,
+                my_vote=mine.get(shared.place.place_id),
                 can_edit=own and open_,
                 can_withdraw=own and open_ and not is_organizer,
                 can_remove=is_organizer,
             )
         )
     return rows
+
+
+def _ranked_places(snapshot: LobbySnapshot) -> list[RankedPlace]:
+    places = {place.place_id: place for place in snapshot.places}
+    out = []
+    for rank, score in enumerate(services.ranked_places(snapshot), start=1):
+        place = places[score.place_id]
+        proposer = snapshot.participant(place.proposer_id)
+        args = [snapshot.code, place.place_id]
+        ranked = RankedPlace(
+            place=place,
+            rank=rank,
+            proposer=proposer.display_name if proposer else _("someone who left"),
+            yes=_names(snapshot, score.yes),
+            maybe=_names(snapshot, score.maybe),
+            no=_names(snapshot, score.no),
+            vote_url=reverse("voting:vote", args=args),
+            edit_url=reverse("voting:edit_place", args=args),
+            delete_url=reverse("voting:delete_place", args=args),
+        )
+        summary = render_to_string(f"{PLACES_TEMPLATE}#place-summary", {"row": ranked})
+        out.append(dataclasses.replace(ranked, summary=summary))
+    return out
 
 
 def _window_view(snapshot, rec: services.Recommendation, window, zone) -> WindowView:
@@ -124,7 +163,7 @@ def _settled_context(request: HttpRequest, snapshot: LobbySnapshot, zone: ZoneIn
 
 
 def _recommendation_context(snapshot: LobbySnapshot, zone: ZoneInfo) -> dict:
-    rec = services.recommendation(snapshot)
+    rec = snapshot.derive(("recommendation",), lambda: services.recommendation(snapshot))
     rows = {row.place.place_id: row for row in place_rows(snapshot, None)}
     return {
         "recommended_window": _window_view(snapshot, rec, rec.window, zone) if rec.window else None,
