@@ -154,19 +154,21 @@ def rate_limit(
     name: str,
     methods: tuple[str, ...] = ("POST",),
     counts: Callable[[HttpResponse], bool] | None = None,
+    exempt: Callable[..., bool] | None = None,
 ):
     """Decorator: refuse with a 429 page once the client used up the named limit.
 
     Without `counts`, every request with one of `methods` counts. With it, a request still
     takes its slot before the view runs (so a burst of parallel requests cannot slip past the
     limit), and gives it back afterwards unless `counts` accepts the response (an Http404
-    is a 404 response; a crash gives the slot back).
+    is a 404 response; a crash gives the slot back). `exempt(request, *args, **kwargs)`
+    tells requests that cannot be what the limit is about, which then skip the cache.
     """
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if request.method not in methods:
+            if request.method not in methods or (exempt and exempt(request, *args, **kwargs)):
                 return view(request, *args, **kwargs)
             key, period, slot = _take(request, name)
             if slot is None:

@@ -24,7 +24,7 @@ from urllib.parse import unquote
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import dateformat
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -384,6 +384,13 @@ def page_context(
     closed = answers_closed_reason(lobby)
     strings = _strings()
     client_key = request.GET.get("grid")
+    my_rows = _my_rows(
+        snapshot.derive(
+            ("my-grid", viewer_tz, get_language()), lambda: _my_row_parts(columns, rows, strings)
+        ),
+        marks,
+        closed,
+    )
     avail = {
         "key": key,
         "viewer_tz": viewer_tz,
@@ -392,14 +399,8 @@ def page_context(
         "whole_day": spec.whole_day,
         "slot_count": spec.slot_count,
         "columns": columns,
-        "rows": _my_rows(
-            snapshot.derive(
-                ("my-grid", viewer_tz, get_language()),
-                lambda: _my_row_parts(columns, rows, strings),
-            ),
-            marks,
-            closed,
-        ),
+        "rows": my_rows,
+        "body": mark_safe("".join(row["html"] for row in my_rows)),  # built escaped
         "answered": stored is not None,
         "stale": stale,
         "closed": closed,
@@ -466,9 +467,10 @@ def _my_rows(parts: list[dict], marks, closed) -> list[dict]:
     even building each cell's label again per viewer would cost most of the page's time."""
     yes, maybe = marks
     disabled = " disabled" if closed else ""
+    header = "th_closed" if closed else "th_open"
     out = []
     for row in parts:
-        html = []
+        html = ["<tr>", row[header]]
         for slot, before_state, before_yes, before_maybe in row["pieces"]:
             if before_yes is None:
                 html.append(before_state)  # no checkboxes: nothing of mine in it
@@ -479,8 +481,23 @@ def _my_rows(parts: list[dict], marks, closed) -> list[dict]:
                 f"{before_state}{state}{before_yes}{' checked' if is_yes else ''}{disabled}"
                 f"{before_maybe}{' checked' if is_maybe else ''}{disabled}></td>"
             )
+        html.append("</tr>\n")
         out.append({**row, "html": mark_safe("".join(html))})  # every label escaped before
     return out
+
+
+def _row_headers(index: int, label: str) -> tuple[str, str]:
+    """A row's header while answers are open (a button marking the whole row) and closed."""
+    return (
+        format_html(
+            '<th scope="row" data-label="{label}"><button type="submit" name="fill" '
+            'value="row:{index}" class="fill" title="{title}">{label}</button></th>',
+            label=label,
+            index=index,
+            title=_("Mark %(time)s on every day") % {"time": label},
+        ),
+        format_html('<th scope="row" data-label="{label}">{label}</th>', label=label),
+    )
 
 
 def _my_row_parts(columns: list[dict], rows: list[dict], strings: dict) -> list[dict]:
@@ -528,7 +545,17 @@ def _my_row_parts(columns: list[dict], rows: list[dict], strings: dict) -> list[
                     f'aria-label="{w}, {maybe_word}"',
                 )
             )
-        parts.append({"i": row["i"], "label": row["label"], "cells": cells, "pieces": pieces})
+        th_open, th_closed = _row_headers(row["i"], row["label"])
+        parts.append(
+            {
+                "i": row["i"],
+                "label": row["label"],
+                "cells": cells,
+                "pieces": pieces,
+                "th_open": th_open,
+                "th_closed": th_closed,
+            }
+        )
     return parts
 
 

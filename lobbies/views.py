@@ -139,8 +139,13 @@ def _form_status(form) -> int:
     return HTTPStatus.BAD_REQUEST if form.is_bound and form.errors else HTTPStatus.OK
 
 
+def _seated(request: HttpRequest, code: str) -> bool:
+    """This browser already holds a seat in the lobby: it is coming back, not guessing."""
+    return identity.seat_in(request, code) is not None
+
+
 @require_GET
-@rate_limit("lobby_lookup", methods=("GET",), counts=missed)
+@rate_limit("lobby_lookup", methods=("GET",), counts=missed, exempt=_seated)
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     snapshot = _load(code, to_show=True)
     if code != snapshot.code:

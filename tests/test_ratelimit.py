@@ -112,8 +112,21 @@ def test_using_a_real_lobby_does_not_count(organizer_client, lobby, limits):
         assert organizer_client.get(url).status_code == HTTPStatus.OK
     for code in wrong_codes(20):
         organizer_client.get(reverse("lobbies:find"), {"code": code})
-    # The budget is for misses; once spent, even a real lobby waits.
-    assert organizer_client.get(url).status_code == HTTPStatus.TOO_MANY_REQUESTS
+    # The budget is for misses; once spent, even a real lobby waits, except for those who
+    # already hold a seat in it: coming back to one's own lobby is not guessing.
+    assert organizer_client.get(url).status_code == HTTPStatus.OK
+    outsider_view = reverse("lobbies:find"), {"code": lobby.code}
+    assert organizer_client.get(*outsider_view).status_code == HTTPStatus.TOO_MANY_REQUESTS
+    stranger = Client(REMOTE_ADDR="127.0.0.1")
+    assert stranger.get(url).status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_a_seat_in_one_lobby_does_not_exempt_guessing_others(organizer_client, lobby, limits):
+    answers = [
+        organizer_client.get(reverse("lobbies:detail", args=[code])).status_code
+        for code in wrong_codes(21)
+    ]
+    assert answers[-1] == HTTPStatus.TOO_MANY_REQUESTS
 
 
 def test_a_burst_in_parallel_cannot_overshoot(db, limits, lobby):
