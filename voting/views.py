@@ -28,6 +28,13 @@ from voting.forms import NotifyForm, PlaceForm, SettleForm, VoteForm
 from voting.ranking import MAYBE, NO, YES
 
 PLACES_TEMPLATE = "voting/_places.html"
+
+
+def vote_choices() -> list[tuple[str, str]]:
+    """The answers to a place, in the active language."""
+    return [(YES, _("Yes")), (MAYBE, _("If need be")), (NO, _("No"))]
+
+
 DECISION_TEMPLATE = "voting/_decision.html"
 
 
@@ -55,6 +62,7 @@ class RankedPlace:
     edit_url: str
     delete_url: str
     summary: str = ""
+    choices: dict[str | None, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass
@@ -66,6 +74,12 @@ class PlaceRow:
     can_edit: bool = False
     can_withdraw: bool = False
     can_remove: bool = False
+
+    @property
+    def vote_choices(self) -> str:
+        """The vote buttons with mine pressed (rendered for each possible vote beforehand)."""
+        choices = self.ranked.choices
+        return choices.get(self.my_vote, choices[None])
 
     def __getattr__(self, name: str):
         # place, rank, proposer, yes, maybe, no, the URLs and the summary: the shared part's.
@@ -131,8 +145,19 @@ def _ranked_places(snapshot: LobbySnapshot) -> list[RankedPlace]:
             edit_url=reverse("voting:edit_place", args=args),
             delete_url=reverse("voting:delete_place", args=args),
         )
-        summary = render_to_string(f"{PLACES_TEMPLATE}#place-summary", {"row": ranked})
-        out.append(dataclasses.replace(ranked, summary=summary))
+        out.append(
+            dataclasses.replace(
+                ranked,
+                summary=render_to_string(f"{PLACES_TEMPLATE}#place-summary", {"row": ranked}),
+                choices={
+                    mine: render_to_string(
+                        f"{PLACES_TEMPLATE}#vote-choices",
+                        {"row": ranked, "my_vote": mine, "vote_choices": vote_choices()},
+                    )
+                    for mine in (YES, MAYBE, NO, None)
+                },
+            )
+        )
     return out
 
 
@@ -196,7 +221,7 @@ def places_context(request: HttpRequest, snapshot: LobbySnapshot, seat: str) -> 
         "blank_place_fields": _blank_place_fields(get_language()),
         "places_full": len(snapshot.places) >= services.MAX_PLACES,
         "max_places": services.MAX_PLACES,
-        "vote_choices": [(YES, _("Yes")), (MAYBE, _("If need be")), (NO, _("No"))],
+        "vote_choices": vote_choices(),
         "viewer_zone_name": str(zone),
         "deadline_passed": services.deadline_passed(lobby),
         **_settled_context(request, snapshot, zone),
