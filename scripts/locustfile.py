@@ -52,7 +52,7 @@ class Browser(FastHttpUser):
             "X-Forwarded-Proto": "https",
             "X-Forwarded-For": self.person["address"],
             "Cookie": self.person["cookie"],
-            "Accept-Encoding": "identity",
+            "Accept-Encoding": "gzip, deflate",  # as browsers do
         }
 
     @task
