@@ -208,7 +208,7 @@ def create_lobby(values: LobbySettings, organizer_name: str, user_id: int | None
                 tx.save(lobby, condition=Lobby.pk.does_not_exist())
                 tx.save(organizer, condition=Participant.pk.does_not_exist())
         except TransactWriteError as error:
-            if is_unavailable(error) or not _condition_failed(error):
+            if is_unavailable(error) or not condition_failed(error):
                 raise
             log.info("lobby code collision, drawing another")
             continue
@@ -217,7 +217,8 @@ def create_lobby(values: LobbySettings, organizer_name: str, user_id: int | None
     raise LobbyError(_("We could not find a free lobby code. Please try again."))
 
 
-def _condition_failed(error: Exception) -> bool:
+def condition_failed(error: Exception) -> bool:
+    """A write (or a transaction) refused by its condition, not by trouble."""
     reasons = getattr(error, "cancellation_reasons", None) or []
     if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
         return True
@@ -594,7 +595,7 @@ def save_availability(
             condition_check_items=[], delete_items=[], put_items=[], update_items=[mine, rev]
         )
     except TransactWriteError as error:
-        if is_unavailable(error) or not _condition_failed(error):
+        if is_unavailable(error) or not condition_failed(error):
             raise
         reasons = getattr(error, "cancellation_reasons", None) or [None, None]
         if reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":

@@ -186,7 +186,7 @@ def _places_context(request: HttpRequest, snapshot: LobbySnapshot, seat: str) ->
     return places_context(request, snapshot, seat)
 
 
-def _after_answer(request: HttpRequest, lobby) -> None:
+def after_answer(request: HttpRequest, lobby) -> None:
     """The organizer may have asked for an email once everyone has answered (never raises)."""
     if not lobby.notify_owner_all_answered or lobby.all_answered_notified_at is not None:
         # Known from the lobby item already: a save stays two requests.
@@ -408,7 +408,7 @@ def save_availability(request: HttpRequest, code: str) -> HttpResponse:
         conflict = isinstance(error, services.AnswersClosed | services.GridChanged)
         status = HTTPStatus.CONFLICT if conflict else HTTPStatus.BAD_REQUEST
         return _availability_refused(request, lobby, seat, error.message, status, marks)
-    _after_answer(request, lobby)
+    after_answer(request, lobby)
     if request.htmx:
         return render(request, "lobbies/_availability.html#save-status", {"avail": {"saved": True}})
     messages.success(request, _("Your availability is saved."))

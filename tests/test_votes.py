@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from letshangout import dynamo
 from letshangout.dynamo import TableItem
 from lobbies import services as lobby_services
 from lobbies.entities import Participant
@@ -271,3 +272,61 @@ class TestConcurrentVotes:
         )
         vote(lobby.code, owner, place.place_id, "yes")
         assert stored_votes(lobby.code, owner) == {place.place_id: "yes"}
+
+
+class TestTheWriteDecides:
+    """The page's snapshot can be a moment old; the vote's one transaction checks the lobby,
+    the place and the voter as they are when it is written, and leaves nothing behind when
+    one of them says no."""
+
+    def snapshot_then(self, lobby, place, change):
+        snapshot = reload(lobby.code)  # what the voter's request read
+        change()
+        return snapshot
+
+    def refused(self, lobby, snapshot, voter_id, place_id, message):
+        rev = lobby_services.lobby_rev(lobby.code)
+        with pytest.raises(lobby_services.LobbyError, match=message):
+            services.cast_vote(snapshot, voter_id, place_id, "yes")
+        assert lobby_services.lobby_rev(lobby.code) == rev
+
+    def test_a_place_withdrawn_a_moment_ago(self, lobby, place):
+        owner = lobby.lobby.owner_id
+        snapshot = self.snapshot_then(
+            lobby, place, lambda: services.delete_place(reload(lobby.code), owner, place.place_id)
+        )
+        self.refused(lobby, snapshot, owner, place.place_id, "no longer on the list")
+        assert stored_votes(lobby.code, owner) == {}
+
+    def test_a_lobby_settled_a_moment_ago(self, lobby, place):
+        owner = lobby.lobby.owner_id
+        snapshot = self.snapshot_then(
+            lobby, place, lambda: services.settle(reload(lobby.code), owner, 0, place.place_id)
+        )
+        self.refused(lobby, snapshot, owner, place.place_id, "Votes closed a moment ago")
+        assert stored_votes(lobby.code, owner) == {}
+
+    def test_a_deadline_passed_a_moment_ago(self, lobby, place):
+        owner = lobby.lobby.owner_id
+        snapshot = self.snapshot_then(lobby, place, lambda: pass_deadline(lobby.code))
+        self.refused(lobby, snapshot, owner, place.place_id, "Votes closed a moment ago")
+
+    def test_a_voter_removed_a_moment_ago(self, lobby, join_as, place):
+        _, ann = join_as(lobby, "Ann")
+        owner = lobby.lobby.owner_id
+
+        def remove_ann():
+            lobby_services.remove_participant(reload(lobby.code), owner, ann.participant_id)
+
+        snapshot = self.snapshot_then(lobby, place, remove_ann)
+        self.refused(lobby, snapshot, ann.participant_id, place.place_id, "not in this lobby")
+        assert lobby_services.load_lobby(lobby.code).participant(ann.participant_id) is None
+
+    def test_a_vote_is_the_lobby_query_and_one_transaction(self, lobby, organizer_client, place):
+        with dynamo.count_calls() as calls:
+            response = organizer_client.post(
+                vote_url(lobby.code, place.place_id), {"value": "maybe"}, HTTP_HX_REQUEST="true"
+            )
+        assert response.status_code == HTTPStatus.OK
+        assert calls.operations == ["Query", "TransactWriteItems"]
+        assert stored_votes(lobby.code, lobby.lobby.owner_id) == {place.place_id: "maybe"}

@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 
 from django.utils.translation import gettext as _
 from pynamodb.attributes import MapAttribute
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.constants import KEY
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
 from letshangout.dynamo import TableItem, is_unavailable
 from lobbies import availability, codes, grid
@@ -28,6 +29,7 @@ from lobbies.services import (
     LobbySnapshot,
     NotAllowed,
     bump_rev,
+    condition_failed,
     load_lobby,
 )
 from voting import ics
@@ -71,10 +73,6 @@ class PlaceValues:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _condition_failed(error: Exception) -> bool:
-    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 # --- the lock: deadline and settling ------------------------------------------------------------
@@ -185,7 +183,7 @@ def edit_place(snapshot: LobbySnapshot, actor_id: str, place_id: str, values: Pl
             condition=Place.pk.exists(),
         )
     except UpdateError as error:
-        if is_unavailable(error) or not _condition_failed(error):
+        if is_unavailable(error) or not condition_failed(error):
             raise
         raise LobbyError(_("That place is no longer on the list.")) from error
     bump_rev(snapshot.code)
@@ -240,50 +238,76 @@ def cast_vote(snapshot: LobbySnapshot, voter_id: str, place_id: str, value: str)
     _require_open(snapshot.lobby)
     _require_place(snapshot, place_id)
     _write_vote(snapshot.code, voter_id, place_id, value)
-    bump_rev(snapshot.code)
     votes = votes_of(voter)
     votes[place_id] = value
     voter.votes = votes
 
 
 def _write_vote(code: str, voter_id: str, place_id: str, value: str) -> None:
-    connection = TableItem._get_connection()
-    pk, sk = Participant.key_for(code, voter_id)
-    for _attempt in range(2):
-        try:
-            connection.update_item(
-                pk,
-                range_key=sk,
-                actions=[Participant.votes[place_id].set(value)],
-                condition=Participant.pk.exists() & Participant.votes.exists(),
-            )
+    """One TransactWriteItems: my answer in my votes map, the lobby's rev, on condition that
+    votes are still open and the place still exists (a moment ago it may have been withdrawn
+    or the lobby settled). An item from before the map existed gets the map made instead."""
+    setting_one = (
+        [Participant.votes[place_id].set(value)],
+        Participant.pk.exists() & Participant.votes.exists(),
+    )
+    making_map = (
+        [Participant.votes.set({place_id: value})],
+        Participant.pk.exists() & Participant.votes.does_not_exist(),
+    )
+    for actions, condition in (setting_one, making_map):
+        failed = _vote_transaction(code, voter_id, place_id, actions, condition)
+        if failed is None:
             return
-        except UpdateError as error:
-            if is_unavailable(error) or not _condition_failed(error):
-                raise
-        # The item has no map yet (or is gone): create the map, unless another tab just did.
-        try:
-            connection.update_item(
-                pk,
-                range_key=sk,
-                actions=[Participant.votes.set({place_id: value})],
-                condition=Participant.pk.exists() & Participant.votes.does_not_exist(),
+        if failed == "lobby":
+            raise LobbyError(
+                _("Votes closed a moment ago: the lobby was settled or its deadline passed.")
             )
-            return
-        except UpdateError as error:
-            if is_unavailable(error) or not _condition_failed(error):
-                raise
-        if _participant_gone(code, voter_id):
-            break
+        if failed == "place":
+            raise LobbyError(_("That place is no longer on the list."))
     raise LobbyError(_("You are not in this lobby any more."))
 
 
-def _participant_gone(code: str, participant_id: str) -> bool:
+def _vote_transaction(code, voter_id, place_id, actions, condition) -> str | None:
+    """None when written, else which condition said no: "voter", "lobby" or "place"."""
+    connection = TableItem._get_connection()
+    mine = Participant(*Participant.key_for(code, voter_id)).get_update_kwargs_from_instance(
+        actions=actions, condition=condition
+    )
+    rev = connection.get_operation_kwargs(
+        lobby_pk(code),
+        range_key=LOBBY_SK,
+        key=KEY,
+        actions=[Lobby.rev.add(1)],
+        condition=_votes_open(_now()),
+    )
+    place = Place.get_operation_kwargs_from_class(
+        *Place.key_for(code, place_id), condition=Place.pk.exists()
+    )
     try:
-        Participant.get(*Participant.key_for(code, participant_id), attributes_to_get=["pk"])
-    except Participant.DoesNotExist:
-        return True
-    return False
+        connection.connection.transact_write_items(
+            condition_check_items=[place], delete_items=[], put_items=[], update_items=[mine, rev]
+        )
+    except TransactWriteError as error:
+        if is_unavailable(error) or not condition_failed(error):
+            raise
+        reasons = getattr(error, "cancellation_reasons", None) or []
+        refused = [r is not None and r.code == "ConditionalCheckFailed" for r in reasons]
+        # DynamoDB lists the reasons in request order: condition checks, then the updates.
+        for name, said_no in zip(("place", "voter", "lobby"), refused, strict=False):
+            if said_no:
+                return name
+        return "voter"
+    return None
+
+
+def _votes_open(now: datetime):
+    """The write-time twin of lock_reason, as a DynamoDB condition on the Lobby item."""
+    return (
+        Lobby.pk.exists()
+        & (Lobby.status.does_not_exist() | (Lobby.status == OPEN))
+        & (Lobby.deadline.does_not_exist() | (Lobby.deadline > now))
+    )
 
 
 def ranked_places(snapshot: LobbySnapshot) -> list[PlaceScore]:
@@ -316,7 +340,7 @@ def set_notify_settled(snapshot: LobbySnapshot, participant_id: str, enabled: bo
             actions=[Participant.notify_settled.set(enabled)], condition=Participant.pk.exists()
         )
     except UpdateError as error:
-        if is_unavailable(error) or not _condition_failed(error):
+        if is_unavailable(error) or not condition_failed(error):
             raise
         raise LobbyError(_("You are not in this lobby any more.")) from error
     bump_rev(snapshot.code)
@@ -425,7 +449,7 @@ def settle(
             condition=Lobby.pk.exists() & (Lobby.status.does_not_exist() | (Lobby.status == OPEN)),
         )
     except UpdateError as error:
-        if is_unavailable(error) or not _condition_failed(error):
+        if is_unavailable(error) or not condition_failed(error):
             raise
         raise LobbyError(
             _("This lobby is already settled. Reopen it to change the decision.")
@@ -449,7 +473,7 @@ def reopen(snapshot: LobbySnapshot, actor_id: str) -> None:
             condition=Lobby.pk.exists() & (Lobby.status == SETTLED),
         )
     except UpdateError as error:
-        if is_unavailable(error) or not _condition_failed(error):
+        if is_unavailable(error) or not condition_failed(error):
             raise
         raise LobbyError(_("This lobby is not settled, so there is nothing to reopen.")) from error
     lobby.status = OPEN
@@ -498,7 +522,7 @@ def claim_all_answered_notice(code: str) -> bool:
             & (Lobby.notify_owner_all_answered == True),  # noqa: E712 - a condition
         )
     except UpdateError as error:
-        if is_unavailable(error) or not _condition_failed(error):
+        if is_unavailable(error) or not condition_failed(error):
             raise
         return False
     return True

@@ -21,7 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from letshangout.ratelimit import rate_limit
 from lobbies import availability, grid
 from lobbies.services import LobbyError, LobbySnapshot
-from lobbies.views import load_for_organizer, load_for_participant, lobby_context, lobby_url
+from lobbies.views import (
+    after_answer,
+    load_for_organizer,
+    load_for_participant,
+    lobby_context,
+    lobby_url,
+)
 from voting import ics, notifications, services
 from voting.entities import Place
 from voting.forms import NotifyForm, PlaceForm, SettleForm, VoteForm
@@ -377,9 +383,7 @@ def vote(request: HttpRequest, code: str, place_id: str) -> HttpResponse:
         except LobbyError as refused:
             error = refused.message
         else:
-            notifications.notify_if_all_answered(
-                snapshot.code, _absolute_lobby_url(request, snapshot)
-            )
+            after_answer(request, snapshot.lobby)
     if request.htmx:
         return _render_fragment(
             request, snapshot, seat, f"{PLACES_TEMPLATE}#places-list", places_error=error
