@@ -249,7 +249,11 @@ def _blank_place_fields(language: str) -> str:
 
 
 def _render_fragment(request, snapshot, seat, template: str, status=HTTPStatus.OK, **extra):
-    context = lobby_context(request, snapshot, seat)
+    if template.startswith(f"{PLACES_TEMPLATE}#"):
+        # A part of the places section needs only what that section shows, not the grids.
+        context = {"lobby": snapshot.lobby, **places_context(request, snapshot, seat)}
+    else:
+        context = lobby_context(request, snapshot, seat)
     context.update(extra)
     return render(request, template, context, status=status)
 
