@@ -31,7 +31,7 @@ from lobbies.views import (
 from voting import ics, notifications, services
 from voting.entities import Place
 from voting.forms import NotifyForm, PlaceForm, SettleForm, VoteForm
-from voting.ranking import MAYBE, NO, YES
+from voting.ranking import MAYBE, NO, VOTE_VALUES, YES
 
 PLACES_TEMPLATE = "voting/_places.html"
 
@@ -68,7 +68,17 @@ class RankedPlace:
     edit_url: str
     delete_url: str
     summary: str = ""
-    choices: dict[str | None, str] = dataclasses.field(default_factory=dict)
+    _choices: dict[str | None, str] = dataclasses.field(default_factory=dict)
+
+    def choices(self, my_vote: str | None) -> str:
+        """The vote buttons with `my_vote` pressed, rendered the first time they are asked
+        for (each place has only four variants, whoever looks)."""
+        if my_vote not in self._choices:
+            self._choices[my_vote] = render_to_string(
+                f"{PLACES_TEMPLATE}#vote-choices",
+                {"row": self, "my_vote": my_vote, "vote_choices": vote_choices()},
+            )
+        return self._choices[my_vote]
 
 
 @dataclass
@@ -83,9 +93,8 @@ class PlaceRow:
 
     @property
     def vote_choices(self) -> str:
-        """The vote buttons with mine pressed (rendered for each possible vote beforehand)."""
-        choices = self.ranked.choices
-        return choices.get(self.my_vote, choices[None])
+        """The vote buttons with mine pressed."""
+        return self.ranked.choices(self.my_vote if self.my_vote in VOTE_VALUES else None)
 
     def __getattr__(self, name: str):
         # place, rank, proposer, yes, maybe, no, the URLs and the summary: the shared part's.
@@ -155,13 +164,6 @@ def _ranked_places(snapshot: LobbySnapshot) -> list[RankedPlace]:
             dataclasses.replace(
                 ranked,
                 summary=render_to_string(f"{PLACES_TEMPLATE}#place-summary", {"row": ranked}),
-                choices={
-                    mine: render_to_string(
-                        f"{PLACES_TEMPLATE}#vote-choices",
-                        {"row": ranked, "my_vote": mine, "vote_choices": vote_choices()},
-                    )
-                    for mine in (YES, MAYBE, NO, None)
-                },
             )
         )
     return out
