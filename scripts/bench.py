@@ -602,8 +602,9 @@ def render_report(results: dict, weight: dict, info: dict, args) -> str:
             )
     lines += [
         "",
-        "HTML is measured gzipped at level 6 (the app leaves compressing HTML to the load "
-        "balancer or CDN); static files as whitenoise serves them to `Accept-Encoding: gzip`. "
+        "HTML is measured gzipped at level 6, as the app's GZipMiddleware sends it to browsers "
+        "that accept gzip (give or take the up to 100 random header bytes it adds against "
+        "BREACH); static files as whitenoise serves them to `Accept-Encoding: gzip`. "
         "Static files are hashed and cached for a year, so a second visit downloads only the "
         "HTML. Files on the page:",
         "",
