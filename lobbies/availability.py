@@ -1,7 +1,7 @@
 """The availability grid on pages: whose answers count, reading a save, and what the grid,
 heatmap and best-times templates show.
 
-Everything here works on a LobbySnapshot already in memory, so the lobby page stays one Query.
+Everything here works on a LobbySnapshot already in memory: the lobby page reads nothing more.
 The slot arithmetic itself is pure code in lobbies/grid.py; this module turns it into labels
 in the viewer's time zone and language.
 
