@@ -8,6 +8,7 @@ lets one Query return each item as its own class.
 from __future__ import annotations
 
 import contextvars
+import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from botocore.exceptions import BotoCoreError
 from django.conf import settings
 from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PynamoDBException, TableError
+from pynamodb.exceptions import PynamoDBException, TableError, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -29,6 +30,8 @@ UNAVAILABLE_ERROR_CODES = {
     "InternalServerError",
     "ServiceUnavailable",
     "ResourceNotFoundException",
+    # A plain write met a transaction in flight on the same item: nothing was written.
+    "TransactionConflictException",
 }
 
 
@@ -90,6 +93,41 @@ class TableItem(Model):
         if cls is TableItem:
             return super()._get_connection()
         return TableItem._get_connection()
+
+
+TRANSACTION_TRIES = 4
+
+
+def transact_write(update_items: list[dict], condition_check_items: list[dict] = ()) -> None:
+    """One TransactWriteItems, tried again while another transaction holds one of its items.
+
+    DynamoDB cancels a transaction that meets another one in flight on the same item
+    (cancellation reason "TransactionConflict") instead of queueing it, and every write in a
+    lobby touches its Lobby item's `rev`, so people saving in the same lobby at the same
+    moment meet this. Still conflicting after a few short waits, it is an outage to the user
+    (DynamoUnavailable: a 503 that says to try again). A failed condition is raised as it is.
+    """
+    connection = TableItem._get_connection().connection
+    for attempt in range(TRANSACTION_TRIES):
+        try:
+            connection.transact_write_items(
+                condition_check_items=list(condition_check_items),
+                delete_items=[],
+                put_items=[],
+                update_items=list(update_items),
+            )
+            return
+        except TransactWriteError as error:
+            if not conflicted(error):
+                raise
+            time.sleep(random.uniform(0, 0.025 * 2**attempt))  # jitter: do not meet again
+    raise DynamoUnavailable("a transaction kept meeting others on the same items")
+
+
+def conflicted(error: TransactWriteError) -> bool:
+    """Cancelled only because another transaction was writing the same item."""
+    codes = {r.code for r in getattr(error, "cancellation_reasons", None) or [] if r is not None}
+    return "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes
 
 
 def configure(endpoint_url: str | None, table_name: str) -> None:

@@ -18,7 +18,7 @@ from pynamodb.constants import KEY
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from letshangout.dynamo import TableItem, is_unavailable
+from letshangout.dynamo import TableItem, is_unavailable, transact_write
 from lobbies import availability, codes, grid, snapshot_cache
 from lobbies.entities import LOBBY_SK, Lobby, Participant, lobby_pk
 from voting.entities import Place
@@ -591,9 +591,7 @@ def save_availability(
         condition=_answers_open(now),
     )
     try:
-        connection.connection.transact_write_items(
-            condition_check_items=[], delete_items=[], put_items=[], update_items=[mine, rev]
-        )
+        transact_write([mine, rev])
     except TransactWriteError as error:
         if is_unavailable(error) or not condition_failed(error):
             raise

@@ -20,7 +20,7 @@ from pynamodb.attributes import MapAttribute
 from pynamodb.constants import KEY
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
-from letshangout.dynamo import TableItem, is_unavailable
+from letshangout.dynamo import TableItem, is_unavailable, transact_write
 from lobbies import availability, codes, grid
 from lobbies.entities import LOBBY_SK, Decision, Lobby, Participant, lobby_pk
 from lobbies.services import (
@@ -255,7 +255,8 @@ def _write_vote(code: str, voter_id: str, place_id: str, value: str) -> None:
         [Participant.votes.set({place_id: value})],
         Participant.pk.exists() & Participant.votes.does_not_exist(),
     )
-    for actions, condition in (setting_one, making_map):
+    # The map made by another tab between the two tries: set the one answer after all.
+    for actions, condition in (setting_one, making_map, setting_one):
         failed = _vote_transaction(code, voter_id, place_id, actions, condition)
         if failed is None:
             return
@@ -285,9 +286,7 @@ def _vote_transaction(code, voter_id, place_id, actions, condition) -> str | Non
         *Place.key_for(code, place_id), condition=Place.pk.exists()
     )
     try:
-        connection.connection.transact_write_items(
-            condition_check_items=[place], delete_items=[], put_items=[], update_items=[mine, rev]
-        )
+        transact_write([mine, rev], condition_check_items=[place])
     except TransactWriteError as error:
         if is_unavailable(error) or not condition_failed(error):
             raise
