@@ -12,6 +12,7 @@ from django.urls import reverse
 from letshangout import dynamo
 from lobbies import availability, services, views
 from tests.factories import make_settings
+from voting import services as voting
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -152,3 +153,14 @@ def test_poll_brings_new_participants(organizer_client, lobby, join_as):
     assert response.status_code == 200
     assert 'id="participants"' in content
     assert "Newcomer Nora" in content
+
+
+def test_poll_takes_the_propose_form_away_once_places_close(organizer_client, lobby):
+    """Settled or past the deadline: the form goes, so nobody types a proposal for nothing.
+    While places are open the poll leaves the form alone (it may hold half-typed text)."""
+    rev = services.lobby_rev(lobby.code)
+    open_content = organizer_client.get(poll_url(lobby.code), {"rev": 0}).content.decode()
+    assert 'id="propose"' not in open_content
+    voting.settle(services.load_lobby(lobby.code), lobby.lobby.owner_id, 0, None)
+    content = organizer_client.get(poll_url(lobby.code), {"rev": rev}).content.decode()
+    assert '<div id="propose" class="propose" hx-swap-oob="true"></div>' in content
