@@ -34,14 +34,12 @@ from voting.forms import NotifyForm, PlaceForm, SettleForm, VoteForm
 from voting.ranking import MAYBE, NO, VOTE_VALUES, YES
 
 PLACES_TEMPLATE = "voting/_places.html"
+DECISION_TEMPLATE = "voting/_decision.html"
 
 
 def vote_choices() -> list[tuple[str, str]]:
     """The answers to a place, in the active language."""
     return [(YES, _("Yes")), (MAYBE, _("If need be")), (NO, _("No"))]
-
-
-DECISION_TEMPLATE = "voting/_decision.html"
 
 
 # --- view data ------------------------------------------------------------------------------------
