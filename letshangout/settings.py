@@ -246,9 +246,11 @@ DYNAMODB_READ_TIMEOUT = 2
 DYNAMODB_MAX_RETRIES = 2
 # How long a lobby lives after its last candidate date (DynamoDB TTL on expires_at).
 LOBBY_RETENTION_DAYS = env_int("LOBBY_RETENTION_DAYS", 30)
-# Lobbies whose last snapshot each process keeps to show them again (lobbies/snapshot_cache.py);
-# a 50-person lobby with its rendered parts takes about a megabyte. 0 switches it off.
-LOBBY_SNAPSHOT_CACHE_SIZE = env_int("LOBBY_SNAPSHOT_CACHE_SIZE", 64)
+# Lobbies whose last snapshot each process keeps to show them again (lobbies/snapshot_cache.py).
+# Measured: a 50-person, 896-slot lobby takes ~5 MB with its parts for one viewer zone and
+# ~1.5 MB more per extra zone (parts for three zones at most); a 12-person lobby over 7
+# evenings is ~20 times smaller. 0 switches it off.
+LOBBY_SNAPSHOT_CACHE_SIZE = env_int("LOBBY_SNAPSHOT_CACHE_SIZE", 16)
 
 # Security: strict by default, stricter in production.
 SECURE_CONTENT_TYPE_NOSNIFF = True

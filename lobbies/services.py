@@ -7,6 +7,8 @@ for the user. Every change in a lobby ends with `bump_rev`, the signal pollers w
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -94,21 +96,26 @@ class LobbySnapshot:
     participants: dict[str, Participant] = field(default_factory=dict)
     places: list[Place] = field(default_factory=list)
     shared: bool = field(default=False, compare=False)
-    _derived: dict = field(default_factory=dict, repr=False, compare=False)
+    _derived: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
+    _derived_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    MAX_DERIVED = 64  # viewer zones x heatmap filters of one lobby at one rev
+    # A viewer zone or heatmap filter needs ~7 parts (labels, grids, group view, its live
+    # twin, places...): room for three at once, the least recently used going first.
+    MAX_DERIVED = 24
 
     def derive(self, key: tuple, compute):
         """`compute()`, remembered under `key` while this snapshot is shared and current."""
         if not self.shared:
             return compute()
-        try:
-            return self._derived[key]
-        except KeyError:
-            pass
-        if len(self._derived) >= self.MAX_DERIVED:
-            self._derived.clear()
-        value = self._derived[key] = compute()
+        with self._derived_lock:
+            if key in self._derived:
+                self._derived.move_to_end(key)
+                return self._derived[key]
+        value = compute()  # outside the lock: two threads may both compute it, harmlessly
+        with self._derived_lock:
+            self._derived[key] = value
+            while len(self._derived) > self.MAX_DERIVED:
+                self._derived.popitem(last=False)
         return value
 
     @property

@@ -153,6 +153,18 @@ def test_derived_values_are_computed_once_per_shared_snapshot(organizer_client, 
     assert fresh.derive(("x",), lambda: "again") == "again"
 
 
+def test_derived_values_are_bounded_least_recently_used_first(organizer_client, lobby):
+    view(organizer_client, lobby.code)
+    shared = snapshot_cache.recent.get(lobby.code, 0)
+    limit = shared.MAX_DERIVED
+    for n in range(limit):
+        shared.derive(("n", n), lambda n=n: n)
+    shared.derive(("n", 0), lambda: "recomputed")  # used again: now the most recent
+    shared.derive(("n", limit), lambda: limit)  # one too many: the least recent goes
+    assert shared.derive(("n", 0), lambda: "recomputed") == 0
+    assert shared.derive(("n", 1), lambda: "recomputed") == "recomputed"
+
+
 def test_the_cache_keeps_the_newest_snapshot_and_forgets_the_oldest_lobby(lobby, join_as):
     cache = SnapshotCache(size=2)
     old = services.load_lobby(lobby.code)
