@@ -124,9 +124,20 @@ def transact_write(update_items: list[dict], condition_check_items: list[dict] =
     raise DynamoUnavailable("a transaction kept meeting others on the same items")
 
 
+def cancellation_codes(error: Exception) -> list[str | None]:
+    """Why a transaction was cancelled, item by item in request order (None: not this one)."""
+    reasons = getattr(error, "cancellation_reasons", None) or []
+    return [reason.code if reason is not None else None for reason in reasons]
+
+
+def refused_items(error: Exception) -> list[bool]:
+    """For each item of a cancelled transaction, whether its own condition said no."""
+    return [code == "ConditionalCheckFailed" for code in cancellation_codes(error)]
+
+
 def conflicted(error: TransactWriteError) -> bool:
     """Cancelled only because another transaction was writing the same item."""
-    codes = {r.code for r in getattr(error, "cancellation_reasons", None) or [] if r is not None}
+    codes = set(cancellation_codes(error))
     return "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes
 
 

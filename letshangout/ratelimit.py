@@ -21,6 +21,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from http import HTTPStatus
 
@@ -64,15 +65,27 @@ def _bucket(address: str) -> str | None:
     return str(ip)
 
 
-def _window_key(request: HttpRequest, name: str) -> tuple[str, int, int]:
-    """The current window's key, the number of slots it may still hand out, and the period."""
+@dataclass(frozen=True)
+class _Window:
+    key: str  # this window's count (a hint) and numbered slots, "<key>#<n>"
+    previous: str  # the last window's count
+    overlap: float  # share of the last window the sliding window still covers
+    limit: int
+    period: int
+
+
+def _window(request: HttpRequest, name: str) -> _Window:
     limit, period = settings.RATE_LIMITS[name]
     now = time.time()
-    window = int(now // period)
+    number = int(now // period)
     prefix = f"rl:{name}:{client_ip(request)}"
-    overlap = 1 - (now - window * period) / period  # share of the last window still in view
-    carried = math.ceil((cache.get(f"{prefix}:{window - 1}") or 0) * overlap)
-    return f"{prefix}:{window}", max(limit - carried, 0), period
+    return _Window(
+        key=f"{prefix}:{number}",
+        previous=f"{prefix}:{number - 1}",
+        overlap=1 - (now - number * period) / period,
+        limit=limit,
+        period=period,
+    )
 
 
 def _kept_for(period: int) -> int:
@@ -80,17 +93,21 @@ def _kept_for(period: int) -> int:
     return 2 * period + 1
 
 
-def _claim(key: str, limit: int, period: int) -> int | None:
-    """Take the lowest free slot under `limit` in this window and return its number, or None
-    when all are taken. `key` itself holds a hint of how many are taken, so a request usually
-    needs one add."""
-    taken = cache.get(key) or 0
+def _claim(window: _Window) -> int | None:
+    """Take the lowest free slot this window may still hand out and return its number, or
+    None when all are taken. The key itself holds a hint of how many are taken, so a request
+    usually needs one read (both windows' counts) and one add."""
+    counts = cache.get_many([window.key, window.previous])
+    carried = math.ceil(counts.get(window.previous, 0) * window.overlap)
+    limit = max(window.limit - carried, 0)
+    taken = counts.get(window.key, 0)
+    timeout = _kept_for(window.period)
     while taken < limit:
         taken += 1
-        if cache.add(f"{key}#{taken}", 1, timeout=_kept_for(period)):
-            cache.set(key, taken, timeout=_kept_for(period))
+        if cache.add(f"{window.key}#{taken}", 1, timeout=timeout):
+            cache.set(window.key, taken, timeout=timeout)
             return taken
-    cache.set(key, taken, timeout=_kept_for(period))
+    cache.set(window.key, taken, timeout=timeout)
     return None
 
 
@@ -106,8 +123,8 @@ _NO_SLOT_NEEDED = 0  # the cache failed: let the request through, nothing to giv
 
 def _take(request: HttpRequest, name: str) -> tuple[str, int, int | None]:
     try:
-        key, limit, period = _window_key(request, name)
-        return key, period, _claim(key, limit, period)
+        window = _window(request, name)
+        return window.key, window.period, _claim(window)
     except Exception:
         # A cache outage must not lock everyone out; it is logged and the request goes on.
         log.warning("rate limit cache unavailable", exc_info=True)

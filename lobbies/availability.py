@@ -365,8 +365,6 @@ def page_context(
     """What _availability.html and _group_view.html need, from the snapshot alone.
 
     `marks` shows a refused save back as it was sent (the plain form keeps the user's work).
-    The group view is the same for every viewer with the same zone, filter and language, so
-    it is derived from the snapshot once, HTML included (`oob`: for the live poll).
     """
     lobby = snapshot.lobby
     spec = spec_for(lobby)
@@ -377,9 +375,7 @@ def page_context(
     stored = answers.get(seat)
     if marks is None:
         marks = stored or (frozenset(), frozenset())
-    columns, rows = snapshot.derive(
-        ("labels", viewer_tz, get_language()), lambda: _labels(spec, viewer_tz)
-    )
+    columns, rows = _labels_for(snapshot, spec, viewer_tz)
     stale = me is not None and me.answered_at is not None and stored is None and me.grid_key != key
     closed = answers_closed_reason(lobby)
     strings = _strings()
@@ -410,6 +406,17 @@ def page_context(
         "strings": strings,
         "tz_options": _zone_options(viewer_tz),
     }
+    return {"avail": avail, **group_view(request, snapshot, oob=oob)}
+
+
+def group_view(request: HttpRequest, snapshot, *, oob: bool = False) -> dict:
+    """The group view (`group`) and its HTML (`group_html`): the same for every viewer with the
+    same zone, filter and language, so derived from the snapshot once (`oob`: for the poll)."""
+    lobby = snapshot.lobby
+    spec = spec_for(lobby)
+    viewer_tz = viewer_zone(request, lobby)
+    answers = answers_of(snapshot, spec, grid_key(spec))
+    columns, rows = _labels_for(snapshot, spec, viewer_tz)
     chosen = _filter_ids(request, answers)
     picked = _picked_slot(request)
     group_key = (viewer_tz, None if chosen is None else tuple(chosen), picked, get_language())
@@ -423,7 +430,11 @@ def page_context(
             "lobbies/_group_view.html#group-view", {"group": group, "lobby": lobby, "oob": oob}
         ),
     )
-    return {"avail": avail, "group": group, "group_html": group_html}
+    return {"group": group, "group_html": group_html}
+
+
+def _labels_for(snapshot, spec: GridSpec, viewer_tz: str) -> tuple[list[dict], list[dict]]:
+    return snapshot.derive(("labels", viewer_tz, get_language()), lambda: _labels(spec, viewer_tz))
 
 
 def _labels(spec: GridSpec, viewer_tz: str) -> tuple[list[dict], list[dict]]:

@@ -20,7 +20,7 @@ from pynamodb.constants import KEY
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from letshangout.dynamo import TableItem, is_unavailable, transact_write
+from letshangout.dynamo import TableItem, is_unavailable, refused_items, transact_write
 from lobbies import availability, codes, grid, snapshot_cache
 from lobbies.entities import LOBBY_SK, Lobby, Participant, lobby_pk
 from voting.entities import Place
@@ -226,8 +226,7 @@ def create_lobby(values: LobbySettings, organizer_name: str, user_id: int | None
 
 def condition_failed(error: Exception) -> bool:
     """A write (or a transaction) refused by its condition, not by trouble."""
-    reasons = getattr(error, "cancellation_reasons", None) or []
-    if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
+    if any(refused_items(error)):
         return True
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
@@ -278,6 +277,13 @@ def lobby_rev(code: str, consistent: bool = False) -> int | None:
     if lobby is None or lobby.is_expired():
         return None
     return int(lobby.rev)
+
+
+def rev_bump(code: str, condition) -> dict:
+    """bump_rev as one item of a transaction, done only if the Lobby item meets `condition`."""
+    return TableItem._get_connection().get_operation_kwargs(
+        lobby_pk(code), range_key=LOBBY_SK, key=KEY, actions=[Lobby.rev.add(1)], condition=condition
+    )
 
 
 def bump_rev(code: str) -> None:
@@ -578,7 +584,6 @@ def save_availability(
     yes_data = grid.encode_bitmap(yes, spec.slot_count)
     maybe_data = grid.encode_bitmap(maybe, spec.slot_count)
     item = Participant(*Participant.key_for(lobby.code, participant_id))
-    connection = TableItem._get_connection()
     # Built by hand, not with TransactWrite.update(): that would bump the settings' version
     # and make the organizer's open edit look stale (see bump_rev).
     mine = item.get_update_kwargs_from_instance(
@@ -590,20 +595,12 @@ def save_availability(
         ],
         condition=Participant.pk.exists(),
     )
-    rev = connection.get_operation_kwargs(
-        lobby_pk(lobby.code),
-        range_key=LOBBY_SK,
-        key=KEY,
-        actions=[Lobby.rev.add(1)],
-        condition=_answers_open(now),
-    )
     try:
-        transact_write([mine, rev])
+        transact_write([mine, rev_bump(lobby.code, _answers_open(now))])
     except TransactWriteError as error:
         if is_unavailable(error) or not condition_failed(error):
             raise
-        reasons = getattr(error, "cancellation_reasons", None) or [None, None]
-        if reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+        if refused_items(error)[:1] == [True]:
             raise NotInLobby() from error
         raise AnswersClosed(
             _("This lobby was settled or locked a moment ago, so answers can no longer change.")

@@ -459,10 +459,10 @@ def poll(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def group(request: HttpRequest, code: str) -> HttpResponse:
     """The group view alone, filtered (?filter=1&only=<id>…), for htmx; the page otherwise."""
-    snapshot, seat = load_for_participant(request, code, to_show=True)
+    snapshot, _seat = load_for_participant(request, code, to_show=True)  # 404 for outsiders
     if not request.htmx:
         return redirect(f"{lobby_url(snapshot)}?{request.GET.urlencode()}#group")
-    context = lobby_context(request, snapshot, seat)
+    context = availability.group_view(request, snapshot)
     return render(request, "lobbies/_group_view_rendered.html", context)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import date, timedelta
 from http import HTTPStatus
 
@@ -184,6 +185,16 @@ class TestLobbyPage:
             response = organizer_client.get(url)
         assert response.status_code == HTTPStatus.OK
         assert calls.operations == ["Query"]
+
+    def test_page_is_gzipped_for_browsers_that_ask(self, organizer_client, lobby):
+        url = reverse("lobbies:detail", args=[lobby.code])
+        plain = organizer_client.get(url)
+        packed = organizer_client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate")
+        assert "Content-Encoding" not in plain
+        assert packed["Content-Encoding"] == "gzip"
+        assert len(packed.content) < len(plain.content) / 3
+        page = gzip.decompress(packed.content).decode()
+        assert page.count("<html") == 1 and display_code(lobby.code) in page
 
     def test_lowercase_code_redirects_to_canonical(self, organizer_client, lobby):
         response = organizer_client.get(f"/l/{lobby.code.lower()}/")

@@ -17,10 +17,9 @@ from datetime import UTC, datetime
 
 from django.utils.translation import gettext as _
 from pynamodb.attributes import MapAttribute
-from pynamodb.constants import KEY
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
-from letshangout.dynamo import TableItem, is_unavailable, transact_write
+from letshangout.dynamo import TableItem, is_unavailable, refused_items, transact_write
 from lobbies import availability, codes, grid
 from lobbies.entities import LOBBY_SK, Decision, Lobby, Participant, lobby_pk
 from lobbies.services import (
@@ -31,6 +30,7 @@ from lobbies.services import (
     bump_rev,
     condition_failed,
     load_lobby,
+    rev_bump,
 )
 from voting import ics
 from voting.entities import Place
@@ -271,29 +271,19 @@ def _write_vote(code: str, voter_id: str, place_id: str, value: str) -> None:
 
 def _vote_transaction(code, voter_id, place_id, actions, condition) -> str | None:
     """None when written, else which condition said no: "voter", "lobby" or "place"."""
-    connection = TableItem._get_connection()
     mine = Participant(*Participant.key_for(code, voter_id)).get_update_kwargs_from_instance(
         actions=actions, condition=condition
-    )
-    rev = connection.get_operation_kwargs(
-        lobby_pk(code),
-        range_key=LOBBY_SK,
-        key=KEY,
-        actions=[Lobby.rev.add(1)],
-        condition=_votes_open(_now()),
     )
     place = Place.get_operation_kwargs_from_class(
         *Place.key_for(code, place_id), condition=Place.pk.exists()
     )
     try:
-        transact_write([mine, rev], condition_check_items=[place])
+        transact_write([mine, rev_bump(code, _votes_open(_now()))], condition_check_items=[place])
     except TransactWriteError as error:
         if is_unavailable(error) or not condition_failed(error):
             raise
-        reasons = getattr(error, "cancellation_reasons", None) or []
-        refused = [r is not None and r.code == "ConditionalCheckFailed" for r in reasons]
         # DynamoDB lists the reasons in request order: condition checks, then the updates.
-        for name, said_no in zip(("place", "voter", "lobby"), refused, strict=False):
+        for name, said_no in zip(("place", "voter", "lobby"), refused_items(error), strict=False):
             if said_no:
                 return name
         return "voter"

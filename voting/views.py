@@ -248,14 +248,10 @@ def _blank_place_fields(language: str) -> str:
     return render_to_string(f"{PLACES_TEMPLATE}#place-fields", {"place_form": PlaceForm()})
 
 
-def _render_fragment(request, snapshot, seat, template: str, status=HTTPStatus.OK, **extra):
-    if template.startswith(f"{PLACES_TEMPLATE}#"):
-        # A part of the places section needs only what that section shows, not the grids.
-        context = {"lobby": snapshot.lobby, **places_context(request, snapshot, seat)}
-    else:
-        context = lobby_context(request, snapshot, seat)
-    context.update(extra)
-    return render(request, template, context, status=status)
+def _render_places(request, snapshot, seat, partial: str, **extra) -> HttpResponse:
+    """A part of the places section, as htmx swaps it in: only what that section shows."""
+    context = {"lobby": snapshot.lobby, **places_context(request, snapshot, seat), **extra}
+    return render(request, f"{PLACES_TEMPLATE}#{partial}", context)
 
 
 def _back_to_lobby(snapshot: LobbySnapshot, place_id: str | None = None) -> HttpResponse:
@@ -290,21 +286,20 @@ def propose(request: HttpRequest, code: str) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             if request.htmx:
-                return _render_fragment(
+                return _render_places(
                     request,
                     snapshot,
                     seat,
-                    f"{PLACES_TEMPLATE}#places",
+                    "places",
                     places_status=_("“%(name)s” is on the list.") % {"name": place.name},
                 )
             messages.success(request, _("“%(name)s” is on the list.") % {"name": place.name})
             return _back_to_lobby(snapshot, place.place_id)
     extra = {"place_form": form, "duplicate_place": duplicate}
     if request.htmx:
-        return _render_fragment(request, snapshot, seat, f"{PLACES_TEMPLATE}#places", **extra)
-    return _render_fragment(
-        request, snapshot, seat, "lobbies/lobby.html", status=HTTPStatus.BAD_REQUEST, **extra
-    )
+        return _render_places(request, snapshot, seat, "places", **extra)
+    context = {**lobby_context(request, snapshot, seat), **extra}
+    return render(request, "lobbies/lobby.html", context, status=HTTPStatus.BAD_REQUEST)
 
 
 @require_http_methods(["GET", "POST"])
@@ -356,11 +351,11 @@ def delete_place(request: HttpRequest, code: str, place_id: str) -> HttpResponse
         else:
             status = _("“%(name)s” was removed.") % {"name": place.name}
     if request.htmx:
-        return _render_fragment(
+        return _render_places(
             request,
             snapshot,
             seat,
-            f"{PLACES_TEMPLATE}#places-list",
+            "places-list",
             places_error=error,
             places_status=status,
         )
@@ -389,9 +384,7 @@ def vote(request: HttpRequest, code: str, place_id: str) -> HttpResponse:
         else:
             after_answer(request, snapshot.lobby)
     if request.htmx:
-        return _render_fragment(
-            request, snapshot, seat, f"{PLACES_TEMPLATE}#places-list", places_error=error
-        )
+        return _render_places(request, snapshot, seat, "places-list", places_error=error)
     if error:
         messages.error(request, error)
     return _back_to_lobby(snapshot, place_id)
