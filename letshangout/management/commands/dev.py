@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 from django.conf import settings
@@ -17,19 +18,28 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--dynamodb-dir",
+            type=Path,
+            default=Path(settings.VAR_DIR) / "dynamodb",
+            help="where DynamoDB Local keeps its data (default: var/dynamodb)",
+        )
 
-    def handle(self, *args, addrport: str, **options):
+    def handle(self, *args, addrport: str, dynamodb_dir: Path, **options):
         port = settings.DYNAMODB_LOCAL_PORT
         local = None
         if dynamo_local.is_ready(port):
             self.stdout.write(f"• DynamoDB Local already answers on port {port}; using it.")
         else:
-            db_path = Path(settings.VAR_DIR) / "dynamodb"
-            self.stdout.write(f"• Starting DynamoDB Local on port {port} (data in {db_path})…")
+            self.stdout.write(f"• Starting DynamoDB Local on port {port} (data in {dynamodb_dir})…")
             try:
-                local = dynamo_local.start(port, db_path)
+                local = dynamo_local.start(port, dynamodb_dir)
             except dynamo_local.DynamoLocalError as error:
                 raise CommandError(str(error)) from error
+        # A closed terminal (SIGHUP) or a `kill` (SIGTERM) must stop DynamoDB Local too, as
+        # Ctrl+C does: without this the jar outlived the server and held the port.
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, _exit_cleanly)
         try:
             self.stdout.write("• Creating the DynamoDB table if needed…")
             dynamo.create_table()
@@ -41,3 +51,7 @@ class Command(BaseCommand):
             if local is not None:
                 local.stop()
                 self.stdout.write("• DynamoDB Local stopped; your lobbies are kept in var/.")
+
+
+def _exit_cleanly(signum, _frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds through handle's `finally`

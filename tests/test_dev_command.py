@@ -1,0 +1,74 @@
+"""`manage.py dev` (what `make run` serves with) stops the DynamoDB Local it started, whether it
+is stopped with Ctrl+C, a closed terminal or a plain `kill`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from letshangout import dynamo_local
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def wait_for(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.mark.no_dynamodb
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_dev_stops_its_dynamodb_local(tmp_path, signum):
+    web, dynamo_port = dynamo_local.free_port(), dynamo_local.free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_", "DYNAMODB_"))
+    }
+    env.update(
+        DJANGO_ENV="development",
+        DYNAMODB_LOCAL_PORT=str(dynamo_port),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "dev",
+            f"127.0.0.1:{web}",
+            f"--dynamodb-dir={tmp_path / 'dynamodb'}",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert wait_for(lambda: answers(f"http://127.0.0.1:{web}/healthz"), 60)
+        assert dynamo_local.is_ready(dynamo_port)
+        server.send_signal(signum)
+        server.wait(timeout=20)
+        assert wait_for(lambda: not dynamo_local.is_ready(dynamo_port), 10)
+        assert b"DynamoDB Local stopped" in server.stdout.read()
+    finally:
+        if server.poll() is None:
+            server.kill()
