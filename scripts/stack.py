@@ -159,13 +159,6 @@ class Stack:
             self.dynamo.stop()
             self.dynamo = None
 
-    def kill_dynamo(self) -> None:
-        """An abrupt outage: the emulator dies without a chance to say goodbye."""
-        if self.dynamo is not None:
-            self.dynamo.process.kill()
-            self.dynamo.process.wait()
-            self.dynamo = None
-
     # --- gunicorn -----------------------------------------------------------------------
 
     def start_server(self, name: str = "app", **extra_env: str) -> Server:

@@ -1,8 +1,13 @@
 """(b) DynamoDB goes away under load and comes back; the app keeps its promises.
 
 DynamoDB Local runs persisted (-dbPath). Clients load the lobby page, poll, save and vote.
-Mid-load the emulator is killed (SIGKILL: no goodbye). While it is down every request must get
-the 503 page with Retry-After, quickly (the connection timeouts bound it), never a 500. Then
+Mid-load the emulator is stopped (SIGTERM, so it goes at once but closes its files). Not
+SIGKILL: killed that way, DynamoDB Local itself loses transactional writes it had already
+acknowledged (measured: 1 of 18 transaction writers lost its last acknowledged write over six
+SIGKILLs, none of 30 over ten SIGTERMs, none of the plain UpdateItems either way), which says
+nothing about the app; DynamoDB proper acknowledges a transaction only once it is durable.
+While it is down every request must get the 503 page with Retry-After, quickly (the
+connection timeouts bound it), never a 500. Then
 the clients pause, the emulator starts again on the same files, and before anyone writes
 again every write acknowledged before the outage must be there. The app is not restarted:
 load resumes and must succeed again.
@@ -145,7 +150,7 @@ def run(stk, server, lobby: TestLobby, clients: int, up: float, down: float, aft
         thread.start()
     time.sleep(up)
 
-    stk.kill_dynamo()
+    stk.stop_dynamo()  # SIGTERM, not SIGKILL: see the module's docstring
     outage_started = time.monotonic()
     time.sleep(down)
     pause.set()
