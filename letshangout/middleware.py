@@ -1,13 +1,17 @@
-"""Request-level plumbing: health checks, one log line per request, DynamoDB outages."""
+"""Request-level plumbing: health checks, compression, one log line per request, DynamoDB
+outages."""
 
 from __future__ import annotations
 
+import gzip
 import logging
 import re
+import secrets
 import time
 import uuid
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware import gzip as django_gzip
 from django.shortcuts import render
 
 from letshangout import dynamo, metrics
@@ -29,6 +33,45 @@ class HealthCheckMiddleware:
         if request.path == "/healthz":
             return JsonResponse({"status": "ok"})
         return self.get_response(request)
+
+
+# zlib level 3, not Django's 6: a big lobby page (440 KB of HTML) compresses in 1.8 ms instead
+# of 5.5 ms, for 12 % more bytes (45.7 KB instead of 40.8 KB). Pages are compressed on every
+# request, so that CPU is the page's largest single cost.
+PAGE_COMPRESS_LEVEL = 3
+
+
+def compress_page(content: bytes, max_random_bytes: int) -> bytes:
+    """django.utils.text.compress_string at PAGE_COMPRESS_LEVEL, with the same defence against
+    BREACH: a file name of random length in the gzip header."""
+    packed = gzip.compress(content, compresslevel=PAGE_COMPRESS_LEVEL, mtime=0)
+    header = bytearray(packed[:10])
+    header[3] = gzip.FNAME
+    filename = b"a" * secrets.randbelow(max_random_bytes) + b"\x00"
+    return bytes(header) + filename + packed[10:]
+
+
+class GZipMiddleware(django_gzip.GZipMiddleware):
+    """Django's GZipMiddleware with whole pages compressed by compress_page."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if response.streaming:
+            return super().process_response(request, response)
+        if len(response.content) < 200 or response.has_header("Content-Encoding"):
+            return response
+        django_gzip.patch_vary_headers(response, ("Accept-Encoding",))
+        if not django_gzip.re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+            return response
+        packed = compress_page(response.content, self.max_random_bytes)
+        if len(packed) >= len(response.content):
+            return response
+        response.content = packed
+        response.headers["Content-Length"] = str(len(packed))
+        etag = response.get("ETag")
+        if etag and etag.startswith('"'):
+            response.headers["ETag"] = "W/" + etag
+        response.headers["Content-Encoding"] = "gzip"
+        return response
 
 
 def request_id_of(request: HttpRequest) -> str:

@@ -60,7 +60,7 @@ MIDDLEWARE = [
     # Compresses pages for browsers that ask: the load balancer does not, and a lobby page
     # is ~10x smaller gzipped. BREACH is mitigated by Django's masked CSRF tokens and the
     # random-length gzip header this middleware adds ("Heal the Breach").
-    "django.middleware.gzip.GZipMiddleware",
+    "letshangout.middleware.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that can answer early (a bad Host is a 400 from CommonMiddleware,
     # a CSRF failure a 403), so those pages carry the policy too.

@@ -195,6 +195,16 @@ class TestLobbyPage:
         assert len(packed.content) < len(plain.content) / 3
         page = gzip.decompress(packed.content).decode()
         assert page.count("<html") == 1 and display_code(lobby.code) in page
+        assert "Accept-Encoding" in packed["Vary"]
+
+    def test_gzipped_pages_vary_in_length_against_breach(self, organizer_client, lobby):
+        url = reverse("lobbies:detail", args=[lobby.code])
+        sizes = set()
+        for _ in range(8):
+            packed = organizer_client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+            assert packed.content[3] & gzip.FNAME  # the random-length name in the header
+            sizes.add(len(packed.content))
+        assert len(sizes) > 1
 
     def test_lowercase_code_redirects_to_canonical(self, organizer_client, lobby):
         response = organizer_client.get(f"/l/{lobby.code.lower()}/")
