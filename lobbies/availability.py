@@ -380,13 +380,10 @@ def page_context(
     closed = answers_closed_reason(lobby)
     strings = _strings()
     client_key = request.GET.get("grid")
-    my_rows = _my_rows(
-        snapshot.derive(
-            ("my-grid", viewer_tz, get_language()), lambda: _my_row_parts(columns, rows, strings)
-        ),
-        marks,
-        closed,
+    shared = snapshot.derive(
+        ("my-grid", viewer_tz, get_language()), lambda: _my_grid_parts(columns, rows, strings)
     )
+    my_rows = _my_rows(shared["rows"], marks, closed)
     avail = {
         "key": key,
         "viewer_tz": viewer_tz,
@@ -396,7 +393,9 @@ def page_context(
         "slot_count": spec.slot_count,
         "columns": columns,
         "rows": my_rows,
+        "head": shared["head"][1 if closed else 0],
         "body": mark_safe("".join(row["html"] for row in my_rows)),  # built escaped
+        "names": shared["names"],
         "answered": stored is not None,
         "stale": stale,
         "closed": closed,
@@ -511,49 +510,88 @@ def _row_headers(index: int, label: str) -> tuple[str, str]:
     )
 
 
-def _my_row_parts(columns: list[dict], rows: list[dict], strings: dict) -> list[dict]:
+def _my_grid_parts(columns: list[dict], rows: list[dict], strings: dict) -> dict:
+    """Everything of my grid that is the same for every viewer in one zone and language: its
+    rows' cell pieces, its head (with day buttons while answers are open, without when
+    closed) and the hidden texts its checkboxes are named by."""
+    return {
+        "rows": _my_row_parts(rows, strings),
+        "head": _my_grid_head(columns),
+        "names": _my_grid_names(columns, rows, strings),
+    }
+
+
+def _my_grid_head(columns: list[dict]) -> tuple[str, str]:
+    """The day headings while answers are open (buttons marking a whole day) and closed."""
+    opened, closed = [], []
+    for column in columns:
+        day = format_html(
+            '<span class="wd">{}</span> <span class="dm">{}</span>',
+            column["weekday"],
+            column["short"],
+        )
+        cell = format_html('<th scope="col" data-label="{}">', column["label"])
+        title = _("Mark all of %(day)s") % {"day": column["label"]}
+        opened.append(
+            format_html(
+                '{}<button type="submit" name="fill" value="col:{}" class="fill" title="{}">'
+                "{}</button></th>",
+                cell,
+                column["i"],
+                title,
+                day,
+            )
+        )
+        closed.append(format_html("{}{}</th>", cell, day))
+    return mark_safe("".join(opened)), mark_safe("".join(closed))  # built escaped
+
+
+def _my_grid_names(columns: list[dict], rows: list[dict], strings: dict) -> str:
+    """Hidden texts the checkboxes point at with aria-labelledby ("gd3 gt12 gy" reads
+    "Thursday 3 December, 11:00, yes"): one per day, time and mark rather than a full label
+    on each of ~1,800 checkboxes, which was a fifth of a big lobby page."""
+    parts = [format_html('<span id="gd{}">{},</span>', c["i"], c["label"]) for c in columns]
+    parts += [format_html('<span id="gt{}">{},</span>', r["i"], r["label"]) for r in rows]
+    parts.append(format_html('<span id="gy">{}</span>', strings["yes"]))
+    parts.append(format_html('<span id="gm">{}</span>', strings["maybe"]))
+    return mark_safe(f"<div hidden>{''.join(parts)}</div>")  # built escaped
+
+
+def _my_row_parts(rows: list[dict], strings: dict) -> list[dict]:
     """The HTML of my grid's cells up to each place where my marks go, per row: for every
     cell (slot, text before its state, before the yes checkbox's end, before the maybe's)."""
-    labels = [column["label"] for column in columns]
-    joiner = _("%(day)s, %(time)s")
-    yes_word, maybe_word = escape(strings["yes"]), escape(strings["maybe"])
     gap_word = escape(strings["gap"])
     parts = []
     for row in rows:
         grid_row = row["row"]
-        cells, pieces = [], []
+        pieces = []
+        # A whole-day grid's row has no time: its checkboxes are named by day and mark.
+        time_id = "" if grid_row.time is None else f" gt{row['i']}"
         for column_index, cell in enumerate(grid_row.cells):
             slot = cell.slot
             if slot is None:
-                cells.append({})
                 pieces.append((None, '<td class="c" data-st=""></td>', None, None))
                 continue
-            when = (
-                labels[column_index]
-                if grid_row.time is None
-                else joiner % {"day": labels[column_index], "time": row["label"]}
-            )
-            cells.append({"s": slot, "w": when})
-            w = escape(when)
             if not cell.exists:
+                when = cell_label(cell.date, grid_row, grid_row.time is None)
                 pieces.append(
                     (
                         slot,
                         f'<td class="c" data-s="{slot}" data-st="x">'
-                        f'<span class="visually-hidden">{w}: {gap_word}</span></td>',
+                        f'<span class="visually-hidden">{escape(when)}: {gap_word}</span></td>',
                         None,
                         None,
                     )
                 )
                 continue
+            named = f"gd{column_index}{time_id}"
             pieces.append(
                 (
                     slot,
                     f'<td class="c" data-s="{slot}" data-st="',
                     f'"><input type="checkbox" name="y" value="{slot}" '
-                    f'aria-label="{w}, {yes_word}"',
-                    f'><input type="checkbox" name="m" value="{slot}" '
-                    f'aria-label="{w}, {maybe_word}"',
+                    f'aria-labelledby="{named} gy"',
+                    f'><input type="checkbox" name="m" value="{slot}" aria-labelledby="{named} gm"',
                 )
             )
         th_open, th_closed = _row_headers(row["i"], row["label"])
@@ -561,7 +599,6 @@ def _my_row_parts(columns: list[dict], rows: list[dict], strings: dict) -> list[
             {
                 "i": row["i"],
                 "label": row["label"],
-                "cells": cells,
                 "pieces": pieces,
                 "th_open": th_open,
                 "th_closed": th_closed,

@@ -21,6 +21,7 @@ from lobbies import availability, grid, services
 from lobbies.entities import LOBBY_SK, Lobby, Participant, lobby_pk
 from tests.conftest import seat_client
 from tests.factories import make_settings
+from tests.html import Checkbox, checkboxes
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -96,7 +97,8 @@ def test_plain_form_save_stores_both_bitmaps_and_redirects(organizer_client, lob
     assert services.lobby_rev(lobby.code) == rev + 1
     page = organizer_client.get(response["Location"]).content.decode()
     assert "Your availability is saved." in page
-    assert 'name="y" value="12" aria-label="' in page
+    day = availability.day_label(date.fromisoformat(lobby.lobby.dates[1]))
+    assert checkboxes(page)[f"{day}, 19:00, yes"] == Checkbox("y", "12", True, False)
 
 
 def test_htmx_save_answers_with_the_status_fragment(organizer_client, lobby, me):
@@ -232,8 +234,9 @@ def test_refused_plain_form_shows_the_marks_as_sent(organizer_client, lobby, me)
     content = response.content.decode()
     day = availability.day_label(date.fromisoformat(lobby.lobby.dates[0]))
     assert f"{day}, 19:30 is marked both" in content
-    assert 'name="y" value="4" aria-label="' + day + ', 20:00, yes" checked' in content
-    assert 'name="m" value="3" aria-label="' + day + ', 19:30, if need be" checked' in content
+    boxes = checkboxes(content)
+    assert boxes[f"{day}, 20:00, yes"] == Checkbox("y", "4", True, False)
+    assert boxes[f"{day}, 19:30, if need be"] == Checkbox("m", "3", True, False)
 
 
 def test_a_time_the_clocks_skip_cannot_be_marked(db):
@@ -281,7 +284,8 @@ def test_closed_lobby_shows_the_grid_read_only(organizer_client, lobby, me):
     set_lobby(lobby.code, status="settled")
     page = organizer_client.get(detail_url(lobby.code)).content.decode()
     assert '<fieldset class="paint-tools" disabled>' in page
-    assert 'aria-label="' in page and " disabled>" in page
+    boxes = checkboxes(page).values()
+    assert len(boxes) == 2 * 30 and all(box.disabled for box in boxes)
     assert "data-save" not in page
 
 
@@ -481,9 +485,10 @@ def test_grid_is_shown_in_the_viewers_zone(organizer_client, lobby):
         ZoneInfo("Asia/Kolkata")
     )
     assert avail["viewer_tz"] == "Asia/Kolkata" and avail["other_zone"]
-    row = next(r for r in avail["rows"] if any(c.get("s") == 0 for c in r["cells"]))
-    assert row["label"] == expected.strftime("%H:%M")  # 22:30 (or 21:30 in summer)
     content = response.content.decode()
+    first_slot = next(name for name, box in checkboxes(content).items() if box.value == "0")
+    # 22:30 (or 21:30 in summer)
+    assert first_slot == f"{availability.day_label(first)}, {expected:%H:%M}, yes"
     assert '<option value="Asia/Kolkata" selected>' in content
     assert "converted to your zone" in content
 
@@ -514,8 +519,8 @@ def test_zone_picker_sets_the_cookie(organizer_client, lobby):
 def test_save_in_another_zone_stores_lobby_slots(organizer_client, lobby, me):
     organizer_client.cookies["tz"] = "America/New_York"
     page = organizer_client.get(detail_url(lobby.code))
-    first_cell = page.context["avail"]["rows"][0]["cells"][0]
-    assert first_cell["s"] == 0  # the first lobby slot, whatever the viewer's clock says
+    first_box = next(iter(checkboxes(page.content.decode()).values()))
+    assert first_box.value == "0"  # the first lobby slot, whatever the viewer's clock says
     organizer_client.post(save_url(lobby.code), form(lobby, me, y=["0"], tz="America/New_York"))
     assert marks(lobby.code, me.participant_id) == ({0}, set())
 
@@ -538,7 +543,7 @@ def test_whole_day_lobby(db):
     response = client.get(detail_url(code))
     day = availability.day_label(start + timedelta(days=2))
     assert response.context["avail"]["rows"][0]["label"] == "All day"
-    assert f'aria-label="{day}, yes" checked' in response.content.decode()
+    assert checkboxes(response.content.decode())[f"{day}, yes"].checked
     assert response.context["group"]["best"][0]["label"] == day
 
 

@@ -51,6 +51,11 @@ def day_heading(page: Page, day: int):
     return page.locator("#my-grid thead th").nth(day).get_by_role("button")
 
 
+def slot_box(page: Page, name: str):
+    """A checkbox of the plain grid, by its accessible name ("<day>, <time>, yes")."""
+    return page.get_by_role("checkbox", name=name, exact=True)
+
+
 def stored_marks(code: str, participant_id: str):
     snapshot = services.load_lobby(code)
     spec = availability.spec_for(snapshot.lobby)
@@ -232,19 +237,19 @@ def test_without_javascript_the_grid_is_a_form(new_page, seat, lobby_code):
     seat(page.context, code, me)
     page.goto(reverse("lobbies:detail", args=[code]))
     first_day = page.locator("#my-grid thead th").first.get_attribute("data-label")
-    page.get_by_label(f"{first_day}, 18:00, yes").check()
-    page.get_by_label(f"{first_day}, 18:30, if need be").check()
+    slot_box(page, f"{first_day}, 18:00, yes").check()
+    slot_box(page, f"{first_day}, 18:30, if need be").check()
     page.get_by_role("button", name="Save", exact=True).last.click()
     expect(page.get_by_text("Your availability is saved.")).to_be_visible()
-    expect(page.get_by_label(f"{first_day}, 18:00, yes")).to_be_checked()
+    expect(slot_box(page, f"{first_day}, 18:00, yes")).to_be_checked()
     assert stored_marks(code, me) == ({0}, {1})
     # A quick action: the chosen mark on a whole day.
     page.get_by_role("radio", name="If need be").check()
     day_heading(page, 1).click()
     assert stored_marks(code, me) == ({0}, {1, *range(10, 20)})
     # Both marks on one slot: refused with a message, the boxes as they were sent.
-    page.get_by_label(f"{first_day}, 18:00, if need be").check()
+    slot_box(page, f"{first_day}, 18:00, if need be").check()
     page.get_by_role("button", name="Save", exact=True).last.click()
     expect(page.locator("#save-status")).to_contain_text("marked both")
-    expect(page.get_by_label(f"{first_day}, 18:00, if need be")).to_be_checked()
+    expect(slot_box(page, f"{first_day}, 18:00, if need be")).to_be_checked()
     assert stored_marks(code, me) == ({0}, {1, *range(10, 20)})
