@@ -100,8 +100,9 @@ class LobbySnapshot:
     _derived_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     # A viewer zone or heatmap filter needs ~7 parts (labels, grids, group view, its live
-    # twin, places...): room for three at once, the least recently used going first.
-    MAX_DERIVED = 24
+    # twin, places...), plus the participants list as the organizer and the others see it:
+    # room for four at once, the least recently used going first.
+    MAX_DERIVED = 32
 
     def derive(self, key: tuple, compute):
         """`compute()`, remembered under `key` while this snapshot is shared and current."""

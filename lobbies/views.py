@@ -10,8 +10,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -172,11 +175,39 @@ def lobby_context(
         "invite_url": request.build_absolute_uri(lobby_url(snapshot)),
         "new_token_url": _pop_new_token_url(request, snapshot.code),
         "participants": list(snapshot.participants.values()),
+        "people_html": people_html(snapshot, seat),
         "dates": [date.fromisoformat(d) for d in lobby.dates],
         "live_fragments": LIVE_FRAGMENTS,
         **availability.page_context(request, snapshot, seat, oob=oob),
         **_places_context(request, snapshot, seat),
     }
+
+
+def people_html(snapshot: LobbySnapshot, seat: str) -> str:
+    """The participants list's items. Each person's item looks the same to every viewer but
+    themselves (the organizer also sees Remove buttons), so the others' are rendered once per
+    snapshot and only mine here."""
+    organizer_view = snapshot.is_organizer(seat)
+    others = snapshot.derive(
+        ("people", organizer_view, get_language()),
+        lambda: {
+            pid: _person_html(snapshot, person, is_me=False, can_remove=organizer_view)
+            for pid, person in snapshot.participants.items()
+        },
+    )
+    mine = _person_html(snapshot, snapshot.participant(seat), is_me=True, can_remove=False)
+    return mark_safe("\n".join(mine if pid == seat else html for pid, html in others.items()))
+
+
+def _person_html(snapshot: LobbySnapshot, person, *, is_me: bool, can_remove: bool) -> str:
+    context = {
+        "person": person,
+        "owner_id": snapshot.lobby.owner_id,
+        "code": snapshot.code,
+        "is_me": is_me,
+        "can_remove": can_remove,
+    }
+    return render_to_string("lobbies/_participants.html#person", context)
 
 
 def _places_context(request: HttpRequest, snapshot: LobbySnapshot, seat: str) -> dict:

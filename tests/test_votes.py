@@ -144,9 +144,13 @@ class TestVoteView:
     def test_every_vote_form_is_a_real_form_with_htmx_on_top(self, lobby, organizer_client, place):
         body = organizer_client.get(reverse("lobbies:detail", args=[lobby.code])).content.decode()
         url = vote_url(lobby.code, place.place_id)
-        assert f'<form method="post" action="{url}" hx-post="{url}"' in body
+        # Each button submits the one shared form, with its CSRF token, to the place's URL.
+        assert '<form id="vote-form" method="post" hidden><input type="hidden" name="csrf' in body
         for value in ("yes", "maybe", "no"):
-            assert f'name="value" value="{value}"' in body
+            assert (
+                f'<button type="submit" form="vote-form" formaction="{url}" hx-post="{url}" '
+                f'name="value" value="{value}"'
+            ) in body
 
 
 @pytest.mark.django_db

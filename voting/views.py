@@ -67,6 +67,7 @@ class RankedPlace:
     delete_url: str
     summary: str = ""
     _choices: dict[str | None, str] = dataclasses.field(default_factory=dict)
+    _cards: dict[tuple, str] = dataclasses.field(default_factory=dict)
 
     def choices(self, my_vote: str | None) -> str:
         """The vote buttons with `my_vote` pressed, rendered the first time they are asked
@@ -78,6 +79,16 @@ class RankedPlace:
             )
         return self._choices[my_vote]
 
+    def card(self, row: PlaceRow) -> str:
+        """The whole card as `row`'s viewer sees it, rendered the first time anyone with the
+        same vote and rights asks (it holds no CSRF token: its buttons submit shared forms)."""
+        variant = (row.my_vote, row.can_edit, row.can_withdraw, row.can_remove, row.locked)
+        if variant not in self._cards:
+            self._cards[variant] = render_to_string(
+                f"{PLACES_TEMPLATE}#place-card", {"row": row, "vote_choices": vote_choices()}
+            )
+        return self._cards[variant]
+
 
 @dataclass
 class PlaceRow:
@@ -88,6 +99,11 @@ class PlaceRow:
     can_edit: bool = False
     can_withdraw: bool = False
     can_remove: bool = False
+    locked: bool = False  # places are closed: no vote buttons
+
+    @property
+    def card(self) -> str:
+        return self.ranked.card(self)
 
     @property
     def vote_choices(self) -> str:
@@ -135,6 +151,7 @@ def place_rows(snapshot: LobbySnapshot, seat: str | None) -> list[PlaceRow]:
                 can_edit=own and open_,
                 can_withdraw=own and open_ and not is_organizer,
                 can_remove=is_organizer,
+                locked=not open_,
             )
         )
     return rows
