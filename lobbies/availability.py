@@ -131,21 +131,16 @@ def marks_of(participant, spec: GridSpec, key: str) -> tuple[frozenset[int], fro
 def answers_of(snapshot, spec: GridSpec, key: str) -> dict[str, tuple[frozenset, frozenset]]:
     """participant id -> (yes, maybe), for everyone whose answers fit the current grid.
 
-    Several parts of the lobby page ask for these; they are decoded once per snapshot (and
-    again only if someone's answer in the snapshot changed)."""
-    version = (
-        key,
-        tuple((pid, p.answered_at, p.grid_key) for pid, p in snapshot.participants.items()),
-    )
-    cached = getattr(snapshot, "_answers_cache", None)
-    if cached is not None and cached[0] == version:
-        return cached[1]
+    Several parts of the lobby page ask for these: decoded once per shared snapshot."""
+    return snapshot.derive(("answers", key), lambda: _decode_answers(snapshot, spec, key))
+
+
+def _decode_answers(snapshot, spec: GridSpec, key: str) -> dict[str, tuple[frozenset, frozenset]]:
     answers = {}
     for participant_id, participant in snapshot.participants.items():
         marks = marks_of(participant, spec, key)
         if marks is not None:
             answers[participant_id] = marks
-    snapshot._answers_cache = (version, answers)
     return answers
 
 
@@ -328,7 +323,12 @@ def answers_closed_reason(lobby, now: datetime | None = None) -> str | None:
 
 
 def _strings() -> dict[str, str]:
-    """Everything grid.js and the heatmap say, translated once per page."""
+    """Everything grid.js and the heatmap say, in the active language (shared: read only)."""
+    return _strings_in(get_language())
+
+
+@lru_cache(maxsize=16)
+def _strings_in(language: str) -> dict[str, str]:
     return {
         "yes": _("yes"),
         "maybe": _("if need be"),
@@ -381,9 +381,10 @@ def page_context(
     strings = _strings()
     client_key = request.GET.get("grid")
     shared = snapshot.derive(
-        ("my-grid", viewer_tz, get_language()), lambda: _my_grid_parts(columns, rows, strings)
+        ("my-grid", viewer_tz, get_language(), bool(closed)),
+        lambda: _my_grid_parts(columns, rows, strings, bool(closed)),
     )
-    my_rows = _my_rows(shared["rows"], marks, closed)
+    my_rows = _my_rows(shared["rows"], marks)
     avail = {
         "key": key,
         "viewer_tz": viewer_tz,
@@ -393,7 +394,7 @@ def page_context(
         "slot_count": spec.slot_count,
         "columns": columns,
         "rows": my_rows,
-        "head": shared["head"][1 if closed else 0],
+        "head": shared["head"],
         "body": mark_safe("".join(row["html"] for row in my_rows)),  # built escaped
         "names": shared["names"],
         "answered": stored is not None,
@@ -470,80 +471,67 @@ def _column(index: int, day: date) -> dict:
     return {"i": index, "label": day_label(day), "weekday": weekday, "short": short}
 
 
-def _my_rows(parts: list[dict], marks, closed) -> list[dict]:
-    """My grid's rows: the cell pieces every viewer shares, joined with my marks.
+def _my_rows(parts: list[dict], marks) -> list[dict]:
+    """My grid's rows: every cell's HTML for each of its four states is shared by every
+    viewer (see _my_row_parts); mine are picked by my marks.
 
-    A big grid has ~900 cells x 2 checkboxes; template nodes (each escaped and localized) or
-    even building each cell's label again per viewer would cost most of the page's time."""
+    A big grid has ~900 cells x 2 checkboxes: template nodes (each escaped and localized), or
+    even formatting each cell again per viewer, would cost most of the page's time."""
     yes, maybe = marks
-    disabled = " disabled" if closed else ""
-    header = "th_closed" if closed else "th_open"
     out = []
     for row in parts:
-        html = ["<tr>", row[header]]
-        for slot, before_state, before_yes, before_maybe in row["pieces"]:
-            if before_yes is None:
-                html.append(before_state)  # no checkboxes: nothing of mine in it
-                continue
-            is_yes, is_maybe = slot in yes, slot in maybe
-            state = "b" if is_yes and is_maybe else "y" if is_yes else "m" if is_maybe else "n"
-            html.append(
-                f"{before_state}{state}{before_yes}{' checked' if is_yes else ''}{disabled}"
-                f"{before_maybe}{' checked' if is_maybe else ''}{disabled}></td>"
-            )
-        html.append("</tr>\n")
-        out.append({**row, "html": mark_safe("".join(html))})  # every label escaped before
+        cells = "".join(
+            html if slot is None else html[(slot in yes) + 2 * (slot in maybe)]
+            for slot, html in row["cells"]
+        )
+        out.append({**row, "html": mark_safe(f"<tr>{row['th']}{cells}</tr>\n")})  # escaped
     return out
 
 
-def _row_headers(index: int, label: str) -> tuple[str, str]:
-    """A row's header while answers are open (a button marking the whole row) and closed."""
-    return (
-        format_html(
-            '<th scope="row" data-label="{label}"><button type="submit" name="fill" '
-            'value="row:{index}" class="fill" title="{title}">{label}</button></th>',
-            label=label,
-            index=index,
-            title=_("Mark %(time)s on every day") % {"time": label},
-        ),
-        format_html('<th scope="row" data-label="{label}">{label}</th>', label=label),
+def _row_header(index: int, label: str, closed: bool) -> str:
+    """A row's header: while answers are open, a button marking the time on every day."""
+    if closed:
+        return format_html('<th scope="row" data-label="{label}">{label}</th>', label=label)
+    return format_html(
+        '<th scope="row" data-label="{label}"><button type="submit" name="fill" '
+        'value="row:{index}" class="fill" title="{title}">{label}</button></th>',
+        label=label,
+        index=index,
+        title=_("Mark %(time)s on every day") % {"time": label},
     )
 
 
-def _my_grid_parts(columns: list[dict], rows: list[dict], strings: dict) -> dict:
-    """Everything of my grid that is the same for every viewer in one zone and language: its
-    rows' cell pieces, its head (with day buttons while answers are open, without when
-    closed) and the hidden texts its checkboxes are named by."""
+def _my_grid_parts(columns: list[dict], rows: list[dict], strings: dict, closed: bool) -> dict:
+    """Everything of my grid that is the same for every viewer in one zone and language, with
+    answers open or closed: its rows' cells, its head (with day buttons while answers are
+    open) and the hidden texts its checkboxes are named by."""
     return {
-        "rows": _my_row_parts(rows, strings),
-        "head": _my_grid_head(columns),
+        "rows": _my_row_parts(rows, strings, closed),
+        "head": _my_grid_head(columns, closed),
         "names": _my_grid_names(columns, rows, strings),
     }
 
 
-def _my_grid_head(columns: list[dict]) -> tuple[str, str]:
-    """The day headings while answers are open (buttons marking a whole day) and closed."""
-    opened, closed = [], []
+def _my_grid_head(columns: list[dict], closed: bool) -> str:
+    """The day headings: while answers are open, buttons marking a whole day."""
+    cells = []
     for column in columns:
+        cell = format_html('<th scope="col" data-label="{}">', column["label"])
         day = format_html(
             '<span class="wd">{}</span> <span class="dm">{}</span>',
             column["weekday"],
             column["short"],
         )
-        cell = format_html('<th scope="col" data-label="{}">', column["label"])
-        title = _("Mark all of %(day)s") % {"day": column["label"]}
-        opened.append(
-            format_html(
-                '{}<button type="submit" name="fill" value="col:{}" class="fill" title="{}">'
-                "{}</button></th>",
-                cell,
+        if not closed:
+            day = format_html(
+                '<button type="submit" name="fill" value="col:{}" class="fill" title="{}">'
+                "{}</button>",
                 column["i"],
-                title,
+                _("Mark all of %(day)s") % {"day": column["label"]},
                 day,
             )
-        )
-        closed.append(format_html("{}{}</th>", cell, day))
-    return mark_safe("".join(opened)), mark_safe("".join(closed))  # built escaped
+        cells.append(format_html("{}{}</th>", cell, day))
+    return mark_safe("".join(cells))  # built escaped
 
 
 def _my_grid_names(columns: list[dict], rows: list[dict], strings: dict) -> str:
@@ -557,51 +545,56 @@ def _my_grid_names(columns: list[dict], rows: list[dict], strings: dict) -> str:
     return mark_safe(f"<div hidden>{''.join(parts)}</div>")  # built escaped
 
 
-def _my_row_parts(rows: list[dict], strings: dict) -> list[dict]:
-    """The HTML of my grid's cells up to each place where my marks go, per row: for every
-    cell (slot, text before its state, before the yes checkbox's end, before the maybe's)."""
+# A cell's states by index: (slot in yes) + 2 * (slot in maybe), as _my_rows picks them.
+_CELL_STATES = (
+    ("n", "", ""),
+    ("y", " checked", ""),
+    ("m", "", " checked"),
+    ("b", " checked", " checked"),
+)
+
+
+def _my_row_parts(rows: list[dict], strings: dict, closed: bool) -> list[dict]:
+    """My grid's rows: each row's header and its cells, as (slot, the cell's HTML in each of
+    the four states) or (None, the HTML of a cell without checkboxes)."""
     gap_word = escape(strings["gap"])
+    disabled = " disabled" if closed else ""
     parts = []
     for row in rows:
         grid_row = row["row"]
-        pieces = []
+        cells = []
         # A whole-day grid's row has no time: its checkboxes are named by day and mark.
         time_id = "" if grid_row.time is None else f" gt{row['i']}"
         for column_index, cell in enumerate(grid_row.cells):
             slot = cell.slot
             if slot is None:
-                pieces.append((None, '<td class="c" data-st=""></td>', None, None))
-                continue
-            if not cell.exists:
-                when = cell_label(cell.date, grid_row, grid_row.time is None)
-                pieces.append(
+                cells.append((None, '<td class="c" data-st=""></td>'))
+            elif not cell.exists:
+                when = escape(cell_label(cell.date, grid_row, grid_row.time is None))
+                cells.append(
                     (
-                        slot,
+                        None,
                         f'<td class="c" data-s="{slot}" data-st="x">'
-                        f'<span class="visually-hidden">{escape(when)}: {gap_word}</span></td>',
-                        None,
-                        None,
+                        f'<span class="visually-hidden">{when}: {gap_word}</span></td>',
                     )
                 )
-                continue
-            named = f"gd{column_index}{time_id}"
-            pieces.append(
-                (
-                    slot,
-                    f'<td class="c" data-s="{slot}" data-st="',
-                    f'"><input type="checkbox" name="y" value="{slot}" '
-                    f'aria-labelledby="{named} gy"',
-                    f'><input type="checkbox" name="m" value="{slot}" aria-labelledby="{named} gm"',
+            else:
+                named = f"gd{column_index}{time_id}"
+                states = tuple(
+                    f'<td class="c" data-s="{slot}" data-st="{state}">'
+                    f'<input type="checkbox" name="y" value="{slot}" '
+                    f'aria-labelledby="{named} gy"{yes}{disabled}>'
+                    f'<input type="checkbox" name="m" value="{slot}" '
+                    f'aria-labelledby="{named} gm"{maybe}{disabled}></td>'
+                    for state, yes, maybe in _CELL_STATES
                 )
-            )
-        th_open, th_closed = _row_headers(row["i"], row["label"])
+                cells.append((slot, states))
         parts.append(
             {
                 "i": row["i"],
                 "label": row["label"],
-                "pieces": pieces,
-                "th_open": th_open,
-                "th_closed": th_closed,
+                "cells": cells,
+                "th": _row_header(row["i"], row["label"], closed),
             }
         )
     return parts

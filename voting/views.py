@@ -240,7 +240,7 @@ def places_context(request: HttpRequest, snapshot: LobbySnapshot, seat: str) -> 
     context = {
         "place_rows": place_rows(snapshot, seat),
         "places_locked": lock,
-        "place_form": PlaceForm(),
+        "place_form": None,  # the blank form is blank_place_fields; views pass a bound one
         "blank_place_fields": _blank_place_fields(get_language()),
         "places_full": len(snapshot.places) >= services.MAX_PLACES,
         "max_places": services.MAX_PLACES,
