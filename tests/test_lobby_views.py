@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import gzip
+import re
 from datetime import date, timedelta
 from http import HTTPStatus
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 
 from letshangout import dynamo
-from lobbies import services
+from lobbies import availability, services, views
+from lobbies.availability import grid_key
 from lobbies.codes import display_code
 
 
@@ -177,6 +182,22 @@ class TestLobbyPage:
         content = client.get(reverse("lobbies:detail", args=[lobby.code])).content.decode()
         assert "Ann" in content
         assert "Olivia" in content
+
+    def test_spliced_page_is_the_page_rendered_plainly(self, rf, lobby, join_as):
+        _client, ann = join_as(lobby, "Ann “the planner” ✓")  # outside Latin-1
+        spec = availability.spec_for(lobby.lobby)
+        services.save_availability(
+            services.load_lobby(lobby.code), ann.participant_id, {1, 2}, {3}, grid_key(spec)
+        )
+        request = rf.get(reverse("lobbies:detail", args=[lobby.code]))
+        request.session, request.user = SessionStore(), AnonymousUser()
+        snapshot = services.read_lobby(lobby.code)
+        context = views.lobby_context(request, snapshot, ann.participant_id)
+        spliced = views.render_lobby(request, "lobbies/lobby.html", context).content.decode()
+        plain = render_to_string("lobbies/lobby.html", context, request)
+        csrf = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')
+        assert csrf.sub(r"\1…", spliced) == csrf.sub(r"\1…", plain)
+        assert 'data-st="y"' in spliced and "\x00" not in spliced
 
     def test_lobby_page_makes_exactly_one_dynamodb_request(self, organizer_client, lobby, join_as):
         join_as(lobby, "Ann")

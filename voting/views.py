@@ -27,6 +27,7 @@ from lobbies.views import (
     load_for_participant,
     lobby_context,
     lobby_url,
+    render_lobby,
 )
 from voting import ics, notifications, services
 from voting.entities import Place
@@ -316,7 +317,7 @@ def propose(request: HttpRequest, code: str) -> HttpResponse:
     if request.htmx:
         return _render_places(request, snapshot, seat, "places", **extra)
     context = {**lobby_context(request, snapshot, seat), **extra}
-    return render(request, "lobbies/lobby.html", context, status=HTTPStatus.BAD_REQUEST)
+    return render_lobby(request, "lobbies/lobby.html", context, status=HTTPStatus.BAD_REQUEST)
 
 
 @require_http_methods(["GET", "POST"])
