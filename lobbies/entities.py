@@ -18,9 +18,11 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from letshangout.dynamo import TableItem
+from letshangout.dynamo import LobbyChild, TableItem
 
 LOBBY_SK = "LOBBY"
+# DynamoDB takes at most 100 operands in one IN.
+IN_OPERANDS = 100
 PARTICIPANT_PREFIX = "P#"
 PLACE_PREFIX = "PLACE#"
 
@@ -86,6 +88,19 @@ class Lobby(TableItem, discriminator="lobby"):
         return TableItem.query(lobby_pk(code), consistent_read=consistent)
 
     @classmethod
+    def changes_since(cls, code: str, etags: list[str]):
+        """The Lobby item and the lobby's other items whose etag is not in `etags`: what is
+        new or changed since a snapshot holding those etags. One strongly consistent Query;
+        the iterator's page_iter.total_scanned_count says how many items the lobby has."""
+        unknown = None  # an etag in none of the IN lists (or no etag at all)
+        for start in range(0, len(etags), IN_OPERANDS):
+            outside = ~LobbyChild.etag.is_in(*etags[start : start + IN_OPERANDS])
+            unknown = outside if unknown is None else unknown & outside
+        # Only the Lobby item has a rev: it is always returned.
+        changed = None if unknown is None else cls.rev.exists() | unknown
+        return TableItem.query(lobby_pk(code), filter_condition=changed, consistent_read=True)
+
+    @classmethod
     def get_rev(cls, code: str, consistent: bool = False) -> Lobby | None:
         """Only the change counter: the cheap "has anything changed?" read (one GetItem)."""
         try:
@@ -118,7 +133,7 @@ class Lobby(TableItem, discriminator="lobby"):
         return self.expires_at is not None and self.expires_at <= now.timestamp()
 
 
-class Participant(TableItem, discriminator="participant"):
+class Participant(LobbyChild, TableItem, discriminator="participant"):
     """pk = LOBBY#<code>, sk = P#<id>; gsi1pk = USER#<user id>, gsi1sk = <joined>#<code> when
     signed in. Each person writes only their own item, attribute by attribute.
     """

@@ -234,10 +234,14 @@ def condition_failed(error: Exception) -> bool:
 
 def load_lobby(code: str, consistent: bool = False) -> LobbySnapshot:
     """The whole lobby in one Query; an expired or missing lobby is not found."""
+    return _assemble(Lobby.collection(code, consistent=consistent))
+
+
+def _assemble(items) -> LobbySnapshot:
     lobby = None
     participants: dict[str, Participant] = {}
     places: list[Place] = []
-    for item in Lobby.collection(code, consistent=consistent):
+    for item in items:
         if isinstance(item, Lobby):
             lobby = item
         elif isinstance(item, Participant):
@@ -252,21 +256,38 @@ def load_lobby(code: str, consistent: bool = False) -> LobbySnapshot:
 
 
 def read_lobby(code: str, rev: int | None = None) -> LobbySnapshot:
-    """The lobby to show (not to change), as one request in the usual cases: the Query
-    when this process has not seen the lobby yet, else one strongly consistent GetItem of
-    its `rev` (or the `rev` the caller just read), then the Query too only if the lobby
-    changed since. The snapshot is shared; see snapshot_cache."""
-    if rev is None and not snapshot_cache.recent.holds(code):
-        return _read_whole(code)  # nothing to compare with: straight to the Query
-    rev = lobby_rev(code, consistent=True) if rev is None else rev
-    if rev is None:
-        raise LobbyNotFound()
-    return snapshot_cache.recent.get(code, rev) or _read_whole(code)
+    """The lobby to show (not to change), shared with other requests (see snapshot_cache),
+    in one request: the whole lobby the first time this process shows it, afterwards only
+    what changed since this process's snapshot (Lobby.changes_since). Given the `rev` the
+    caller has just read, a snapshot at least that new is used as it is."""
+    cached = snapshot_cache.recent.latest(code)
+    if cached is None:
+        return _shared(load_lobby(code, consistent=True))
+    if rev is not None and int(cached.lobby.rev) >= rev:
+        return cached
+    return _read_changes(cached)
 
 
-def _read_whole(code: str) -> LobbySnapshot:
-    # Consistent, and the Lobby item sorts first: every write its rev counts is in the rest.
-    snapshot = load_lobby(code, consistent=True)
+def _read_changes(cached: LobbySnapshot) -> LobbySnapshot:
+    """`cached` brought up to date with one Query returning only the Lobby item and the
+    items whose etag it does not hold (new, changed, or written before etags existed)."""
+    children = {item.sk: item for item in [*cached.participants.values(), *cached.places]}
+    known = {sk: item.etag for sk, item in children.items() if item.etag}
+    result = Lobby.changes_since(cached.code, list(known.values()))
+    returned = list(result)
+    changed = {item.sk: item for item in returned if not isinstance(item, Lobby)}
+    kept = [item for sk, item in children.items() if sk in known and sk not in changed]
+    if len(kept) != result.page_iter.total_scanned_count - len(returned):
+        # Someone left or a place went: which ones, filtered results cannot say.
+        return _shared(load_lobby(cached.code, consistent=True))
+    snapshot = _assemble([*returned, *kept])  # raises LobbyNotFound without the Lobby item
+    if not changed and snapshot.lobby.rev == cached.lobby.rev:
+        return cached  # nothing new: keep what was derived from it
+    return _shared(snapshot)
+
+
+def _shared(snapshot: LobbySnapshot) -> LobbySnapshot:
+    # Read consistently, and the Lobby item sorts first: every write its rev counts is in.
     snapshot.shared = True
     snapshot_cache.recent.put(snapshot)
     return snapshot
@@ -418,12 +439,7 @@ def _move_expiry(snapshot: LobbySnapshot, expires_at: int) -> None:
     """Keep every item's TTL with the lobby's, or DynamoDB would delete people and places
     while their lobby lives on. One small update per item: a put could undo their writes."""
     for item in [*snapshot.participants.values(), *snapshot.places]:
-        TableItem._get_connection().update_item(
-            item.pk,
-            range_key=item.sk,
-            actions=[TableItem.expires_at.set(expires_at)],
-            condition=TableItem.pk.exists(),
-        )
+        item.update(actions=[TableItem.expires_at.set(expires_at)], condition=TableItem.pk.exists())
 
 
 def delete_lobby(snapshot: LobbySnapshot, actor_id: str | None) -> None:

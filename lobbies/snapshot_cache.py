@@ -1,11 +1,12 @@
 """The last snapshot of recently shown lobbies, kept in this process and keyed by their `rev`.
 
-Every write in a lobby bumps `rev` (see services.bump_rev), so a snapshot read at rev N is
-the lobby as long as its rev is still N. Showing a lobby then costs one GetItem of the rev
-instead of a Query of every item: with 50 people that Query is ~70 items to transfer and
-parse, on every page view and on every viewer's poll after each change. Whatever pages derive
-from a snapshot (the heatmap, the best times, the ranking) is memoized on it for the same
-reason, so it is computed once per change rather than once per viewer.
+Showing a lobby this process has shown before costs one Query that returns only what changed
+since (services.read_lobby): the Lobby item and the items whose etag the snapshot does not
+hold. With 50 people the whole lobby is ~70 items to transfer and parse; an unchanged one is
+one item. Every write in a lobby also bumps `rev` (see services.bump_rev), so a poll knows
+with one GetItem whether its page is current, and a snapshot at that rev answers it.
+Whatever pages derive from a snapshot (the heatmap, the best times, the ranking) is memoized
+on it, so it is computed once per change rather than once per viewer.
 
 Snapshots here are shared by the requests (and threads) of this process: read them, never
 change them. Writes load their own fresh snapshot (services.load_lobby).
@@ -36,8 +37,13 @@ class SnapshotCache:
             self._entries.move_to_end(code)
             return snapshot
 
-    def holds(self, code: str) -> bool:
-        return code in self._entries
+    def latest(self, code: str):
+        """The newest snapshot of `code` seen here, or None."""
+        with self._lock:
+            snapshot = self._entries.get(code)
+            if snapshot is not None:
+                self._entries.move_to_end(code)
+            return snapshot
 
     def put(self, snapshot) -> None:
         if self._size <= 0:

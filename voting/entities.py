@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 
-from letshangout.dynamo import TableItem
+from letshangout.dynamo import LobbyChild, TableItem
 from lobbies.entities import PLACE_PREFIX, lobby_pk
 
 
-class Place(TableItem, discriminator="place"):
+class Place(LobbyChild, TableItem, discriminator="place"):
     """pk = LOBBY#<code>, sk = PLACE#<id>. Written by its proposer, removable by the organizer.
 
     Places are read with the rest of the lobby (Lobby.collection, one Query); `dedupe_key`
