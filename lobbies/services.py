@@ -270,20 +270,34 @@ def read_lobby(code: str, rev: int | None = None) -> LobbySnapshot:
 
 def _read_changes(cached: LobbySnapshot) -> LobbySnapshot:
     """`cached` brought up to date with one Query returning only the Lobby item and the
-    items whose etag it does not hold (new, changed, or written before etags existed)."""
-    children = {item.sk: item for item in [*cached.participants.values(), *cached.places]}
-    known = {sk: item.etag for sk, item in children.items() if item.etag}
+    items whose etag it does not hold: new, changed, or written before etags existed (those
+    come back each time, so one that does not is gone)."""
+    children = cached.derive(("children",), lambda: _children_of(cached))
+    known = cached.derive(("etags",), lambda: _etags_of(children))
     result = Lobby.changes_since(cached.code, list(known.values()))
     returned = list(result)
     changed = {item.sk: item for item in returned if not isinstance(item, Lobby)}
-    kept = [item for sk, item in children.items() if sk in known and sk not in changed]
-    if len(kept) != result.page_iter.total_scanned_count - len(returned):
+    unchanged = result.page_iter.total_scanned_count - len(returned)
+    if unchanged != len(known.keys() - changed.keys()):
         # Someone left or a place went: which ones, filtered results cannot say.
         return _shared(load_lobby(cached.code, consistent=True))
-    snapshot = _assemble([*returned, *kept])  # raises LobbyNotFound without the Lobby item
-    if not changed and snapshot.lobby.rev == cached.lobby.rev:
+    if changed or len(known) < len(children):
+        kept = [children[sk] for sk in known.keys() - changed.keys()]
+        return _shared(_assemble([*returned, *kept]))  # LobbyNotFound without the Lobby item
+    lobby = next(iter(returned), None)
+    if lobby is None or lobby.is_expired():
+        raise LobbyNotFound()
+    if lobby.rev == cached.lobby.rev:
         return cached  # nothing new: keep what was derived from it
-    return _shared(snapshot)
+    return _shared(LobbySnapshot(lobby, cached.participants, cached.places))
+
+
+def _children_of(snapshot: LobbySnapshot) -> dict[str, TableItem]:
+    return {item.sk: item for item in [*snapshot.participants.values(), *snapshot.places]}
+
+
+def _etags_of(children: dict[str, TableItem]) -> dict[str, str]:
+    return {sk: item.etag for sk, item in children.items() if item.etag}
 
 
 def _shared(snapshot: LobbySnapshot) -> LobbySnapshot:

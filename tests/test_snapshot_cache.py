@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from letshangout import dynamo
-from letshangout.dynamo import TableItem
+from letshangout.dynamo import LobbyChild, TableItem
 from lobbies import availability, services, snapshot_cache
 from lobbies.entities import IN_OPERANDS, LOBBY_SK, Lobby, Participant
 from lobbies.snapshot_cache import SnapshotCache
@@ -136,6 +136,18 @@ def test_someone_or_something_gone_is_gone_on_the_next_view(organizer_client, lo
     # The changes-only Query cannot say what went, so the whole lobby is read again.
     assert operations == ["Query", "Query"]
     assert ("Zum Goldenen Hirschen" if leaves == "withdraw" else "Ann") not in after
+
+
+def test_items_written_before_etags_existed_are_read_every_time(organizer_client, lobby, join_as):
+    _client, ann = join_as(lobby, "Ann")
+    raw = TableItem._get_connection()
+    raw.update_item(ann.pk, range_key=ann.sk, actions=[LobbyChild.etag.remove()])
+    assert "Ann" in view(organizer_client, lobby.code)[0]
+    raw.update_item(ann.pk, range_key=ann.sk, actions=[Participant.display_name.set("Annie")])
+    assert "Annie" in view(organizer_client, lobby.code)[0]
+    raw.delete_item(ann.pk, range_key=ann.sk)
+    page, operations = view(organizer_client, lobby.code)
+    assert "Annie" not in page and operations == ["Query"]
 
 
 def _rename_person(snapshot, owner):
