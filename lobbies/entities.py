@@ -101,14 +101,10 @@ class Lobby(TableItem, discriminator="lobby"):
         return TableItem.query(lobby_pk(code), filter_condition=changed, consistent_read=True)
 
     @classmethod
-    def get_rev(cls, code: str, consistent: bool = False) -> Lobby | None:
+    def get_rev(cls, code: str) -> Lobby | None:
         """Only the change counter: the cheap "has anything changed?" read (one GetItem)."""
         try:
-            return cls.get(
-                *cls.key_for(code),
-                consistent_read=consistent,
-                attributes_to_get=["rev", "expires_at", "kind"],
-            )
+            return cls.get(*cls.key_for(code), attributes_to_get=["rev", "expires_at", "kind"])
         except cls.DoesNotExist:
             return None
 

@@ -307,9 +307,9 @@ def _shared(snapshot: LobbySnapshot) -> LobbySnapshot:
     return snapshot
 
 
-def lobby_rev(code: str, consistent: bool = False) -> int | None:
+def lobby_rev(code: str) -> int | None:
     """The change counter alone (one GetItem), or None when the lobby is gone."""
-    lobby = Lobby.get_rev(code, consistent=consistent)
+    lobby = Lobby.get_rev(code)
     if lobby is None or lobby.is_expired():
         return None
     return int(lobby.rev)

@@ -28,15 +28,6 @@ class SnapshotCache:
         self._entries: OrderedDict[str, object] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, code: str, rev: int):
-        """The snapshot of `code` if it is at least as new as `rev`, else None."""
-        with self._lock:
-            snapshot = self._entries.get(code)
-            if snapshot is None or int(snapshot.lobby.rev) < rev:
-                return None
-            self._entries.move_to_end(code)
-            return snapshot
-
     def latest(self, code: str):
         """The newest snapshot of `code` seen here, or None."""
         with self._lock:
