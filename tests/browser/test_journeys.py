@@ -256,3 +256,8 @@ def test_without_javascript(new_context, tmp_path):
     expect(gus.locator(".decision-banner")).to_contain_text("Cinema")
     event = helpers.download_ics(gus, tmp_path, "gus-nojs")
     assert str(event["SUMMARY"]) == "Film club"
+
+    # The organizer's Remove buttons submit one shared form, each with its own address.
+    olivia.get_by_role("button", name="Remove Gus").click()
+    expect(olivia.locator("main")).to_contain_text("Gus was removed")
+    expect(olivia.locator("#participants")).not_to_contain_text("Gus")
