@@ -253,6 +253,22 @@ def test_a_changed_poll_reads_only_what_changed(organizer_client, lobby, join_as
     assert "Ann" in response.content.decode()
 
 
+def test_a_vote_is_shown_without_changing_the_shared_snapshot(organizer_client, lobby):
+    owner = lobby.lobby.owner_id
+    place = voting.propose_place(services.load_lobby(lobby.code), owner, PlaceValues(name="Bar"))
+    view(organizer_client, lobby.code)
+    shared = snapshot_cache.recent.latest(lobby.code)
+    url = reverse("voting:vote", args=[lobby.code, place.place_id])
+    with dynamo.count_calls() as calls:
+        response = organizer_client.post(url, {"value": YES}, **HTMX)
+    assert calls.operations == ["Query", "TransactWriteItems"]
+    assert 'value="yes" id="vote-' in response.content.decode()
+    assert 'aria-pressed="true"><span aria-hidden="true">✓ </span>Yes' in response.content.decode()
+    assert voting.votes_of(shared.participant(owner)) == {}
+    again, _ = view(organizer_client, lobby.code)
+    assert "1 yes" in again
+
+
 def test_writes_never_touch_the_shared_snapshot(organizer_client, lobby, join_as):
     """A write loads its own snapshot, so what others are shown is not changed under them."""
     view(organizer_client, lobby.code)

@@ -10,6 +10,7 @@ places, or many people voting at once, never overwrite each other.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -230,17 +231,22 @@ def votes_of(participant: Participant) -> dict[str, str]:
     return dict(votes)
 
 
-def cast_vote(snapshot: LobbySnapshot, voter_id: str, place_id: str, value: str) -> None:
-    """Set one answer of one voter for one place; other keys of the map are left alone."""
+def cast_vote(snapshot: LobbySnapshot, voter_id: str, place_id: str, value: str) -> LobbySnapshot:
+    """Set one answer of one voter for one place; other keys of the map are left alone.
+
+    Returns the lobby with the vote in it, to show. `snapshot` itself is left as it was: it
+    may be shared with other requests (read_lobby), and the write's own conditions, not the
+    snapshot, decide whether the place and the vote are still open."""
     if value not in VOTE_VALUES:
         raise LobbyError(_("Choose yes, if need be or no."))
     voter = _require_participant(snapshot, voter_id)
     _require_open(snapshot.lobby)
     _require_place(snapshot, place_id)
     _write_vote(snapshot.code, voter_id, place_id, value)
-    votes = votes_of(voter)
-    votes[place_id] = value
-    voter.votes = votes
+    voted = copy.deepcopy(voter)
+    voted.votes = {**votes_of(voter), place_id: value}
+    participants = {**snapshot.participants, voter_id: voted}
+    return LobbySnapshot(snapshot.lobby, participants, snapshot.places)
 
 
 def _write_vote(code: str, voter_id: str, place_id: str, value: str) -> None:

@@ -389,14 +389,15 @@ def delete_place(request: HttpRequest, code: str, place_id: str) -> HttpResponse
 
 @require_POST
 def vote(request: HttpRequest, code: str, place_id: str) -> HttpResponse:
-    snapshot, seat = load_for_participant(request, code)
+    # The shared snapshot will do: the vote's transaction checks what must still hold.
+    snapshot, seat = load_for_participant(request, code, to_show=True)
     form = VoteForm(request.POST)
     error = None
     if not form.is_valid():
         error = _("Choose yes, if need be or no.")
     else:
         try:
-            services.cast_vote(snapshot, seat, place_id, form.cleaned_data["value"])
+            snapshot = services.cast_vote(snapshot, seat, place_id, form.cleaned_data["value"])
         except LobbyError as refused:
             error = refused.message
         else:
