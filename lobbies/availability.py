@@ -384,7 +384,6 @@ def page_context(
         ("my-grid", viewer_tz, get_language(), bool(closed)),
         lambda: _my_grid_parts(columns, rows, strings, bool(closed)),
     )
-    my_rows = _my_rows(shared["rows"], marks)
     avail = {
         "key": key,
         "viewer_tz": viewer_tz,
@@ -392,10 +391,8 @@ def page_context(
         "other_zone": viewer_tz != lobby.timezone and not spec.whole_day,
         "whole_day": spec.whole_day,
         "slot_count": spec.slot_count,
-        "columns": columns,
-        "rows": my_rows,
         "head": shared["head"],
-        "body": mark_safe("".join(row["html"] for row in my_rows)),  # built escaped
+        "body": _my_body(shared["rows"], marks),
         "names": shared["names"],
         "answered": stored is not None,
         "stale": stale,
@@ -471,21 +468,21 @@ def _column(index: int, day: date) -> dict:
     return {"i": index, "label": day_label(day), "weekday": weekday, "short": short}
 
 
-def _my_rows(parts: list[dict], marks) -> list[dict]:
+def _my_body(parts: list[dict], marks) -> str:
     """My grid's rows: every cell's HTML for each of its four states is shared by every
     viewer (see _my_row_parts); mine are picked by my marks.
 
     A big grid has ~900 cells x 2 checkboxes: template nodes (each escaped and localized), or
     even formatting each cell again per viewer, would cost most of the page's time."""
     yes, maybe = marks
-    out = []
+    rows = []
     for row in parts:
         cells = "".join(
             html if slot is None else html[(slot in yes) + 2 * (slot in maybe)]
             for slot, html in row["cells"]
         )
-        out.append({**row, "html": mark_safe(f"<tr>{row['th']}{cells}</tr>\n")})  # escaped
-    return out
+        rows.append(f"<tr>{row['th']}{cells}</tr>\n")
+    return mark_safe("".join(rows))  # every part escaped when it was built
 
 
 def _row_header(index: int, label: str, closed: bool) -> str:
@@ -545,7 +542,7 @@ def _my_grid_names(columns: list[dict], rows: list[dict], strings: dict) -> str:
     return mark_safe(f"<div hidden>{''.join(parts)}</div>")  # built escaped
 
 
-# A cell's states by index: (slot in yes) + 2 * (slot in maybe), as _my_rows picks them.
+# A cell's states by index: (slot in yes) + 2 * (slot in maybe), as _my_body picks them.
 _CELL_STATES = (
     ("n", "", ""),
     ("y", " checked", ""),
@@ -589,14 +586,7 @@ def _my_row_parts(rows: list[dict], strings: dict, closed: bool) -> list[dict]:
                     for state, yes, maybe in _CELL_STATES
                 )
                 cells.append((slot, states))
-        parts.append(
-            {
-                "i": row["i"],
-                "label": row["label"],
-                "cells": cells,
-                "th": _row_header(row["i"], row["label"], closed),
-            }
-        )
+        parts.append({"th": _row_header(row["i"], row["label"], closed), "cells": cells})
     return parts
 
 
@@ -681,7 +671,7 @@ def _level(count: int, total: int) -> int:
 
 
 def _heat_rows(rows: list[dict], tallies: Mapping[int, grid.SlotTally], total: int) -> list[dict]:
-    """The heatmap's rows, cells' HTML built here for the same reason as in _my_rows."""
+    """The heatmap's rows, cells' HTML built here for the same reason as in _my_body."""
     texts: dict[tuple[int, int], str] = {}
     gap = escape(_("does not exist"))
     out = []
