@@ -29,6 +29,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from letshangout.compression import PagePart
 from lobbies import grid
 from lobbies.grid import GridSpec, GridView
 
@@ -423,8 +424,10 @@ def group_view(request: HttpRequest, snapshot, *, oob: bool = False) -> dict:
     )
     group_html = snapshot.derive(
         ("group-html", *group_key, oob),
-        lambda: render_to_string(
-            "lobbies/_group_view.html#group-view", {"group": group, "lobby": lobby, "oob": oob}
+        lambda: PagePart(
+            render_to_string(
+                "lobbies/_group_view.html#group-view", {"group": group, "lobby": lobby, "oob": oob}
+            )
         ),
     )
     return {"group": group, "group_html": group_html}
@@ -446,7 +449,7 @@ def _labels(spec: GridSpec, viewer_tz: str) -> tuple[list[dict], list[dict]]:
 
 
 @lru_cache(maxsize=64)
-def _zone_options(viewer_tz: str) -> str:
+def _zone_options(viewer_tz: str) -> PagePart:
     """The <option>s of the zone picker (about 430), built once per zone and language."""
     # Imported here: lobbies.forms imports services, which imports this module.
     from lobbies.forms import timezone_choices
@@ -454,7 +457,7 @@ def _zone_options(viewer_tz: str) -> str:
     choices = timezone_choices()
     if not any(value == viewer_tz for value, _label in choices):
         choices = [(viewer_tz, viewer_tz.replace("_", " ")), *choices]
-    return mark_safe(  # every part escaped here
+    return PagePart(  # every part escaped here
         "".join(
             f'<option value="{escape(value)}"{" selected" if value == viewer_tz else ""}>'
             f"{escape(label)}</option>"

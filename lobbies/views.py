@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from letshangout.compression import PagePart, PartedResponse
 from letshangout.ratelimit import missed, rate_limit, succeeded
 from lobbies import availability, identity, services
 from lobbies.codes import display_code, normalize_code
@@ -198,11 +199,13 @@ def render_lobby(
     The engine joins every node's output again at each level of nesting (blocks, includes,
     partials), so a 200 KB part five levels down was copied five times, as two bytes a
     character once anything on the page was outside Latin-1 ("–", "✓", a name): a fifth of
-    the page's time. Rendered with plain render(), the same context gives the same page."""
-    parts: list[bytes] = []
+    the page's time. Rendered with plain render(), the same context gives the same page.
 
-    def marker(html: str) -> str:
-        parts.append(html.encode())
+    Parts that many pages repeat come as PageParts, compressed once for all of them."""
+    parts: list[PagePart] = []
+
+    def marker(html: str | PagePart) -> str:
+        parts.append(html if isinstance(html, PagePart) else PagePart(html))
         return mark_safe(f"\x00{len(parts) - 1}\x00")
 
     context = dict(context)
@@ -219,7 +222,7 @@ def render_lobby(
     pieces: list = _SPLICE.split(render_to_string(template_name, context, request))
     pieces[0::2] = [text.encode() for text in pieces[0::2]]
     pieces[1::2] = [parts[int(number)] for number in pieces[1::2]]
-    return HttpResponse(b"".join(pieces), status=status)
+    return PartedResponse(pieces, status=status)
 
 
 def people_html(snapshot: LobbySnapshot, seat: str) -> str:

@@ -17,7 +17,6 @@ Everything listens on 127.0.0.1 only and stops at the end. A run takes about two
 from __future__ import annotations
 
 import argparse
-import gzip
 import io
 import json
 import os
@@ -249,15 +248,15 @@ def client_for(server: stack.Server, person: dict) -> stack.Client:
     return client
 
 
-def send(client: stack.Client, spec: dict) -> stack.Response:
+def send(client: stack.Client, spec: dict, headers: dict | None = None) -> stack.Response:
     if spec["method"] == "GET":
-        return client.get(spec["path"], htmx=spec.get("htmx", False))
+        return client.get(spec["path"], htmx=spec.get("htmx", False), headers=headers)
     return client.request(
         "POST",
         spec["path"],
         body=spec["body"].encode(),
         htmx=spec.get("htmx", False),
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})},
     )
 
 
@@ -282,10 +281,10 @@ def warm_up(server: stack.Server, plan: dict, rounds: int, routes: list[Route]) 
 
 
 def gz(data: bytes) -> int:
-    """Gzipped size as the app's GZipMiddleware sends it (letshangout.middleware)."""
-    from letshangout.middleware import PAGE_COMPRESS_LEVEL
+    """Gzipped size as the app's GZipMiddleware would send it, less its random header bytes."""
+    from letshangout.compression import gzip_parts
 
-    return len(gzip.compress(data, compresslevel=PAGE_COMPRESS_LEVEL, mtime=0))
+    return len(gzip_parts([data], max_random_bytes=1))
 
 
 _ASSET_ANY = re.compile(r"(?:src|href)=\"(?P<url>/static/[^\"]+\.(?:js|css))\"")
@@ -295,12 +294,12 @@ def page_weight(server: stack.Server, plan: dict, routes: list[Route]) -> dict:
     """Bytes of the lobby page as a first visit downloads them, and of each htmx update."""
     person = plan["users"][0]
     client = client_for(server, person)
-    page = client.get(
-        person["requests"]["lobby" if "lobby" in {r.key for r in routes} else "home"][0]["path"]
-    )
-    html = page.body
+    spec = person["requests"]["lobby" if "lobby" in {r.key for r in routes} else "home"][0]
+    page = send(client, spec)
+    packed = send(client, spec, headers={"Accept-Encoding": "gzip"})
     assets = sorted({m["url"] for m in _ASSET_ANY.finditer(page.text)})
-    weight = {"html_raw": len(html), "html_gz": gz(html), "css_raw": 0, "css_gz": 0}
+    weight = {"html_raw": len(page.body), "html_gz": len(packed.body)}
+    weight.update(css_raw=0, css_gz=0)
     weight.update(js_raw=0, js_gz=0, assets=[])
     for url in assets:
         plain = client.get(url, headers={"Accept-Encoding": "identity"})
@@ -323,10 +322,11 @@ def page_weight(server: stack.Server, plan: dict, routes: list[Route]) -> dict:
     keys = {r.key for r in routes} & {"poll_unchanged", "poll_changed", "save", "vote"}
     for key in sorted(keys):
         response = send(client, person["requests"][key][0])
+        packed = send(client, person["requests"][key][0], headers={"Accept-Encoding": "gzip"})
         updates[key] = {
             "status": response.status,
             "raw": len(response.body),
-            "gz": gz(response.body),
+            "gz": len(packed.body),  # as sent: tiny bodies are not compressed
         }
     weight["updates"] = updates
     client.close()
@@ -355,19 +355,67 @@ def quiet_timings(server: stack.Server, plan: dict, routes: list[Route], count: 
 # --- load phases ---------------------------------------------------------------------------
 
 
-def ratio_pairs(server, plan_path: Path, workdir: Path, args, routes: list[Route]) -> list:
+def ratio_pairs(
+    server, dynamo_pid: int, plan_path: Path, workdir: Path, args, routes: list[Route]
+) -> list:
     """The baseline and the lobby page again, back to back, args.pairs times."""
     baseline, lobby = (next(r for r in routes if r.key == key) for key in ("baseline", "lobby"))
     pairs = []
     for n in range(args.pairs):
         log(f"ratio pair {n + 1} of {args.pairs}: baseline, then the lobby page")
-        pair = [run_phase(route, server, plan_path, workdir, args) for route in (baseline, lobby)]
+        pair = [
+            run_phase(route, server, dynamo_pid, plan_path, workdir, args)
+            for route in (baseline, lobby)
+        ]
         log(f"   {pair[1].get('rps', 0):.0f} / {pair[0].get('rps', 0):.0f} req/s")
         pairs.append(pair)
     return pairs
 
 
-def run_phase(route: Route, server: stack.Server, plan_path: Path, workdir: Path, args) -> dict:
+# --- where the CPU goes ----------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+
+
+def child_pids(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        children += [int(n) for n in task.read_text().split()]
+    return children
+
+
+def cpu_sample(server: stack.Server, dynamo_pid: int, load_pid: int) -> dict[str, float]:
+    return {
+        "app": sum(cpu_seconds(p) for p in [server.process.pid, *child_pids(server.process.pid)]),
+        "dynamodb": cpu_seconds(dynamo_pid),
+        "load": cpu_seconds(load_pid),
+    }
+
+
+def cpu_during_window(
+    server: stack.Server, dynamo_pid: int, load_pid: int, warmup: float, seconds: float
+) -> dict[str, float]:
+    """CPU seconds each party used over the measured part of a phase (after the warm-up), so
+    that a route's cost can be read per request whatever else the shared machine is doing."""
+    time.sleep(warmup)
+    before, started = cpu_sample(server, dynamo_pid, load_pid), time.monotonic()
+    time.sleep(max(0.0, seconds - 0.5))  # sample while locust still runs
+    after, elapsed = cpu_sample(server, dynamo_pid, load_pid), time.monotonic() - started
+    return {**{who: after[who] - before[who] for who in before}, "seconds": elapsed}
+
+
+def run_phase(
+    route: Route, server: stack.Server, dynamo_pid: int, plan_path: Path, workdir: Path, args
+) -> dict:
     result_path = workdir / f"result-{route.key}.json"
     env = {
         **os.environ,
@@ -399,19 +447,19 @@ def run_phase(route: Route, server: stack.Server, plan_path: Path, workdir: Path
     ]
     log_path = workdir / f"locust-{route.key}.log"
     with log_path.open("w") as output:
-        done = subprocess.run(
-            command,
-            env=env,
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            timeout=args.warmup + args.seconds + 60,
-            check=False,
-        )
-    if done.returncode != 0 or not result_path.exists():
-        raise SystemExit(f"locust failed ({done.returncode}):\n{log_path.read_text()[-3000:]}")
+        load = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            cpu = cpu_during_window(server, dynamo_pid, load.pid, args.warmup, args.seconds)
+            returncode = load.wait(timeout=60)
+        finally:
+            if load.poll() is None:
+                load.kill()
+    if returncode != 0 or not result_path.exists():
+        raise SystemExit(f"locust failed ({returncode}):\n{log_path.read_text()[-3000:]}")
     time.sleep(0.3)  # the last log lines reach the file
     result = json.loads(result_path.read_text())
+    served = (result.get("rps") or 0.0) * cpu.pop("seconds")
+    result["cpu_ms"] = {who: 1000 * used / served for who, used in cpu.items()} if served else {}
     lines = [
         line
         for line in server.request_lines(start_offset)
@@ -485,6 +533,11 @@ def fmt(value, digits: int = 1) -> str:
     if isinstance(value, float):
         return f"{value:.{digits}f}"
     return str(value)
+
+
+def cpu_text(result: dict) -> str:
+    cpu = result.get("cpu_ms") or {}
+    return " / ".join(fmt(cpu.get(who), 1) for who in ("app", "dynamodb", "load"))
 
 
 def kb(n: int) -> str:
@@ -580,13 +633,14 @@ def render_report(results: dict, weight: dict, info: dict, args) -> str:
         "## Per route",
         "",
         "| route | req/s | × baseline | p50 ms | p95 ms | p99 ms | requests | errors "
-        "| DynamoDB calls/request (mean, max) | server p50 ms | alone, server ms |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| DynamoDB calls/request (mean, max) | server p50 ms | alone, server ms "
+        "| CPU ms/request: app / DynamoDB Local / load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for route in ROUTES:
         r = results.get(route.key)
         if r is None:
-            lines.append(f"| {route.name} | not measured | | | | | | | | | |")
+            lines.append(f"| {route.name} | not measured | | | | | | | | | | |")
             continue
         rps = r.get("rps") or 0.0
         errors = r.get("failures", 0) + r.get("server_5xx", 0)
@@ -595,14 +649,17 @@ def render_report(results: dict, weight: dict, info: dict, args) -> str:
             f"| {fmt(r.get('p95_ms'), 0)} | {fmt(r.get('p99_ms'), 0)} | {r.get('requests', 0)} "
             f"| {errors} | {fmt(r.get('dynamodb_calls_mean'), 2)}, "
             f"{fmt(r.get('dynamodb_calls_max'), 0)} | {fmt(r.get('server_ms_p50'), 1)} "
-            f"| {fmt(r.get('quiet_ms'), 1)} |"
+            f"| {fmt(r.get('quiet_ms'), 1)} | {cpu_text(r)} |"
         )
     lines += [
         "",
         "Latencies are seen by the client; *server p50* is the app's own `duration_ms` from "
         "its request log under that load, *alone* the same with one request at a time (15 "
         "in a row, median). DynamoDB calls come from the same log lines (`dynamodb_calls`), "
-        "counted by botocore hooks, retries included.",
+        "counted by botocore hooks, retries included. *CPU ms/request* is the CPU time "
+        "(user + system, from /proc) that gunicorn's processes, DynamoDB Local and locust each "
+        "used over the measured seconds, divided by the requests served: what a request costs, "
+        "whatever else the shared machine was doing.",
         "",
         "## Lobby page weight",
         "",
@@ -627,9 +684,9 @@ def render_report(results: dict, weight: dict, info: dict, args) -> str:
             )
     lines += [
         "",
-        "HTML is measured gzipped at zlib level 3, as the app's GZipMiddleware sends it to "
-        "browsers that accept gzip (give or take the up to 100 random header bytes it adds against "
-        "BREACH); static files as whitenoise serves them to `Accept-Encoding: gzip`. "
+        "Gzipped HTML is what the app sent to `Accept-Encoding: gzip` (its GZipMiddleware, "
+        "zlib level 3, with up to 100 random header bytes against BREACH); static files as "
+        "whitenoise serves them to `Accept-Encoding: gzip`. "
         "Static files are hashed and cached for a year, so a second visit downloads only the "
         "HTML. Files on the page:",
         "",
@@ -731,16 +788,21 @@ def main() -> int:
         results = {}
         for route in routes:
             log(f"load: {route.name} ({args.users} users, {args.warmup}+{args.seconds} s)")
-            results[route.key] = run_phase(route, server, plan_path, bench.workdir, args)
+            results[route.key] = run_phase(
+                route, server, bench.dynamo.process.pid, plan_path, bench.workdir, args
+            )
             r = results[route.key]
             r["quiet_ms"] = quiet.get(route.key)
             log(
                 f"   {r.get('rps', 0):.0f} req/s, p50 {fmt(r.get('p50_ms'), 0)} ms, "
                 f"p99 {fmt(r.get('p99_ms'), 0)} ms, errors {r.get('failures', 0)}, "
-                f"DynamoDB calls {fmt(r.get('dynamodb_calls_mean'), 2)}"
+                f"DynamoDB calls {fmt(r.get('dynamodb_calls_mean'), 2)}, "
+                f"CPU ms/request {cpu_text(r)}"
             )
         if {"baseline", "lobby"} <= results.keys():
-            pairs = ratio_pairs(server, plan_path, bench.workdir, args, routes)
+            pairs = ratio_pairs(
+                server, bench.dynamo.process.pid, plan_path, bench.workdir, args, routes
+            )
             results["lobby"]["pairs"] = pairs
         info = {
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
