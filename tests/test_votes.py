@@ -16,6 +16,7 @@ from lobbies import services as lobby_services
 from lobbies.entities import Participant
 from tests.voting_support import pass_deadline, propose, reload, stored_votes, vote
 from voting import services
+from voting.views import place_rows
 
 
 def vote_url(code: str, place_id: str) -> str:
@@ -177,6 +178,36 @@ class TestRankingOnThePage:
         assert "<dd>Olivia</dd>" in sushi_card
         ranked = [s.place_id for s in services.ranked_places(reload(lobby.code))]
         assert ranked == [sushi.place_id, pizza.place_id, early.place_id]
+
+    def test_a_vote_renders_again_only_the_places_it_changed(self, lobby, join_as):
+        owner = lobby.lobby.owner_id
+        _client, ann = join_as(lobby, "Ann")
+        pizza = propose(lobby.code, owner, "Pizza")
+        sushi = propose(lobby.code, owner, "Sushi")
+        vote(lobby.code, ann.participant_id, pizza.place_id, "yes")
+        vote(lobby.code, ann.participant_id, sushi.place_id, "maybe")
+
+        def shown(snapshot) -> dict:
+            return {row.place.place_id: row.ranked for row in place_rows(snapshot, owner)}
+
+        before = shown(reload(lobby.code))
+        vote(lobby.code, owner, sushi.place_id, "no")
+        after = shown(reload(lobby.code))
+        assert after[pizza.place_id] is before[pizza.place_id]  # same rank, same votes
+        assert after[sushi.place_id] is not before[sushi.place_id]
+        assert "1 no" in after[sushi.place_id].summary
+        assert "0 no" in after[pizza.place_id].summary
+
+    def test_an_edited_place_is_shown_as_it_is_now(self, lobby, organizer_client):
+        owner = lobby.lobby.owner_id
+        place = propose(lobby.code, owner, "Pizza")
+        page = reverse("lobbies:detail", args=[lobby.code])
+        assert "Pizza" in organizer_client.get(page).content.decode()
+        snapshot = reload(lobby.code)
+        services.edit_place(
+            snapshot, owner, place.place_id, services.PlaceValues(name="Pizza Napoli")
+        )
+        assert "Pizza Napoli" in organizer_client.get(page).content.decode()
 
 
 @pytest.mark.django_db

@@ -160,29 +160,54 @@ def place_rows(snapshot: LobbySnapshot, seat: str | None) -> list[PlaceRow]:
 
 def _ranked_places(snapshot: LobbySnapshot) -> list[RankedPlace]:
     places = {place.place_id: place for place in snapshot.places}
-    out = []
-    for rank, score in enumerate(services.ranked_places(snapshot), start=1):
-        place = places[score.place_id]
-        proposer = snapshot.participant(place.proposer_id)
-        args = [snapshot.code, place.place_id]
-        ranked = RankedPlace(
-            place=place,
-            rank=rank,
-            proposer=proposer.display_name if proposer else _("someone who left"),
-            yes=_names(snapshot, score.yes),
-            maybe=_names(snapshot, score.maybe),
-            no=_names(snapshot, score.no),
-            vote_url=reverse("voting:vote", args=args),
-            edit_url=reverse("voting:edit_place", args=args),
-            delete_url=reverse("voting:delete_place", args=args),
-        )
-        out.append(
-            dataclasses.replace(
-                ranked,
-                summary=render_to_string(f"{PLACES_TEMPLATE}#place-summary", {"row": ranked}),
-            )
-        )
-    return out
+    return [
+        _ranked_place(snapshot, places[score.place_id], rank, score)
+        for rank, score in enumerate(services.ranked_places(snapshot), start=1)
+    ]
+
+
+def _ranked_place(snapshot: LobbySnapshot, place: Place, rank: int, score) -> RankedPlace:
+    """The place as everyone sees it, reused from an earlier snapshot if it shows the same:
+    any change in a lobby makes a new snapshot, and a vote ranks a private copy of it
+    (services.cast_vote), yet most places look as they did and keep their rendered cards."""
+    proposer = snapshot.participant(place.proposer_id)
+    shown = (
+        proposer.display_name if proposer else _("someone who left"),
+        tuple(_names(snapshot, score.yes)),
+        tuple(_names(snapshot, score.maybe)),
+        tuple(_names(snapshot, score.no)),
+    )
+    if place.etag is None:  # written before etags: what it holds cannot be told by its key
+        return _new_ranked_place(snapshot.code, place, rank, *shown)
+    key = (get_language(), snapshot.code, place.place_id, place.etag, rank, shown)
+    box = _ranked_place_box(key)
+    if not box:
+        box.append(_new_ranked_place(snapshot.code, place, rank, *shown))
+    return box[0]
+
+
+@lru_cache(maxsize=512)
+def _ranked_place_box(key: tuple) -> list[RankedPlace]:
+    """A box for the RankedPlace that `key` describes (filled by _ranked_place): lru_cache
+    keeps the most recently used ones, and the box lets the place object stay out of the key."""
+    return []
+
+
+def _new_ranked_place(code, place, rank, proposer, yes, maybe, no) -> RankedPlace:
+    args = [code, place.place_id]
+    ranked = RankedPlace(
+        place=place,
+        rank=rank,
+        proposer=proposer,
+        yes=list(yes),
+        maybe=list(maybe),
+        no=list(no),
+        vote_url=reverse("voting:vote", args=args),
+        edit_url=reverse("voting:edit_place", args=args),
+        delete_url=reverse("voting:delete_place", args=args),
+    )
+    summary = render_to_string(f"{PLACES_TEMPLATE}#place-summary", {"row": ranked})
+    return dataclasses.replace(ranked, summary=summary)
 
 
 def _window_view(snapshot, rec: services.Recommendation, window, zone) -> WindowView:
