@@ -259,13 +259,16 @@ def read_lobby(code: str, rev: int | None = None) -> LobbySnapshot:
     """The lobby to show (not to change), shared with other requests (see snapshot_cache),
     in one request: the whole lobby the first time this process shows it, afterwards only
     what changed since this process's snapshot (Lobby.changes_since). Given the `rev` the
-    caller has just read, a snapshot at least that new is used as it is."""
+    caller has just read, a snapshot at least that new is used as it is. Requests for a lobby
+    shown here that arrive together share that Query (snapshot_cache.SharedReads)."""
     cached = snapshot_cache.recent.latest(code)
     if cached is None:
         return _shared(load_lobby(code, consistent=True))
     if rev is not None and int(cached.lobby.rev) >= rev:
         return cached
-    return _read_changes(cached)
+    return snapshot_cache.shared_reads.read(
+        code, lambda: _read_changes(snapshot_cache.recent.latest(code) or cached)
+    )
 
 
 def _read_changes(cached: LobbySnapshot) -> LobbySnapshot:

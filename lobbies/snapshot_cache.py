@@ -54,3 +54,55 @@ class SnapshotCache:
 
 
 recent = SnapshotCache(settings.LOBBY_SNAPSHOT_CACHE_SIZE)
+
+
+class _Read:
+    """One read of a lobby that several requests share."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.snapshot = None  # stays None if the read failed
+
+
+class SharedReads:
+    """Requests for the same lobby that arrive together share one read of it.
+
+    While a read of a lobby runs, the requests that arrive for it wait and then share the next
+    read, which starts only after they came in: each still sees every write acknowledged
+    before it arrived, as if it had read alone. After a change all the open pages of a lobby
+    poll at once; in a process, they cost one Query between them rather than one each.
+    A read that fails is not shared: each request then reads on its own, and fails alone.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._running: dict[str, _Read] = {}
+        self._next: dict[str, _Read] = {}
+
+    def read(self, code: str, fetch):
+        """A snapshot of `code` from a fetch() that started after this call did."""
+        with self._lock:
+            ahead, shared = self._running.get(code), self._next.get(code)
+            if ahead is None:  # nothing running: read now
+                mine = self._running[code] = _Read()
+            elif shared is None:  # the running read started before we came: run the next
+                mine = self._next[code] = _Read()
+        if ahead is not None and shared is not None:  # the next has not started: share it
+            shared.done.wait()
+            return shared.snapshot if shared.snapshot is not None else fetch()
+        if ahead is not None:
+            ahead.done.wait()  # it has made ours the running read
+        try:
+            mine.snapshot = fetch()
+            return mine.snapshot
+        finally:
+            with self._lock:
+                following = self._next.pop(code, None)
+                if following is None:
+                    del self._running[code]
+                else:
+                    self._running[code] = following
+            mine.done.set()
+
+
+shared_reads = SharedReads()
