@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from http import HTTPStatus
 
 from django.contrib import messages
@@ -242,10 +243,26 @@ def people_html(snapshot: LobbySnapshot, seat: str) -> str:
 
 
 def _person_html(snapshot: LobbySnapshot, person, *, is_me: bool, can_remove: bool) -> str:
+    return _person_item(
+        snapshot.code,
+        person.participant_id,
+        person.display_name,
+        is_organizer=person.participant_id == snapshot.lobby.owner_id,
+        is_me=is_me,
+        can_remove=can_remove,
+        language=get_language(),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _person_item(code, participant_id, display_name, *, is_organizer, is_me, can_remove, language):
+    """One person's item, from all it shows (`language`: it is rendered in the active one):
+    every change in a lobby makes a new snapshot, and the people it did not rename keep their
+    rendered items."""
     context = {
-        "person": person,
-        "owner_id": snapshot.lobby.owner_id,
-        "code": snapshot.code,
+        "person": {"participant_id": participant_id, "display_name": display_name},
+        "owner_id": participant_id if is_organizer else None,
+        "code": code,
         "is_me": is_me,
         "can_remove": can_remove,
     }
