@@ -13,7 +13,7 @@ from django.middleware import gzip as django_gzip
 from django.shortcuts import render
 
 from letshangout import dynamo, metrics
-from letshangout.compression import gzip_parts
+from letshangout.compression import PartedResponse, gzip_parts
 
 log = logging.getLogger("letshangout.request")
 
@@ -46,8 +46,8 @@ class GZipMiddleware(django_gzip.GZipMiddleware):
         django_gzip.patch_vary_headers(response, ("Accept-Encoding",))
         if not django_gzip.re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
             return response
-        parts = getattr(response, "parts", None) or [response.content]
-        packed = gzip_parts(parts, self.max_random_bytes)
+        parts = response.parts if isinstance(response, PartedResponse) else None
+        packed = gzip_parts(parts or [response.content], self.max_random_bytes)
         if len(packed) >= len(response.content):
             return response
         response.content = packed

@@ -62,3 +62,17 @@ def test_changing_the_content_afterwards_drops_the_parts():
     written = PartedResponse(PAGE)
     written.write(b"<!-- more -->")
     assert written.parts is None
+
+
+def test_the_middleware_sends_a_parted_page_as_its_parts_compressed(rf):
+    from letshangout.middleware import GZipMiddleware
+
+    grid = PagePart("<td>x</td>" * 500)
+    page = [b"<main>" * 40, grid, b"</main>"]
+    response = GZipMiddleware(lambda request: PartedResponse(page))(
+        rf.get("/", HTTP_ACCEPT_ENCODING="gzip, deflate")
+    )
+    assert response["Content-Encoding"] == "gzip"
+    assert int(response["Content-Length"]) == len(response.content)
+    assert gzip.decompress(response.content) == joined(page)
+    assert grid.deflated in response.content  # the part's stored piece, as it is
