@@ -72,6 +72,8 @@ class SharedReads:
     before it arrived, as if it had read alone. After a change all the open pages of a lobby
     poll at once; in a process, they cost one Query between them rather than one each.
     A read that fails is not shared: each request then reads on its own, and fails alone.
+    No wait is longer than the reads waited for, which DynamoDB's timeouts bound
+    (DYNAMODB_CONNECT_TIMEOUT, DYNAMODB_READ_TIMEOUT, DYNAMODB_MAX_RETRIES).
     """
 
     def __init__(self):
