@@ -17,6 +17,7 @@ Everything listens on 127.0.0.1 only and stops at the end. A run takes about two
 from __future__ import annotations
 
 import argparse
+import gzip
 import io
 import json
 import os
@@ -287,6 +288,16 @@ def gz(data: bytes) -> int:
     return len(gzip_parts([data], max_random_bytes=1))
 
 
+def as_browsers_get_it(client: stack.Client, spec: dict) -> tuple[int, bytes, int]:
+    """One request sent with `Accept-Encoding: gzip`: its status, its body and the bytes it
+    took on the wire (the app leaves tiny bodies uncompressed)."""
+    response = send(client, spec, headers={"Accept-Encoding": "gzip"})
+    body = response.body
+    if response.headers.get("content-encoding") == "gzip":
+        body = gzip.decompress(body)
+    return response.status, body, len(response.body)
+
+
 _ASSET_ANY = re.compile(r"(?:src|href)=\"(?P<url>/static/[^\"]+\.(?:js|css))\"")
 
 
@@ -295,11 +306,9 @@ def page_weight(server: stack.Server, plan: dict, routes: list[Route]) -> dict:
     person = plan["users"][0]
     client = client_for(server, person)
     spec = person["requests"]["lobby" if "lobby" in {r.key for r in routes} else "home"][0]
-    page = send(client, spec)
-    packed = send(client, spec, headers={"Accept-Encoding": "gzip"})
-    assets = sorted({m["url"] for m in _ASSET_ANY.finditer(page.text)})
-    weight = {"html_raw": len(page.body), "html_gz": len(packed.body)}
-    weight.update(css_raw=0, css_gz=0)
+    _status, html, sent = as_browsers_get_it(client, spec)
+    assets = sorted({m["url"] for m in _ASSET_ANY.finditer(html.decode())})
+    weight = {"html_raw": len(html), "html_gz": sent, "css_raw": 0, "css_gz": 0}
     weight.update(js_raw=0, js_gz=0, assets=[])
     for url in assets:
         plain = client.get(url, headers={"Accept-Encoding": "identity"})
@@ -321,13 +330,8 @@ def page_weight(server: stack.Server, plan: dict, routes: list[Route]) -> dict:
     updates = {}
     keys = {r.key for r in routes} & {"poll_unchanged", "poll_changed", "save", "vote"}
     for key in sorted(keys):
-        response = send(client, person["requests"][key][0])
-        packed = send(client, person["requests"][key][0], headers={"Accept-Encoding": "gzip"})
-        updates[key] = {
-            "status": response.status,
-            "raw": len(response.body),
-            "gz": len(packed.body),  # as sent: tiny bodies are not compressed
-        }
+        status, body, sent = as_browsers_get_it(client, person["requests"][key][0])
+        updates[key] = {"status": status, "raw": len(body), "gz": sent}
     weight["updates"] = updates
     client.close()
     return weight
