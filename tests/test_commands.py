@@ -349,7 +349,9 @@ def test_stats_count_by_state(db, lobby_settings, user, join_as):
     join_as(services.load_lobby(open_code), "B")
     locked = services.load_lobby(services.create_lobby(lobby_settings, "C", None).participant.code)
     services.set_joining_locked(locked, locked.lobby.owner_id, True)
-    settled_code = run("seed_demo_lobby", "--participants", "2", "--places", "3")[0].strip()
+    # A fixed seed and a one-slot meeting: any "yes" makes a window, so settling always can.
+    seeded = ("--participants", "2", "--places", "3", "--meeting", "30", "--seed", "6")
+    settled_code = run("seed_demo_lobby", *seeded)[0].strip()
     settled = services.load_lobby(settled_code)
     assert voting.settle_automatically(settled) is not None
     expired_code = services.create_lobby(lobby_settings, "D", None).participant.code
