@@ -96,17 +96,35 @@ class TableItem(Model):
         return TableItem._get_connection()
 
 
+# An etag is "~", the time it was made in milliseconds as 11 hex digits, and random
+# characters: etags sort by when they were written, so "what changed since then" is one
+# comparison, however big the lobby. Etags written before they held a time are random
+# token_urlsafe text, every character of which sorts before "~".
+ETAG_PREFIX = "~"
+
+# How long before a read began an etag may have been made and its write still land after
+# that: a transaction's 4 tries of PynamoDB's 3 tries of at most 3 s (1 s to connect, 2 s to
+# read) is 36 s, plus the difference between two instances' clocks, with room to spare.
+ETAG_LAG_SECONDS = 60.0
+
+
 def new_etag() -> str:
-    return secrets.token_urlsafe(8)
+    return f"{etag_bound(time.time())}{secrets.token_urlsafe(6)}"
+
+
+def etag_bound(moment: float) -> str:
+    """What every etag made at `moment` or later sorts above."""
+    return f"{ETAG_PREFIX}{int(moment * 1000):011x}"
 
 
 class LobbyChild:
     """Mixin for the items under a Lobby item (participants, places): every write gives the
-    item a new random `etag`, in the same request as the change itself.
+    item a new `etag`, in the same request as the change itself.
 
     A process that already shows the lobby then asks DynamoDB only for what changed (the
-    items whose etag it does not hold: Lobby.changes_since), so a lobby page stays one
-    request without every view transferring and parsing the whole lobby again."""
+    items with an etag made after its snapshot was read, less ETAG_LAG_SECONDS, that it
+    does not hold: Lobby.changes_since), so a lobby page stays one request without every
+    view transferring and parsing the whole lobby again."""
 
     etag = UnicodeAttribute(null=True, default_for_new=new_etag)
 

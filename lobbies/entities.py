@@ -5,6 +5,7 @@ Places live in voting/entities.py; all three share the lobby's partition key (se
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from pynamodb.attributes import (
@@ -18,7 +19,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from letshangout.dynamo import LobbyChild, TableItem
+from letshangout.dynamo import ETAG_LAG_SECONDS, ETAG_PREFIX, LobbyChild, TableItem, etag_bound
 
 LOBBY_SK = "LOBBY"
 # DynamoDB takes at most 100 operands in one IN.
@@ -88,16 +89,20 @@ class Lobby(TableItem, discriminator="lobby"):
         return TableItem.query(lobby_pk(code), consistent_read=consistent)
 
     @classmethod
-    def changes_since(cls, code: str, etags: list[str]):
-        """The Lobby item and the lobby's other items whose etag is not in `etags`: what is
-        new or changed since a snapshot holding those etags. One strongly consistent Query;
-        the iterator's page_iter.total_scanned_count says how many items the lobby has."""
-        unknown = None  # an etag in none of the IN lists (or no etag at all)
-        for start in range(0, len(etags), IN_OPERANDS):
-            outside = ~LobbyChild.etag.is_in(*etags[start : start + IN_OPERANDS])
-            unknown = outside if unknown is None else unknown & outside
+    def changes_since(cls, code: str, read_at: float, known_etags: Iterable[str]):
+        """The Lobby item and what is new or changed since a snapshot read at `read_at` that
+        holds the items with `known_etags`: the items with an etag made later (less
+        ETAG_LAG_SECONDS, for writes that were on their way) that is not a known one, and any
+        without a time in their etag. One strongly consistent Query; the iterator's
+        page_iter.total_scanned_count says how many items the lobby has."""
+        bound = etag_bound(read_at - ETAG_LAG_SECONDS)
+        later = LobbyChild.etag > bound
+        recent = [etag for etag in known_etags if etag > bound]  # few: those of the last minute
+        for start in range(0, len(recent), IN_OPERANDS):
+            later &= ~LobbyChild.etag.is_in(*recent[start : start + IN_OPERANDS])
+        untimed = (LobbyChild.etag < ETAG_PREFIX) | LobbyChild.etag.does_not_exist()
         # Only the Lobby item has a rev: it is always returned.
-        changed = None if unknown is None else cls.rev.exists() | unknown
+        changed = cls.rev.exists() | later | untimed
         return TableItem.query(lobby_pk(code), filter_condition=changed, consistent_read=True)
 
     @classmethod

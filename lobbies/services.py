@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
@@ -96,6 +97,10 @@ class LobbySnapshot:
     participants: dict[str, Participant] = field(default_factory=dict)
     places: list[Place] = field(default_factory=list)
     shared: bool = field(default=False, compare=False)
+    # When a read began that found the lobby as this snapshot holds it (time.time()): the
+    # next read asks only for what was written after it. The one field a shared snapshot
+    # may change, and only forward.
+    read_at: float = field(default=0.0, compare=False)
     _derived: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
     _derived_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -263,7 +268,7 @@ def read_lobby(code: str, rev: int | None = None) -> LobbySnapshot:
     shown here that arrive together share that Query (snapshot_cache.SharedReads)."""
     cached = snapshot_cache.recent.latest(code)
     if cached is None:
-        return _shared(load_lobby(code, consistent=True))
+        return _read_whole(code)
     if rev is not None and int(cached.lobby.rev) >= rev:
         return cached
     return snapshot_cache.shared_reads.read(
@@ -271,28 +276,41 @@ def read_lobby(code: str, rev: int | None = None) -> LobbySnapshot:
     )
 
 
+def _read_whole(code: str) -> LobbySnapshot:
+    read_at = time.time()
+    return _shared(load_lobby(code, consistent=True), read_at)
+
+
 def _read_changes(cached: LobbySnapshot) -> LobbySnapshot:
     """`cached` brought up to date with one Query returning only the Lobby item and the
-    items whose etag it does not hold: new, changed, or written before etags existed (those
-    come back each time, so one that does not is gone)."""
+    items it does not hold as they are: new, changed, or without a time in their etag
+    (those come back each time, so one that does not is gone)."""
     children = cached.derive(("children",), lambda: _children_of(cached))
     known = cached.derive(("etags",), lambda: _etags_of(children))
-    result = Lobby.changes_since(cached.code, list(known.values()))
+    read_at = time.time()
+    result = Lobby.changes_since(cached.code, cached.read_at, known.values())
     returned = list(result)
-    changed = {item.sk: item for item in returned if not isinstance(item, Lobby)}
-    unchanged = result.page_iter.total_scanned_count - len(returned)
+    lobby = next((item for item in returned if isinstance(item, Lobby)), None)
+    # Items written within ETAG_LAG_SECONDS come back even when they are the ones held.
+    changed = {
+        item.sk: item
+        for item in returned
+        if item is not lobby and (item.etag is None or known.get(item.sk) != item.etag)
+    }
+    unchanged = result.page_iter.total_scanned_count - (lobby is not None) - len(changed)
     if unchanged != len(known.keys() - changed.keys()):
         # Someone left or a place went: which ones, filtered results cannot say.
-        return _shared(load_lobby(cached.code, consistent=True))
-    if changed or len(known) < len(children):
+        return _read_whole(cached.code)
+    if changed or len(known) < len(children):  # (fewer known: one without an etag went)
+        fresh = [item for item in returned if item is lobby or item.sk in changed]
         kept = [children[sk] for sk in known.keys() - changed.keys()]
-        return _shared(_assemble([*returned, *kept]))  # LobbyNotFound without the Lobby item
-    lobby = next(iter(returned), None)
+        return _shared(_assemble([*fresh, *kept]), read_at)
     if lobby is None or lobby.is_expired():
         raise LobbyNotFound()
     if lobby.rev == cached.lobby.rev:
+        cached.read_at = max(cached.read_at, read_at)
         return cached  # nothing new: keep what was derived from it
-    return _shared(LobbySnapshot(lobby, cached.participants, cached.places))
+    return _shared(LobbySnapshot(lobby, cached.participants, cached.places), read_at)
 
 
 def _children_of(snapshot: LobbySnapshot) -> dict[str, TableItem]:
@@ -303,9 +321,10 @@ def _etags_of(children: dict[str, TableItem]) -> dict[str, str]:
     return {sk: item.etag for sk, item in children.items() if item.etag}
 
 
-def _shared(snapshot: LobbySnapshot) -> LobbySnapshot:
+def _shared(snapshot: LobbySnapshot, read_at: float) -> LobbySnapshot:
     # Read consistently, and the Lobby item sorts first: every write its rev counts is in.
     snapshot.shared = True
+    snapshot.read_at = read_at
     snapshot_cache.recent.put(snapshot)
     return snapshot
 

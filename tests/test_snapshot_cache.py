@@ -4,6 +4,8 @@ and moves the lobby's rev)."""
 
 from __future__ import annotations
 
+import secrets
+import time
 from datetime import date, timedelta
 from http import HTTPStatus
 
@@ -11,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from letshangout import dynamo
-from letshangout.dynamo import LobbyChild, TableItem
+from letshangout.dynamo import ETAG_LAG_SECONDS, LobbyChild, TableItem
 from lobbies import availability, services, snapshot_cache
 from lobbies.entities import IN_OPERANDS, LOBBY_SK, Lobby, Participant
 from lobbies.snapshot_cache import SnapshotCache
@@ -49,21 +51,50 @@ def test_an_unchanged_lobby_sends_back_only_its_lobby_item(lobby, join_as):
     join_as(lobby, "Ann")
     snapshot = services.load_lobby(lobby.code)
     voting.propose_place(snapshot, lobby.lobby.owner_id, PlaceValues(name="Bar"))
+    read_at = time.time()
     snapshot = services.load_lobby(lobby.code)
     etags = [item.etag for item in [*snapshot.participants.values(), *snapshot.places]]
-    result = Lobby.changes_since(lobby.code, etags)
+    result = Lobby.changes_since(lobby.code, read_at, etags)
     assert [type(item) for item in result] == [Lobby]
     assert result.page_iter.total_scanned_count == 4
-    changed = list(Lobby.changes_since(lobby.code, etags[1:]))
+    changed = list(Lobby.changes_since(lobby.code, read_at, etags[1:]))
     assert [item.sk for item in changed] == [LOBBY_SK, f"P#{lobby.lobby.owner_id}"]
+    # Read well after these writes: their etags are older than the read, known or not.
+    later = read_at + ETAG_LAG_SECONDS + 1
+    assert [type(item) for item in Lobby.changes_since(lobby.code, later, [])] == [Lobby]
 
 
-def test_more_items_than_one_in_list_holds(lobby):
-    """DynamoDB takes 100 operands per IN: a big lobby's etags go in several."""
-    known = [f"etag-{n}" for n in range(IN_OPERANDS + 5)]
-    assert [type(item) for item in Lobby.changes_since(lobby.code, known)] == [Lobby, Participant]
+def test_a_write_on_its_way_during_a_read_is_sent_back_by_the_next(lobby, monkeypatch):
+    """An etag is made before its write lands: one made shortly before a read began may
+    belong to a write the read did not see."""
+    owner = lobby.organizer
+    read_at = time.time()
+    monkeypatch.setattr(dynamo, "new_etag", lambda: dynamo.etag_bound(read_at - 30) + "late")
+    services.rename_participant(services.load_lobby(lobby.code), owner.participant_id, "Olive")
+    changed = list(Lobby.changes_since(lobby.code, read_at, [owner.etag]))
+    assert [item.sk for item in changed] == [LOBBY_SK, owner.sk]
+    assert changed[1].display_name == "Olive"
+
+
+def test_more_recent_items_than_one_in_list_holds(lobby):
+    """DynamoDB takes 100 operands per IN: many etags of the last minute go in several."""
+    read_at = time.time()
+    recent = [f"{dynamo.etag_bound(read_at)}{n}" for n in range(IN_OPERANDS + 5)]
+    changes = Lobby.changes_since(lobby.code, read_at, recent)
+    assert [type(item) for item in changes] == [Lobby, Participant]
     organizer = lobby.organizer.etag
-    assert [type(item) for item in Lobby.changes_since(lobby.code, [*known, organizer])] == [Lobby]
+    assert [type(item) for item in Lobby.changes_since(lobby.code, 0, [*recent, organizer])] == [
+        Lobby
+    ]
+
+
+def test_a_read_that_finds_nothing_new_moves_the_snapshots_read_time(organizer_client, lobby):
+    view(organizer_client, lobby.code)
+    first = snapshot_cache.recent.latest(lobby.code)
+    read_at = first.read_at
+    view(organizer_client, lobby.code)
+    assert snapshot_cache.recent.latest(lobby.code) is first
+    assert first.read_at > read_at
 
 
 def _join(lobby, join_as):
@@ -148,6 +179,24 @@ def test_items_written_before_etags_existed_are_read_every_time(organizer_client
     raw.delete_item(ann.pk, range_key=ann.sk)
     page, operations = view(organizer_client, lobby.code)
     assert "Annie" not in page and operations == ["Query"]
+
+
+def test_items_whose_etag_holds_no_time_are_read_every_time(organizer_client, lobby, join_as):
+    """Etags were random text before they held a time."""
+    _client, ann = join_as(lobby, "Ann")
+    raw = TableItem._get_connection()
+    untimed = secrets.token_urlsafe(8)
+    raw.update_item(ann.pk, range_key=ann.sk, actions=[LobbyChild.etag.set(untimed)])
+    assert "Ann" in view(organizer_client, lobby.code)[0]
+    long_after = time.time() + ETAG_LAG_SECONDS + 1
+    sent = Lobby.changes_since(lobby.code, long_after, [untimed])
+    assert [item.sk for item in sent] == [LOBBY_SK, ann.sk]
+    renamed = [
+        Participant.display_name.set("Annie"),
+        LobbyChild.etag.set(secrets.token_urlsafe(8)),
+    ]
+    raw.update_item(ann.pk, range_key=ann.sk, actions=renamed)
+    assert "Annie" in view(organizer_client, lobby.code)[0]
 
 
 def _rename_person(snapshot, owner):
