@@ -43,18 +43,18 @@ class PagePart:
     """HTML that many pages repeat, encoded and compressed once, however many pages it goes
     into. Templates show it like any safe string; PartedResponse keeps its compressed form."""
 
-    __slots__ = ("_deflated", "encoded", "html")
+    # Only the bytes are kept (a big grid's are ~180 KB): pages are assembled from them.
+    __slots__ = ("_deflated", "encoded")
 
     def __init__(self, html: str):
-        self.html: SafeString = mark_safe(html)  # callers build it escaped
-        self.encoded = self.html.encode()
+        self.encoded = html.encode()  # callers build it escaped
         self._deflated: bytes | None = None
 
-    def __html__(self) -> str:
-        return self.html
+    def __html__(self) -> SafeString:
+        return mark_safe(self.encoded.decode())
 
     def __str__(self) -> str:
-        return self.html
+        return self.__html__()
 
     def __len__(self) -> int:
         return len(self.encoded)

@@ -30,6 +30,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from letshangout.compression import PagePart
+from letshangout.memo import ContentMemo
 from lobbies import grid
 from lobbies.grid import GridSpec, GridView
 
@@ -393,7 +394,10 @@ def page_context(
         "whole_day": spec.whole_day,
         "slot_count": spec.slot_count,
         "head": shared["head"],
-        "body": _my_body(shared["rows"], marks),
+        "body": _MY_GRIDS.get(
+            (spec, viewer_tz, get_language(), bool(closed), *marks),
+            lambda: PagePart(_my_body(shared["rows"], marks)),
+        ),
         "names": shared["names"],
         "answered": stored is not None,
         "stale": stale,
@@ -469,6 +473,11 @@ def _zone_options(viewer_tz: str) -> PagePart:
 def _column(index: int, day: date) -> dict:
     weekday, short = short_day_label(day)
     return {"i": index, "label": day_label(day), "weekday": weekday, "short": short}
+
+
+# My grid's cells as one viewer's marks show them, kept for when they come back: a big grid
+# is ~180 KB to join and compress, and my marks change far less often than the lobby does.
+_MY_GRIDS = ContentMemo(64)
 
 
 def _my_body(parts: list[dict], marks) -> str:

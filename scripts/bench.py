@@ -371,7 +371,10 @@ def ratio_pairs(
             run_phase(route, server, dynamo_pid, plan_path, workdir, args)
             for route in (baseline, lobby)
         ]
-        log(f"   {pair[1].get('rps', 0):.0f} / {pair[0].get('rps', 0):.0f} req/s")
+        log(
+            f"   {pair[1].get('rps', 0):.0f} / {pair[0].get('rps', 0):.0f} req/s, "
+            f"CPU ms/request {cpu_text(pair[1])} / {cpu_text(pair[0])}"
+        )
         pairs.append(pair)
     return pairs
 

@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from letshangout.memo import ContentMemo
 from letshangout.ratelimit import rate_limit
 from lobbies import availability, grid
 from lobbies.services import LobbyError, LobbySnapshot
@@ -180,17 +181,10 @@ def _ranked_place(snapshot: LobbySnapshot, place: Place, rank: int, score) -> Ra
     if place.etag is None:  # written before etags: what it holds cannot be told by its key
         return _new_ranked_place(snapshot.code, place, rank, *shown)
     key = (get_language(), snapshot.code, place.place_id, place.etag, rank, shown)
-    box = _ranked_place_box(key)
-    if not box:
-        box.append(_new_ranked_place(snapshot.code, place, rank, *shown))
-    return box[0]
+    return _RANKED_PLACES.get(key, lambda: _new_ranked_place(snapshot.code, place, rank, *shown))
 
 
-@lru_cache(maxsize=512)
-def _ranked_place_box(key: tuple) -> list[RankedPlace]:
-    """A box for the RankedPlace that `key` describes (filled by _ranked_place): lru_cache
-    keeps the most recently used ones, and the box lets the place object stay out of the key."""
-    return []
+_RANKED_PLACES = ContentMemo(512)
 
 
 def _new_ranked_place(code, place, rank, proposer, yes, maybe, no) -> RankedPlace:

@@ -1,0 +1,40 @@
+"""Rendered parts kept by what they show rather than by the snapshot they came from."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class ContentMemo:
+    """A least-recently-used map from a key that says everything a value shows to the value,
+    computed by the caller's `compute` on a miss: the inputs it needs (snapshots, items)
+    stay out of the key, which must be hashable and small.
+
+    Any change in a lobby makes a new snapshot, yet most of what its pages show looks as it
+    did; memoized by content, it is rendered again only when it changed."""
+
+    def __init__(self, size: int):
+        self._size = size
+        self._values: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = compute()  # outside the lock: two threads may both compute it, harmlessly
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self._size:
+                self._values.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
