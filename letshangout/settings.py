@@ -257,6 +257,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Database sessions, read with one plain SELECT (every page and live poll reads one).
+SESSION_ENGINE = "letshangout.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 90
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie.

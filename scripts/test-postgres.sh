@@ -15,5 +15,5 @@ DB_URL="${PG_URL%/*}/letshangout"
 echo "==> PostgreSQL reachable: migrations and the database-touching tests on it"
 DJANGO_ENV=test $PY manage.py makemigrations --check --dry-run
 shopt -s nullglob
-TESTS=(tests/test_accounts.py tests/test_lobby_views.py tests/test_admin*.py tests/test_ratelimit*.py tests/test_health*.py)
+TESTS=(tests/test_accounts.py tests/test_sessions.py tests/test_lobby_views.py tests/test_admin*.py tests/test_ratelimit*.py tests/test_health*.py)
 DATABASE_URL="$DB_URL" DJANGO_ENV=test $PY -m pytest -q -p no:cacheprovider "${TESTS[@]}"
