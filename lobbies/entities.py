@@ -89,20 +89,23 @@ class Lobby(TableItem, discriminator="lobby"):
         return TableItem.query(lobby_pk(code), consistent_read=consistent)
 
     @classmethod
-    def changes_since(cls, code: str, read_at: float, known_etags: Iterable[str]):
-        """The Lobby item and what is new or changed since a snapshot read at `read_at` that
-        holds the items with `known_etags`: the items with an etag made later (less
-        ETAG_LAG_SECONDS, for writes that were on their way) that is not a known one, and any
-        without a time in their etag. One strongly consistent Query; the iterator's
-        page_iter.total_scanned_count says how many items the lobby has."""
+    def changes_since(cls, code: str, rev: int, read_at: float, known_etags: Iterable[str]):
+        """What is new or changed since a snapshot at `rev`, read at `read_at`, holding the
+        items with `known_etags`: the Lobby item if its rev moved; items with an etag made
+        later (less ETAG_LAG_SECONDS, for writes that were on their way) that is not a known
+        one; and any without a time in their etag. One strongly consistent Query; the
+        iterator's page_iter.total_scanned_count says how many items the lobby has."""
         bound = etag_bound(read_at - ETAG_LAG_SECONDS)
         later = LobbyChild.etag > bound
         recent = [etag for etag in known_etags if etag > bound]  # few: those of the last minute
         for start in range(0, len(recent), IN_OPERANDS):
             later &= ~LobbyChild.etag.is_in(*recent[start : start + IN_OPERANDS])
-        untimed = (LobbyChild.etag < ETAG_PREFIX) | LobbyChild.etag.does_not_exist()
-        # Only the Lobby item has a rev: it is always returned.
-        changed = cls.rev.exists() | later | untimed
+        # Only the Lobby item has a rev (and no etag).
+        untimed = (LobbyChild.etag < ETAG_PREFIX) | (
+            LobbyChild.etag.does_not_exist() & cls.rev.does_not_exist()
+        )
+        moved = cls.rev.exists() & (cls.rev != rev)  # a missing rev is != any, too
+        changed = moved | later | untimed
         return TableItem.query(lobby_pk(code), filter_condition=changed, consistent_read=True)
 
     @classmethod

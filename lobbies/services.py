@@ -282,32 +282,32 @@ def _read_whole(code: str) -> LobbySnapshot:
 
 
 def _read_changes(cached: LobbySnapshot) -> LobbySnapshot:
-    """`cached` brought up to date with one Query returning only the Lobby item and the
-    items it does not hold as they are: new, changed, or without a time in their etag
-    (those come back each time, so one that does not is gone)."""
+    """`cached` brought up to date with one Query returning only what it does not hold as it
+    is: the Lobby item if its rev moved, and new, changed, or untimed items (those without a
+    time in their etag come back each time, so one that does not is gone)."""
     children = cached.derive(("children",), lambda: _children_of(cached))
     known = cached.derive(("etags",), lambda: _etags_of(children))
     read_at = time.time()
-    result = Lobby.changes_since(cached.code, cached.read_at, known.values())
+    result = Lobby.changes_since(cached.code, int(cached.lobby.rev), cached.read_at, known.values())
     returned = list(result)
-    lobby = next((item for item in returned if isinstance(item, Lobby)), None)
+    moved = next((item for item in returned if isinstance(item, Lobby)), None)
     # Items written within ETAG_LAG_SECONDS come back even when they are the ones held.
     changed = {
         item.sk: item
         for item in returned
-        if item is not lobby and (item.etag is None or known.get(item.sk) != item.etag)
+        if item is not moved and (item.etag is None or known.get(item.sk) != item.etag)
     }
-    unchanged = result.page_iter.total_scanned_count - (lobby is not None) - len(changed)
-    if unchanged != len(known.keys() - changed.keys()):
-        # Someone left or a place went: which ones, filtered results cannot say.
+    unchanged = result.page_iter.total_scanned_count - len(changed)  # the Lobby item too
+    if unchanged != len(known.keys() - changed.keys()) + 1:
+        # Someone left, a place went, or the lobby: which, filtered results cannot say.
         return _read_whole(cached.code)
-    if changed or len(known) < len(children):  # (fewer known: one without an etag went)
-        fresh = [item for item in returned if item is lobby or item.sk in changed]
-        kept = [children[sk] for sk in known.keys() - changed.keys()]
-        return _shared(_assemble([*fresh, *kept]), read_at)
-    if lobby is None or lobby.is_expired():
+    lobby = moved or cached.lobby
+    if lobby.is_expired():
         raise LobbyNotFound()
-    if lobby.rev == cached.lobby.rev:
+    if changed or len(known) < len(children):  # (fewer known: one without an etag went)
+        kept = [children[sk] for sk in known.keys() - changed.keys()]
+        return _shared(_assemble([lobby, *changed.values(), *kept]), read_at)
+    if moved is None:
         cached.read_at = max(cached.read_at, read_at)
         return cached  # nothing new: keep what was derived from it
     return _shared(LobbySnapshot(lobby, cached.participants, cached.places), read_at)

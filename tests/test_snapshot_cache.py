@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 
 import pytest
@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from letshangout import dynamo
 from letshangout.dynamo import ETAG_LAG_SECONDS, LobbyChild, TableItem
-from lobbies import availability, services, snapshot_cache
+from lobbies import availability, entities, services, snapshot_cache
 from lobbies.entities import IN_OPERANDS, LOBBY_SK, Lobby, Participant
 from lobbies.snapshot_cache import SnapshotCache
 from tests.factories import make_settings
@@ -47,21 +47,25 @@ def test_every_view_is_one_query(organizer_client, lobby):
     assert snapshot_cache.recent.latest(lobby.code) is first  # unchanged: the same snapshot
 
 
-def test_an_unchanged_lobby_sends_back_only_its_lobby_item(lobby, join_as):
+def test_an_unchanged_lobby_sends_back_nothing(lobby, join_as):
     join_as(lobby, "Ann")
     snapshot = services.load_lobby(lobby.code)
     voting.propose_place(snapshot, lobby.lobby.owner_id, PlaceValues(name="Bar"))
     read_at = time.time()
     snapshot = services.load_lobby(lobby.code)
+    rev = int(snapshot.lobby.rev)
     etags = [item.etag for item in [*snapshot.participants.values(), *snapshot.places]]
-    result = Lobby.changes_since(lobby.code, read_at, etags)
-    assert [type(item) for item in result] == [Lobby]
+    result = Lobby.changes_since(lobby.code, rev, read_at, etags)
+    assert list(result) == []
     assert result.page_iter.total_scanned_count == 4
-    changed = list(Lobby.changes_since(lobby.code, read_at, etags[1:]))
-    assert [item.sk for item in changed] == [LOBBY_SK, f"P#{lobby.lobby.owner_id}"]
+    changed = list(Lobby.changes_since(lobby.code, rev, read_at, etags[1:]))
+    assert [item.sk for item in changed] == [f"P#{lobby.lobby.owner_id}"]
+    assert [item.sk for item in Lobby.changes_since(lobby.code, rev - 1, read_at, etags)] == [
+        LOBBY_SK
+    ]
     # Read well after these writes: their etags are older than the read, known or not.
     later = read_at + ETAG_LAG_SECONDS + 1
-    assert [type(item) for item in Lobby.changes_since(lobby.code, later, [])] == [Lobby]
+    assert list(Lobby.changes_since(lobby.code, rev, later, [])) == []
 
 
 def test_a_write_on_its_way_during_a_read_is_sent_back_by_the_next(lobby, monkeypatch):
@@ -71,21 +75,20 @@ def test_a_write_on_its_way_during_a_read_is_sent_back_by_the_next(lobby, monkey
     read_at = time.time()
     monkeypatch.setattr(dynamo, "new_etag", lambda: dynamo.etag_bound(read_at - 30) + "late")
     services.rename_participant(services.load_lobby(lobby.code), owner.participant_id, "Olive")
-    changed = list(Lobby.changes_since(lobby.code, read_at, [owner.etag]))
-    assert [item.sk for item in changed] == [LOBBY_SK, owner.sk]
-    assert changed[1].display_name == "Olive"
+    rev = int(services.load_lobby(lobby.code).lobby.rev)
+    changed = list(Lobby.changes_since(lobby.code, rev, read_at, [owner.etag]))
+    assert [item.sk for item in changed] == [owner.sk]
+    assert changed[0].display_name == "Olive"
 
 
 def test_more_recent_items_than_one_in_list_holds(lobby):
     """DynamoDB takes 100 operands per IN: many etags of the last minute go in several."""
-    read_at = time.time()
+    read_at, rev = time.time(), int(lobby.lobby.rev)
     recent = [f"{dynamo.etag_bound(read_at)}{n}" for n in range(IN_OPERANDS + 5)]
-    changes = Lobby.changes_since(lobby.code, read_at, recent)
-    assert [type(item) for item in changes] == [Lobby, Participant]
+    changes = Lobby.changes_since(lobby.code, rev, read_at, recent)
+    assert [type(item) for item in changes] == [Participant]
     organizer = lobby.organizer.etag
-    assert [type(item) for item in Lobby.changes_since(lobby.code, 0, [*recent, organizer])] == [
-        Lobby
-    ]
+    assert list(Lobby.changes_since(lobby.code, rev, 0, [*recent, organizer])) == []
 
 
 def test_a_read_that_finds_nothing_new_moves_the_snapshots_read_time(organizer_client, lobby):
@@ -189,8 +192,9 @@ def test_items_whose_etag_holds_no_time_are_read_every_time(organizer_client, lo
     raw.update_item(ann.pk, range_key=ann.sk, actions=[LobbyChild.etag.set(untimed)])
     assert "Ann" in view(organizer_client, lobby.code)[0]
     long_after = time.time() + ETAG_LAG_SECONDS + 1
-    sent = Lobby.changes_since(lobby.code, long_after, [untimed])
-    assert [item.sk for item in sent] == [LOBBY_SK, ann.sk]
+    rev = int(services.load_lobby(lobby.code).lobby.rev)
+    sent = Lobby.changes_since(lobby.code, rev, long_after, [untimed])
+    assert [item.sk for item in sent] == [ann.sk]
     renamed = [
         Participant.display_name.set("Annie"),
         LobbyChild.etag.set(secrets.token_urlsafe(8)),
@@ -269,11 +273,18 @@ def test_a_deleted_lobby_is_gone_although_this_process_saw_it(organizer_client, 
     assert organizer_client.get(detail(lobby.code)).status_code == HTTPStatus.NOT_FOUND
 
 
-def test_an_expired_lobby_is_gone_although_its_rev_did_not_move(organizer_client, lobby):
+def test_an_expired_lobby_is_gone_although_its_rev_did_not_move(
+    organizer_client, lobby, monkeypatch
+):
     view(organizer_client, lobby.code)
-    TableItem._get_connection().update_item(  # time passing, as TTL sees it
-        lobby.lobby.pk, range_key=LOBBY_SK, actions=[TableItem.expires_at.set(1)]
-    )
+    after_expiry = datetime.fromtimestamp(int(lobby.lobby.expires_at) + 1, UTC)
+
+    class AfterExpiry(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return after_expiry
+
+    monkeypatch.setattr(entities, "datetime", AfterExpiry)  # before TTL deletes anything
     assert organizer_client.get(detail(lobby.code)).status_code == HTTPStatus.NOT_FOUND
 
 
