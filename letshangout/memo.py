@@ -1,4 +1,4 @@
-"""Rendered parts kept by what they show rather than by the snapshot they came from."""
+"""A small memo shared by a process's threads: what pages derive, kept while it is used."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ T = TypeVar("T")
 
 
 class ContentMemo:
-    """A least-recently-used map from a key that says everything a value shows to the value,
-    computed by the caller's `compute` on a miss: the inputs it needs (snapshots, items)
-    stay out of the key, which must be hashable and small.
+    """A least-recently-used map from a key to a value computed by the caller's `compute` on
+    a miss, so the inputs it needs (snapshots, items) stay out of the key.
 
-    Any change in a lobby makes a new snapshot, yet most of what its pages show looks as it
-    did; memoized by content, it is rendered again only when it changed."""
+    On a snapshot (LobbySnapshot.derive) the key says which view of it; across snapshots
+    the key says everything the value shows (a place card, my grid): any change in a lobby
+    makes a new snapshot, yet most of what its pages show looks as it did and is rendered
+    again only when it changed."""
 
     def __init__(self, size: int):
         self._size = size

@@ -7,9 +7,7 @@ for the user. Every change in a lobby ends with `bump_rev`, the signal pollers w
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -22,6 +20,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from letshangout.dynamo import TableItem, is_unavailable, refused_items, transact_write
+from letshangout.memo import ContentMemo
 from lobbies import availability, codes, grid, snapshot_cache
 from lobbies.entities import LOBBY_SK, Lobby, Participant, lobby_pk
 from voting.entities import Place
@@ -101,28 +100,19 @@ class LobbySnapshot:
     # next read asks only for what was written after it. The one field a shared snapshot
     # may change, and only forward.
     read_at: float = field(default=0.0, compare=False)
-    _derived: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
-    _derived_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
     # A viewer zone or heatmap filter needs ~7 parts (labels, grids, group view, its live
     # twin, places...), plus the participants list as the organizer and the others see it:
     # room for four at once, the least recently used going first.
     MAX_DERIVED = 32
+    _derived: ContentMemo = field(
+        default_factory=lambda: ContentMemo(LobbySnapshot.MAX_DERIVED), repr=False, compare=False
+    )
 
     def derive(self, key: tuple, compute):
         """`compute()`, remembered under `key` while this snapshot is shared and current."""
         if not self.shared:
             return compute()
-        with self._derived_lock:
-            if key in self._derived:
-                self._derived.move_to_end(key)
-                return self._derived[key]
-        value = compute()  # outside the lock: two threads may both compute it, harmlessly
-        with self._derived_lock:
-            self._derived[key] = value
-            while len(self._derived) > self.MAX_DERIVED:
-                self._derived.popitem(last=False)
-        return value
+        return self._derived.get(key, compute)
 
     @property
     def code(self) -> str:
