@@ -8,6 +8,8 @@ costs. Writing, rotating and expiring sessions stay Django's own.
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.contrib.sessions.backends import db
 from django.db import connections, router
 from django.utils import timezone
@@ -15,20 +17,27 @@ from django.utils import timezone
 
 class SessionStore(db.SessionStore):
     def load(self) -> dict:
-        model = self.model
-        connection = connections[router.db_for_read(model)]
-        quote = connection.ops.quote_name
-        sql = (
-            f"SELECT {quote(model._meta.get_field('session_data').column)}"
-            f" FROM {quote(model._meta.db_table)}"
-            f" WHERE {quote(model._meta.get_field('session_key').column)} = %s"
-            f" AND {quote(model._meta.get_field('expire_date').column)} > %s"
-        )
+        connection = connections[router.db_for_read(self.model)]
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         with connection.cursor() as cursor:
-            cursor.execute(sql, [self.session_key, now])
+            cursor.execute(_select_live_session(connection.alias), [self.session_key, now])
             row = cursor.fetchone()
         if row is None:
             self._session_key = None  # unknown or expired: a new one is made when needed
             return {}
         return self.decode(row[0])
+
+
+@cache
+def _select_live_session(alias: str) -> str:
+    """The SELECT of one session's data that has not expired, quoted for that database."""
+    model = SessionStore.get_model_class()
+    quote = connections[alias].ops.quote_name
+    column = {
+        name: quote(model._meta.get_field(name).column)
+        for name in ("session_data", "session_key", "expire_date")
+    }
+    return (
+        f"SELECT {column['session_data']} FROM {quote(model._meta.db_table)}"
+        f" WHERE {column['session_key']} = %s AND {column['expire_date']} > %s"
+    )

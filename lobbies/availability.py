@@ -377,14 +377,14 @@ def page_context(
     stored = answers.get(seat)
     if marks is None:
         marks = stored or (frozenset(), frozenset())
-    columns, rows = _labels_for(snapshot, spec, viewer_tz)
     stale = me is not None and me.answered_at is not None and stored is None and me.grid_key != key
     closed = answers_closed_reason(lobby)
     strings = _strings()
     client_key = request.GET.get("grid")
-    shared = snapshot.derive(
-        ("my-grid", viewer_tz, get_language(), bool(closed)),
-        lambda: _my_grid_parts(columns, rows, strings, bool(closed)),
+    # What my grid looks like but for my marks follows from these alone, whatever the snapshot.
+    shape = (spec, viewer_tz, get_language(), bool(closed))
+    shared = _MY_GRID_PARTS.get(
+        shape, lambda: _my_grid_parts(*_labels_for(snapshot, spec, viewer_tz), strings, shape[3])
     )
     avail = {
         "key": key,
@@ -394,10 +394,7 @@ def page_context(
         "whole_day": spec.whole_day,
         "slot_count": spec.slot_count,
         "head": shared["head"],
-        "body": _MY_GRIDS.get(
-            (spec, viewer_tz, get_language(), bool(closed), *marks),
-            lambda: PagePart(_my_body(shared["rows"], marks)),
-        ),
+        "body": _MY_GRIDS.get((*shape, *marks), lambda: PagePart(_my_body(shared["rows"], marks))),
         "names": shared["names"],
         "answered": stored is not None,
         "stale": stale,
@@ -475,6 +472,9 @@ def _column(index: int, day: date) -> dict:
     return {"i": index, "label": day_label(day), "weekday": weekday, "short": short}
 
 
+# My grid's cells in each of their four states, head and hidden names, by grid, zone,
+# language and open or closed (~0.7 MB each for a big grid): the same across snapshots.
+_MY_GRID_PARTS = ContentMemo(16)
 # My grid's cells as one viewer's marks show them, kept for when they come back: a big grid
 # is ~180 KB to join and compress, and my marks change far less often than the lobby does.
 _MY_GRIDS = ContentMemo(64)

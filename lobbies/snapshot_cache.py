@@ -1,16 +1,17 @@
 """The last snapshot of recently shown lobbies, kept in this process and keyed by their `rev`.
 
 Showing a lobby this process has shown before costs one Query that returns only what changed
-since (services.read_lobby): the Lobby item and the items written since the snapshot was
-read (etags hold the time they were made) that it does not hold. With 50 people the whole
-lobby is ~70 items to transfer and parse; an unchanged one is one item. Every write in a
-lobby also bumps `rev` (see services.bump_rev), so a poll knows with one GetItem whether its
-page is current, and a snapshot at that rev answers it. Whatever pages derive from a
-snapshot (the heatmap, the best times, the ranking) is memoized on it, so it is computed
-once per change rather than once per viewer.
+since (services.read_lobby): the Lobby item if its `rev` moved, and the items written since
+the snapshot was read (etags hold the time they were made) that it does not hold. With 50
+people the whole lobby is ~70 items to transfer and parse; an unchanged one sends back none.
+Every write in a lobby also bumps `rev` (see services.bump_rev), so a poll knows with one
+GetItem whether its page is current, and a snapshot at that rev answers it. Whatever pages
+derive from a snapshot (the heatmap, the best times, the ranking) is memoized on it, so it
+is computed once per change rather than once per viewer.
 
 Snapshots here are shared by the requests (and threads) of this process: read them, never
-change them. Writes load their own fresh snapshot (services.load_lobby).
+change them (but for `read_at`, which only moves forward). Writes load their own fresh
+snapshot (services.load_lobby).
 """
 
 from __future__ import annotations

@@ -644,16 +644,17 @@ def _next_weekday_in_winter() -> date:
 def test_my_grid_is_rendered_again_only_when_my_marks_change(lobby, me, join_as, rf):
     """Someone else's change makes a new snapshot; my grid, showing only my marks, is kept."""
 
-    def my_grid(code: str):
+    def my_grid(code: str, part: str = "body"):
         request = rf.get(detail_url(code))
         snapshot = services.read_lobby(code)
-        return availability.page_context(request, snapshot, me.participant_id)["avail"]["body"]
+        return availability.page_context(request, snapshot, me.participant_id)["avail"][part]
 
     answer(lobby.code, me.participant_id, yes=[1, 2])
-    before = my_grid(lobby.code)
+    before, head = my_grid(lobby.code), my_grid(lobby.code, "head")
     _client, ann = join_as(lobby, "Ann")
     answer(lobby.code, ann.participant_id, yes=[3])
     assert my_grid(lobby.code) is before
+    assert my_grid(lobby.code, "head") is head  # the cells' four states are not rebuilt either
     answer(lobby.code, me.participant_id, yes=[2], maybe=[5])
     after = str(my_grid(lobby.code))
     assert 'data-s="1" data-st="n"' in after and 'data-s="5" data-st="m"' in after

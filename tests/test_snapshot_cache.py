@@ -184,6 +184,17 @@ def test_items_written_before_etags_existed_are_read_every_time(organizer_client
     assert "Annie" not in page and operations == ["Query"]
 
 
+def test_a_lobby_item_gone_with_its_rev_unchanged_is_seen(organizer_client, lobby, join_as):
+    """An unchanged Lobby item is not sent back: the scanned count says whether it is there."""
+    join_as(lobby, "Ann")
+    view(organizer_client, lobby.code)
+    TableItem._get_connection().delete_item(lobby.lobby.pk, range_key=LOBBY_SK)
+    with dynamo.count_calls() as calls:
+        response = organizer_client.get(detail(lobby.code))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert calls.operations == ["Query", "Query"]  # the changes, then the whole lobby
+
+
 def test_items_whose_etag_holds_no_time_are_read_every_time(organizer_client, lobby, join_as):
     """Etags were random text before they held a time."""
     _client, ann = join_as(lobby, "Ann")
