@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import contextvars
 import random
-import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -21,6 +20,7 @@ from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, Unicode
 from pynamodb.exceptions import PynamoDBException, TableError, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 # Errors that mean "DynamoDB is not answering properly right now", as opposed to a
 # condition failing or an item missing, which services turn into domain errors.
@@ -48,6 +48,8 @@ def is_unavailable(error: BaseException) -> bool:
     if isinstance(error, PynamoDBException):
         # PynamoDB wraps every failure, conditions included, in PynamoDBConnectionError
         # subclasses; what happened underneath decides.
+        if only_busy(error):
+            return True
         if error.cause_response_code is not None:
             return error.cause_response_code in UNAVAILABLE_ERROR_CODES
         return isinstance(error.cause, BotoCoreError)
@@ -87,6 +89,11 @@ class TableItem(Model):
     gsi1sk = UnicodeAttribute(null=True)
     user_index = UserIndex()
 
+    @property
+    def code(self) -> str:
+        """The code of the lobby this item belongs to."""
+        return self.pk.removeprefix("LOBBY#")
+
     @classmethod
     def _get_connection(cls):
         # All entity classes share the base class's connection, so there is one botocore
@@ -96,77 +103,37 @@ class TableItem(Model):
         return TableItem._get_connection()
 
 
-# An etag is "~", the time it was made in milliseconds as 11 hex digits, and random
-# characters: etags sort by when they were written, so "what changed since then" is one
-# comparison, however big the lobby. Etags written before they held a time are random
-# token_urlsafe text, every character of which sorts before "~".
-ETAG_PREFIX = "~"
-
-# How long before a read began an etag may have been made and its write still land after
-# that: a transaction's 4 tries of PynamoDB's 3 tries of at most 3 s (1 s to connect, 2 s to
-# read) is 36 s, plus the difference between two instances' clocks, with room to spare.
-ETAG_LAG_SECONDS = 60.0
-
-
-def new_etag() -> str:
-    return f"{etag_bound(time.time())}{secrets.token_urlsafe(6)}"
-
-
-def etag_bound(moment: float) -> str:
-    """What every etag made at `moment` or later sorts above."""
-    return f"{ETAG_PREFIX}{int(moment * 1000):011x}"
-
-
-class LobbyChild:
-    """Mixin for the items under a Lobby item (participants, places): every write gives the
-    item a new `etag`, in the same request as the change itself.
-
-    A process that already shows the lobby then asks DynamoDB only for what changed (the
-    items with an etag made after its snapshot was read, less ETAG_LAG_SECONDS, that it
-    does not hold: Lobby.changes_since), so a lobby page stays one request without every
-    view transferring and parsing the whole lobby again."""
-
-    etag = UnicodeAttribute(null=True, default_for_new=new_etag)
-
-    def update(self, actions: list, condition=None, **kwargs):
-        return super().update([*actions, self.new_etag_action()], condition, **kwargs)
-
-    def get_update_kwargs_from_instance(self, actions: list, condition=None, **kwargs):
-        actions = [*actions, self.new_etag_action()]
-        return super().get_update_kwargs_from_instance(actions, condition, **kwargs)
-
-    @classmethod
-    def new_etag_action(cls):
-        return cls.etag.set(new_etag())
-
-
 TRANSACTION_TRIES = 4
+# Cancellation reasons that mean "busy, try again": nothing was written.
+RETRYABLE_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
 
 
-def transact_write(update_items: list[dict], condition_check_items: list[dict] = ()) -> None:
-    """One TransactWriteItems, tried again while another transaction holds one of its items.
+def transact(add_writes: Callable[[TransactWrite], object]) -> None:
+    """One TransactWriteItems holding the writes `add_writes` puts in it, tried again while
+    DynamoDB cancels it only for being busy.
 
     DynamoDB cancels a transaction that meets another one in flight on the same item
-    (cancellation reason "TransactionConflict") instead of queueing it, and every write in a
-    lobby touches its Lobby item's `rev`, so people saving in the same lobby at the same
-    moment meet this. Still conflicting after a few short waits, it is an outage to the user
-    (DynamoUnavailable: a 503 that says to try again). A failed condition is raised as it is.
+    (reason "TransactionConflict") instead of queueing it, and every write in a lobby touches
+    its Lobby item's `rev`, so people saving in the same lobby at the same moment meet this.
+    Still busy after a few short waits, it is an outage to the user (DynamoUnavailable: a
+    503 that says to try again). A failed condition is raised as it is.
     """
-    connection = TableItem._get_connection().connection
     for attempt in range(TRANSACTION_TRIES):
         try:
-            connection.transact_write_items(
-                condition_check_items=list(condition_check_items),
-                delete_items=[],
-                put_items=[],
-                update_items=list(update_items),
-            )
+            with TransactWrite(connection=shared_connection()) as transaction:
+                add_writes(transaction)
             return
         except TransactWriteError as error:
-            if not conflicted(error):
+            if not only_busy(error):
                 raise
             time.sleep(random.uniform(0, 0.025 * 2**attempt))  # jitter: do not meet again
     raise DynamoUnavailable("a transaction kept meeting others on the same items")
+
+
+def shared_connection():
+    """The low-level connection the entities use (endpoint, credentials, timeouts, call
+    counting): TransactWrite needs it passed in, and PynamoDB has no public accessor."""
+    return TableItem._get_connection().connection
 
 
 def cancellation_codes(error: Exception) -> list[str | None]:
@@ -180,10 +147,10 @@ def refused_items(error: Exception) -> list[bool]:
     return [code == "ConditionalCheckFailed" for code in cancellation_codes(error)]
 
 
-def conflicted(error: TransactWriteError) -> bool:
-    """Cancelled only because another transaction was writing the same item."""
-    codes = set(cancellation_codes(error))
-    return "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes
+def only_busy(error: Exception) -> bool:
+    """Cancelled only because DynamoDB was busy (a conflict, throttling), not by a condition."""
+    codes = set(cancellation_codes(error)) - {None, "None"}
+    return bool(codes) and codes <= RETRYABLE_REASONS
 
 
 def configure(endpoint_url: str | None, table_name: str) -> None:

@@ -1,4 +1,4 @@
-"""Request-level plumbing: health checks, compression, one log line per request, DynamoDB
+"""Request-level plumbing: health checks, one log line per request, DynamoDB
 outages."""
 
 from __future__ import annotations
@@ -9,11 +9,9 @@ import time
 import uuid
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.middleware import gzip as django_gzip
 from django.shortcuts import render
 
 from letshangout import dynamo, metrics
-from letshangout.compression import PartedResponse, gzip_parts
 
 log = logging.getLogger("letshangout.request")
 
@@ -32,31 +30,6 @@ class HealthCheckMiddleware:
         if request.path == "/healthz":
             return JsonResponse({"status": "ok"})
         return self.get_response(request)
-
-
-class GZipMiddleware(django_gzip.GZipMiddleware):
-    """Django's GZipMiddleware at PAGE_COMPRESS_LEVEL, reusing the compressed form of a
-    PartedResponse's repeated parts (letshangout.compression)."""
-
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        if response.streaming:
-            return super().process_response(request, response)
-        if len(response.content) < 200 or response.has_header("Content-Encoding"):
-            return response
-        django_gzip.patch_vary_headers(response, ("Accept-Encoding",))
-        if not django_gzip.re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
-            return response
-        parts = response.parts if isinstance(response, PartedResponse) else None
-        packed = gzip_parts(parts or [response.content], self.max_random_bytes)
-        if len(packed) >= len(response.content):
-            return response
-        response.content = packed
-        response.headers["Content-Length"] = str(len(packed))
-        etag = response.get("ETag")
-        if etag and etag.startswith('"'):
-            response.headers["ETag"] = "W/" + etag
-        response.headers["Content-Encoding"] = "gzip"
-        return response
 
 
 def request_id_of(request: HttpRequest) -> str:

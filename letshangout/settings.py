@@ -60,7 +60,7 @@ MIDDLEWARE = [
     # Compresses pages for browsers that ask: the load balancer does not, and a lobby page
     # is ~10x smaller gzipped. BREACH is mitigated by Django's masked CSRF tokens and the
     # random-length gzip header this middleware adds ("Heal the Breach").
-    "letshangout.middleware.GZipMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that can answer early (a bad Host is a 400 from CommonMiddleware,
     # a CSRF failure a 403), so those pages carry the policy too.
@@ -246,19 +246,17 @@ DYNAMODB_READ_TIMEOUT = 2
 DYNAMODB_MAX_RETRIES = 2
 # How long a lobby lives after its last candidate date (DynamoDB TTL on expires_at).
 LOBBY_RETENTION_DAYS = env_int("LOBBY_RETENTION_DAYS", 30)
-# Lobbies whose last snapshot each process keeps to show them again (lobbies/snapshot_cache.py).
-# Measured: a 50-person, 896-slot lobby takes ~5 MB with its parts for one viewer zone and
-# ~1.5 MB more per extra zone (parts for three zones at most); a 12-person lobby over 7
-# evenings is ~20 times smaller. 0 switches it off.
-LOBBY_SNAPSHOT_CACHE_SIZE = env_int("LOBBY_SNAPSHOT_CACHE_SIZE", 16)
 
 # Security: strict by default, stricter in production.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Database sessions, read with one plain SELECT (every page and live poll reads one).
-SESSION_ENGINE = "letshangout.sessions"
+# Sessions live in a signed cookie: every page and live poll needs one, and a cookie costs no
+# database read. They hold little (this browser's seat in each lobby, the signed-in user),
+# and signing out or changing the password ends them (Django keeps the password's hash in
+# the session), so the usual reasons for a server-side store do not apply here.
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 90
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie.

@@ -5,7 +5,6 @@ Places live in voting/entities.py; all three share the lobby's partition key (se
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from pynamodb.attributes import (
@@ -19,13 +18,12 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from letshangout.dynamo import ETAG_LAG_SECONDS, ETAG_PREFIX, LobbyChild, TableItem, etag_bound
+from letshangout.dynamo import TableItem
 
 LOBBY_SK = "LOBBY"
-# DynamoDB takes at most 100 operands in one IN.
-IN_OPERANDS = 100
 PARTICIPANT_PREFIX = "P#"
 PLACE_PREFIX = "PLACE#"
+PLACE_KEY_PREFIX = "PLACEKEY#"
 
 
 def lobby_pk(code: str) -> str:
@@ -51,7 +49,8 @@ class Decision(MapAttribute):
 
 class Lobby(TableItem, discriminator="lobby"):
     """pk = LOBBY#<code>, sk = LOBBY. Settings use optimistic locking (`version`); `rev` is a
-    change counter every write in the lobby bumps, so pollers can ask "anything new?" cheaply.
+    change counter every write in the lobby bumps in the same transaction, so one read of it
+    tells whether a snapshot of the lobby is current.
     """
 
     title = UnicodeAttribute()
@@ -72,12 +71,12 @@ class Lobby(TableItem, discriminator="lobby"):
     # Set once the organizer got the "everyone has answered" email, so it is sent only once.
     all_answered_notified_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    # Caps hold under races: each count changes in the transaction that adds or removes what
+    # it counts, on condition that it stays within the cap.
+    participant_count = NumberAttribute(default=0)
+    place_count = NumberAttribute(default=0)
     rev = NumberAttribute(default=0)
     version = VersionAttribute()
-
-    @property
-    def code(self) -> str:
-        return self.pk.removeprefix("LOBBY#")
 
     @classmethod
     def key_for(cls, code: str) -> tuple[str, str]:
@@ -89,30 +88,23 @@ class Lobby(TableItem, discriminator="lobby"):
         return TableItem.query(lobby_pk(code), consistent_read=consistent)
 
     @classmethod
-    def changes_since(cls, code: str, rev: int, read_at: float, known_etags: Iterable[str]):
-        """What is new or changed since a snapshot at `rev`, read at `read_at`, holding the
-        items with `known_etags`: the Lobby item if its rev moved; items with an etag made
-        later (less ETAG_LAG_SECONDS, for writes that were on their way) that is not a known
-        one; and any without a time in their etag. One strongly consistent Query; the
-        iterator's page_iter.total_scanned_count says how many items the lobby has."""
-        bound = etag_bound(read_at - ETAG_LAG_SECONDS)
-        later = LobbyChild.etag > bound
-        recent = [etag for etag in known_etags if etag > bound]  # few: those of the last minute
-        for start in range(0, len(recent), IN_OPERANDS):
-            later &= ~LobbyChild.etag.is_in(*recent[start : start + IN_OPERANDS])
-        # Only the Lobby item has a rev (and no etag).
-        untimed = (LobbyChild.etag < ETAG_PREFIX) | (
-            LobbyChild.etag.does_not_exist() & cls.rev.does_not_exist()
-        )
-        moved = cls.rev.exists() & (cls.rev != rev)  # a missing rev is != any, too
-        changed = moved | later | untimed
-        return TableItem.query(lobby_pk(code), filter_condition=changed, consistent_read=True)
+    def get_rev(cls, code: str) -> Lobby | None:
+        """Only the change counter: the cheap "has anything changed?" read (one strongly
+        consistent GetItem, so a write acknowledged anywhere is counted)."""
+        try:
+            return cls.get(
+                *cls.key_for(code),
+                consistent_read=True,
+                attributes_to_get=["rev", "expires_at", "kind"],
+            )
+        except cls.DoesNotExist:
+            return None
 
     @classmethod
-    def get_rev(cls, code: str) -> Lobby | None:
-        """Only the change counter: the cheap "has anything changed?" read (one GetItem)."""
+    def get_current(cls, code: str) -> Lobby | None:
+        """The Lobby item alone, strongly consistent (one GetItem), or None."""
         try:
-            return cls.get(*cls.key_for(code), attributes_to_get=["rev", "expires_at", "kind"])
+            return cls.get(*cls.key_for(code), consistent_read=True)
         except cls.DoesNotExist:
             return None
 
@@ -136,8 +128,29 @@ class Lobby(TableItem, discriminator="lobby"):
         now = now or datetime.now(UTC)
         return self.expires_at is not None and self.expires_at <= now.timestamp()
 
+    # --- Scans: only staff pages and operators' `manage.py` commands may call these, never a
+    # visitor's request (DESIGN.md: no Scan on any path a visitor can trigger).
 
-class Participant(LobbyChild, TableItem, discriminator="participant"):
+    @classmethod
+    def scan_all(cls, attributes: list[str] | None = None):
+        """Every Lobby item in the table, optionally projected to `attributes` (a paginated
+        Scan that reads the whole table and keeps the Lobby items). Staff and operators only."""
+        return cls.scan(attributes_to_get=attributes)
+
+    @classmethod
+    def scan_items(cls, attributes: list[str]):
+        """Every item of every lobby, projected to `attributes` (include "kind" to get each as
+        its own class). A paginated Scan: staff and operators only."""
+        return TableItem.scan(attributes_to_get=attributes)
+
+    @classmethod
+    def scan_expired_keys(cls, cutoff: int):
+        """Keys of the items of any kind whose `expires_at` is at or before `cutoff` (a Unix
+        time): what TTL will remove. A paginated Scan: operators only."""
+        return TableItem.scan(TableItem.expires_at <= cutoff, attributes_to_get=["pk", "sk"])
+
+
+class Participant(TableItem, discriminator="participant"):
     """pk = LOBBY#<code>, sk = P#<id>; gsi1pk = USER#<user id>, gsi1sk = <joined>#<code> when
     signed in. Each person writes only their own item, attribute by attribute.
     """
@@ -159,10 +172,6 @@ class Participant(LobbyChild, TableItem, discriminator="participant"):
     @property
     def participant_id(self) -> str:
         return self.sk.removeprefix(PARTICIPANT_PREFIX)
-
-    @property
-    def code(self) -> str:
-        return self.pk.removeprefix("LOBBY#")
 
     @classmethod
     def key_for(cls, code: str, participant_id: str) -> tuple[str, str]:

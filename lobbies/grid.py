@@ -16,7 +16,6 @@ shifts and ANDs run in C over the whole grid at once, which keeps a 50-person, t
 
 from __future__ import annotations
 
-import heapq
 import operator
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
@@ -24,7 +23,6 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
-from itertools import compress
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WHOLE_DAY = 1440
@@ -47,7 +45,7 @@ def get_zone(name: str) -> ZoneInfo:
         raise ValueError(f"Unknown time zone: {name!r}.") from exc
 
 
-def _is_int(value: object) -> bool:
+def is_int(value: object) -> bool:
     # bool is an int subclass; True as a minute count is always a bug.
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -90,14 +88,14 @@ class GridSpec:
                 raise ValueError("The dates must be in order.")
 
     def _validate_window(self) -> None:
-        if not _is_int(self.slot_minutes) or self.slot_minutes not in SLOT_LENGTHS:
+        if not is_int(self.slot_minutes) or self.slot_minutes not in SLOT_LENGTHS:
             raise ValueError(
                 f"The slot length must be 15, 30 or 60 minutes or a whole day, "
                 f"not {self.slot_minutes!r}."
             )
-        if not _is_int(self.day_start) or not 0 <= self.day_start < MINUTES_PER_DAY:
+        if not is_int(self.day_start) or not 0 <= self.day_start < MINUTES_PER_DAY:
             raise ValueError("The day must start between 00:00 and 23:59.")
-        if not _is_int(self.day_end) or not 0 < self.day_end <= MINUTES_PER_DAY:
+        if not is_int(self.day_end) or not 0 < self.day_end <= MINUTES_PER_DAY:
             raise ValueError("The day must end between 00:01 and 24:00.")
         if self.day_end <= self.day_start:
             raise ValueError("The day must end after it starts.")
@@ -124,7 +122,7 @@ class GridSpec:
 
     def meeting_slots(self, meeting_minutes: int) -> int:
         """How many consecutive slots a meeting needs: at least one; a whole-day grid needs one."""
-        if not _is_int(meeting_minutes) or meeting_minutes < 0:
+        if not is_int(meeting_minutes) or meeting_minutes < 0:
             raise ValueError("The meeting length must be a positive number of minutes.")
         if self.whole_day:
             return 1
@@ -143,10 +141,10 @@ class GridSpec:
         return divmod(index, self.slots_per_day)
 
     def _check_index(self, index: int) -> None:
-        if not _is_int(index) or not 0 <= index < self.slot_count:
+        if not is_int(index) or not 0 <= index < self.slot_count:
             raise ValueError(f"Slot {index!r} is outside this grid.")
 
-    def _wall_start(self, index: int) -> datetime:
+    def wall_start(self, index: int) -> datetime:
         """Naive local start: wall-clock arithmetic on purpose, DST does not move the grid."""
         day_index, slot_in_day = self.slot_position(index)
         midnight = datetime.combine(self.dates[day_index], time())
@@ -154,15 +152,15 @@ class GridSpec:
             return midnight
         return midnight + timedelta(minutes=self.day_start + slot_in_day * self.slot_minutes)
 
-    def _wall_end(self, index: int) -> datetime:
-        return self._wall_start(index) + timedelta(minutes=self.slot_minutes)
+    def wall_end(self, index: int) -> datetime:
+        return self.wall_start(index) + timedelta(minutes=self.slot_minutes)
 
     def slot_start(self, index: int) -> datetime:
         """Aware start in the lobby's zone. A repeated time is its first occurrence (fold=0)."""
-        return self._wall_start(index).replace(tzinfo=self.zone)
+        return self.wall_start(index).replace(tzinfo=self.zone)
 
     def slot_end(self, index: int) -> datetime:
-        return self._wall_end(index).replace(tzinfo=self.zone)
+        return self.wall_end(index).replace(tzinfo=self.zone)
 
     def slot_exists(self, index: int) -> bool:
         """False when the clocks skip the slot's start (spring forward); such a slot can't be
@@ -204,11 +202,11 @@ class GridSpec:
     @cached_property
     def existing_mask(self) -> int:
         """Existing slots as an int bitset (bit i = slot i)."""
-        return _mask_of(self._existing, self._powers)
+        return mask_over(self._existing, self._powers)
 
     def mask_of(self, indices: Iterable[int]) -> int:
         """Slot numbers -> int bitset (bit i = slot i); numbers outside the grid are ignored."""
-        return _mask_of(indices, self._powers)
+        return mask_over(indices, self._powers)
 
 
 def _wall_exists(wall: datetime, zone: ZoneInfo) -> bool:
@@ -221,7 +219,7 @@ def _wall_exists(wall: datetime, zone: ZoneInfo) -> bool:
 
 
 def _bitmap_size(length: int) -> int:
-    if not _is_int(length) or length < 0:
+    if not is_int(length) or length < 0:
         raise ValueError(f"Invalid bitmap length: {length!r}.")
     return (length + 7) // 8
 
@@ -287,7 +285,7 @@ class AvailabilityError(ValueError):
 def validate_availability(spec: GridSpec, yes: AbstractSet[int], maybe: AbstractSet[int]) -> None:
     """Raise AvailabilityError (a ValueError) for the first problem, in slot order."""
     for index in [*yes, *maybe]:
-        if not _is_int(index) or not 0 <= index < spec.slot_count:
+        if not is_int(index) or not 0 <= index < spec.slot_count:
             raise AvailabilityError(
                 "Some of the chosen times are not part of this lobby's grid; "
                 "reload the page and try again.",
@@ -313,7 +311,7 @@ def validate_availability(spec: GridSpec, yes: AbstractSet[int], maybe: Abstract
 
 
 def _describe(spec: GridSpec, index: int) -> str:
-    wall = spec._wall_start(index)
+    wall = spec.wall_start(index)
     if spec.whole_day:
         return wall.date().isoformat()
     return f"{wall:%H:%M} on {wall.date().isoformat()}"
@@ -322,7 +320,7 @@ def _describe(spec: GridSpec, index: int) -> str:
 # --- int bitsets ---------------------------------------------------------------------------------
 
 
-def _mask_of(indices: Iterable[int], powers: Mapping[int, int]) -> int:
+def mask_over(indices: Iterable[int], powers: Mapping[int, int]) -> int:
     """Slot numbers -> int bitset (``powers[i] == 1 << i``), ignoring numbers outside the grid.
 
     Stored answers can outlive a grid edit; dropping stale bits beats failing a page render.
@@ -338,12 +336,12 @@ def _mask_of(indices: Iterable[int], powers: Mapping[int, int]) -> int:
     except (KeyError, TypeError):
         mask = 0
         for index in indices:
-            if _is_int(index) and index in powers:
+            if is_int(index) and index in powers:
                 mask |= powers[index]
     return mask
 
 
-def _byte_row(mask: int, length: int) -> bytes:
+def byte_row(mask: int, length: int) -> bytes:
     """An int bitset as `length` bytes, byte i = bit i (0 or 1), for C-speed zip/compress."""
     return format(mask, f"0{length}b")[::-1].encode("ascii").translate(_BIT_BYTES)
 
@@ -351,7 +349,7 @@ def _byte_row(mask: int, length: int) -> bytes:
 _BIT_BYTES = bytes.maketrans(b"01", b"\x00\x01")
 
 
-def _bits(mask: int) -> Iterator[int]:
+def bits_of(mask: int) -> Iterator[int]:
     """Indices of the set bits, ascending."""
     text = bin(mask)[:1:-1]  # least significant bit first, without "0b"
     find = text.find
@@ -361,7 +359,7 @@ def _bits(mask: int) -> Iterator[int]:
         index = find("1", index + 1)
 
 
-def _runs(mask: int, width: int) -> int:
+def runs_of(mask: int, width: int) -> int:
     """Bit s set iff bits s..s+width-1 are all set in mask, in O(log width) big-int ops."""
     covered = 1
     while covered < width:
@@ -371,7 +369,7 @@ def _runs(mask: int, width: int) -> int:
     return mask
 
 
-def _add(counter: list[int], mask: int) -> None:
+def add_bits(counter: list[int], mask: int) -> None:
     """Add 1 to every position set in mask, on a bit-sliced counter (plane b = bit b of counts).
 
     One ripple-carry over a handful of big ints per participant, instead of a Python loop per
@@ -387,294 +385,10 @@ def _add(counter: list[int], mask: int) -> None:
         counter.append(carry)
 
 
-def _counts(counter: list[int], length: int) -> list[int]:
+def bit_counts(counter: list[int], length: int) -> list[int]:
     values = [0] * length
     for plane_index, plane in enumerate(counter):
         weight = 1 << plane_index
-        for index in _bits(plane):
+        for index in bits_of(plane):
             values[index] += weight
     return values
-
-
-# --- best windows and heatmap --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Window:
-    """A candidate meeting time: ``slot_count`` consecutive slots from ``start_slot``, in one day.
-
-    ``yes`` can come, ``maybe`` can come if need be, ``missing`` can't; participant ids in the
-    order the answers were given.
-    """
-
-    start_slot: int
-    slot_count: int
-    start: datetime
-    end: datetime
-    yes: tuple[str, ...]
-    maybe: tuple[str, ...]
-    missing: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SlotTally:
-    yes: tuple[str, ...]
-    maybe: tuple[str, ...]
-    no: tuple[str, ...]
-
-
-Answers = Mapping[str, tuple[AbstractSet[int], AbstractSet[int]]]
-
-
-def _answer_masks(spec: GridSpec, answers: Answers) -> list[tuple[str, int, int]]:
-    """(id, yes mask, maybe mask) limited to existing slots; yes wins over a double mark."""
-    grid = spec.existing_mask
-    masks = []
-    for participant_id, (yes, maybe) in answers.items():
-        yes_mask = spec.mask_of(yes) & grid
-        maybe_mask = spec.mask_of(maybe) & grid & ~yes_mask
-        masks.append((participant_id, yes_mask, maybe_mask))
-    return masks
-
-
-def _window_starts(spec: GridSpec, width: int) -> int:
-    """Slots where a window of `width` existing slots can start without leaving its day."""
-    per_day = spec.slots_per_day
-    if width > per_day:
-        return 0
-    day_starts = (1 << (per_day - width + 1)) - 1
-    starts = 0
-    for day_index in range(len(spec.dates)):
-        starts |= day_starts << (day_index * per_day)
-    return starts & _runs(spec.existing_mask, width)
-
-
-def best_windows(
-    spec: GridSpec,
-    meeting_minutes: int,
-    answers: Answers,
-    top: int = 5,
-) -> list[Window]:
-    """The `top` windows, most can-come first, then most if-need-be, then earliest.
-
-    A window nobody can attend, even if need be, is left out. A skipped (DST) slot breaks a
-    window, so no window spans a time that does not exist.
-    """
-    if not _is_int(top) or top < 0:
-        raise ValueError("top must be a non-negative number.")
-    width = spec.meeting_slots(meeting_minutes)
-    starts = _window_starts(spec, width)
-    if not starts or not top:
-        return []
-
-    masks = _answer_masks(spec, answers)
-    can_come: list[tuple[str, int, int]] = []  # id, all-yes starts, all-yes-or-maybe starts
-    yes_counter: list[int] = []
-    any_counter: list[int] = []
-    for participant_id, yes_mask, maybe_mask in masks:
-        yes_starts = _runs(yes_mask, width) & starts
-        any_starts = _runs(yes_mask | maybe_mask, width) & starts
-        can_come.append((participant_id, yes_starts, any_starts))
-        _add(yes_counter, yes_starts)
-        _add(any_counter, any_starts)
-
-    length = spec.slot_count
-    yes_counts = _counts(yes_counter, length)
-    any_counts = _counts(any_counter, length)
-    ranked = heapq.nsmallest(
-        top,
-        (
-            (-yes_counts[s], yes_counts[s] - any_counts[s], s)
-            for s in _bits(starts)
-            if any_counts[s]
-        ),
-    )
-    return [_window(spec, start, width, can_come) for _, _, start in ranked]
-
-
-def window_at(spec: GridSpec, start: int, width: int, answers: Answers) -> Window:
-    """Any window, not only a best one (the organizer may settle on another), with who can
-    come, who could if need be and who would miss it."""
-    bit = 1 << start
-    can_come = [
-        (participant_id, _runs(yes_mask, width) & bit, _runs(yes_mask | maybe_mask, width) & bit)
-        for participant_id, yes_mask, maybe_mask in _answer_masks(spec, answers)
-    ]
-    return _window(spec, start, width, can_come)
-
-
-def _window(spec: GridSpec, start: int, width: int, can_come: list[tuple[str, int, int]]) -> Window:
-    bit = 1 << start
-    yes, maybe, missing = [], [], []
-    for participant_id, yes_starts, any_starts in can_come:
-        if yes_starts & bit:
-            yes.append(participant_id)
-        elif any_starts & bit:
-            maybe.append(participant_id)
-        else:
-            missing.append(participant_id)
-    return Window(
-        start_slot=start,
-        slot_count=width,
-        start=spec.slot_start(start),
-        end=spec.slot_end(start + width - 1),
-        yes=tuple(yes),
-        maybe=tuple(maybe),
-        missing=tuple(missing),
-    )
-
-
-def heatmap(spec: GridSpec, answers: Answers) -> dict[int, SlotTally]:
-    """Who said yes / if need be / nothing, for every existing slot (ids in answer order).
-
-    The output is participants x slots ids, so a Python loop per (slot, participant) would
-    dominate; instead each participant becomes a row of 0/1 bytes and zip() transposes the rows
-    into per-slot columns that itertools.compress turns into id tuples, all in C.
-    """
-    length = spec.slot_count
-    grid = spec.existing_mask
-    ids: list[str] = []
-    yes_rows: list[bytes] = []
-    maybe_rows: list[bytes] = []
-    no_rows: list[bytes] = []
-    for participant_id, yes_mask, maybe_mask in _answer_masks(spec, answers):
-        ids.append(participant_id)
-        yes_rows.append(_byte_row(yes_mask, length))
-        maybe_rows.append(_byte_row(maybe_mask, length))
-        no_rows.append(_byte_row(grid & ~(yes_mask | maybe_mask), length))
-    existing = spec.existing_slots()
-    if not ids:
-        return dict.fromkeys(sorted(existing), SlotTally((), (), ()))
-    # zip(*rows) yields one column per slot: the 0/1 flags of every participant for that slot.
-    columns = zip(
-        range(length),
-        zip(*yes_rows, strict=True),
-        zip(*maybe_rows, strict=True),
-        zip(*no_rows, strict=True),
-        strict=True,
-    )
-    return {
-        index: SlotTally(
-            tuple(compress(ids, yes_column)),
-            tuple(compress(ids, maybe_column)),
-            tuple(compress(ids, no_column)),
-        )
-        for index, yes_column, maybe_column, no_column in columns
-        if index in existing
-    }
-
-
-# --- the grid as a viewer in another zone sees it ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GridCell:
-    """One cell of a viewer's grid. ``slot`` is None where the lobby has no slot.
-
-    ``exists`` is False for an empty cell and for a slot the clocks skip. ``start`` is the slot's
-    start in the viewer's zone (for a skipped slot, its nominal position; for whole days, the
-    lobby's midnight converted), None for an empty cell.
-    """
-
-    date: date
-    time: time | None
-    slot: int | None
-    exists: bool
-    start: datetime | None
-
-
-@dataclass(frozen=True)
-class GridRow:
-    """A row of cells sharing the viewer's local start time.
-
-    ``fold`` is 1 for the second occurrence of a repeated local time (the viewer's clocks fall
-    back). ``skipped`` marks an extra row holding only skipped lobby slots whose nominal time
-    coincides with a real slot in the viewer's zone (the lobby's gap has no length elsewhere).
-    """
-
-    time: time | None
-    fold: int
-    skipped: bool
-    cells: tuple[GridCell, ...]
-
-
-@dataclass(frozen=True)
-class GridView:
-    tz: str
-    whole_day: bool
-    columns: tuple[date, ...]
-    rows: tuple[GridRow, ...]
-
-
-# Rows sort by (time, fold, lane); skipped-slot lanes (below the normal one) sort first because
-# those slots nominally come just before the real slot they collide with.
-_NORMAL_LANE = 1
-
-
-def view_grid(spec: GridSpec, viewer_tz: str) -> GridView:
-    """Lay the lobby's slots out on the viewer's own calendar: columns = viewer dates that hold a
-    slot, rows = viewer start times. Each slot appears exactly once."""
-    viewer = get_zone(viewer_tz)
-    if spec.whole_day:
-        return _view_whole_days(spec, viewer_tz, viewer)
-
-    # (viewer date, viewer time, fold, lane) -> (slot, exists, viewer start)
-    placed: dict[tuple[date, time, int, int], tuple[int, bool, datetime]] = {}
-    existing = spec.existing_slots()
-    for index in sorted(existing):
-        local = spec.slot_start(index).astimezone(viewer)
-        wall = local.replace(tzinfo=None, fold=0)
-        placed[(wall.date(), wall.time(), local.fold, _NORMAL_LANE)] = (index, True, local)
-    for index in range(spec.slot_count):
-        if index in existing:
-            continue
-        wall = _nominal_viewer_wall(spec, index, viewer)
-        lane = _NORMAL_LANE
-        while (wall.date(), wall.time(), 0, lane) in placed:
-            lane -= 1  # never overwrite: each slot appears exactly once
-        placed[(wall.date(), wall.time(), 0, lane)] = (index, False, wall.replace(tzinfo=viewer))
-
-    columns = tuple(sorted({key[0] for key in placed}))
-    row_keys = sorted({key[1:] for key in placed})
-    rows = []
-    for row_time, fold, lane in row_keys:
-        cells = []
-        for column in columns:
-            found = placed.get((column, row_time, fold, lane))
-            if found is None:
-                cells.append(GridCell(column, row_time, None, False, None))
-            else:
-                index, exists, start = found
-                cells.append(GridCell(column, row_time, index, exists, start))
-        rows.append(GridRow(row_time, fold, lane != _NORMAL_LANE, tuple(cells)))
-    return GridView(viewer_tz, False, columns, tuple(rows))
-
-
-def _nominal_viewer_wall(spec: GridSpec, index: int, viewer: ZoneInfo) -> datetime:
-    """Where a skipped lobby time would sit on the viewer's clock: shift it by the difference
-    between the two zones' offsets just before the jump. Same zone -> the unchanged wall time."""
-    wall = spec._wall_start(index)
-    zone = spec.zone
-    # In a gap, fold=0 uses the offset from before the jump and fold=1 the one after, so the
-    # fold=1 reading is an instant shortly before the jump.
-    before = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
-    lobby_offset = wall.replace(tzinfo=zone, fold=0).utcoffset()
-    viewer_offset = before.astimezone(viewer).utcoffset()
-    if lobby_offset is None or viewer_offset is None:  # pragma: no cover - ZoneInfo always knows
-        return wall
-    return wall - lobby_offset + viewer_offset
-
-
-def _view_whole_days(spec: GridSpec, viewer_tz: str, viewer: ZoneInfo) -> GridView:
-    # A date is a date: "Saturday" stays Saturday for everyone, so no conversion of the columns.
-    cells = tuple(
-        GridCell(
-            day,
-            None,
-            index,
-            spec.slot_exists(index),
-            spec.slot_start(index).astimezone(viewer),
-        )
-        for index, day in enumerate(spec.dates)
-    )
-    return GridView(viewer_tz, True, spec.dates, (GridRow(None, 0, False, cells),))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from lobbies import views
+from lobbies import grid_views, views
 
 app_name = "lobbies"
 
@@ -19,10 +19,11 @@ urlpatterns = [
     path("l/<str:code>/lock/", views.set_lock, name="lock"),
     path("l/<str:code>/leave/", views.leave, name="leave"),
     path("l/<str:code>/delete/", views.delete, name="delete"),
-    path("l/<str:code>/availability/", views.save_availability, name="availability"),
-    path("l/<str:code>/poll/", views.poll, name="poll"),
-    path("l/<str:code>/group/", views.group, name="group"),
-    path("l/<str:code>/timezone/", views.set_timezone, name="timezone"),
+    path("l/<str:code>/availability/", grid_views.save_availability, name="availability"),
+    path("l/<str:code>/poll/", grid_views.poll, name="poll"),
+    path("l/<str:code>/group/", grid_views.group, name="group"),
+    path("l/<str:code>/who/", grid_views.who, name="who"),
+    path("l/<str:code>/timezone/", grid_views.set_timezone, name="timezone"),
     path(
         "l/<str:code>/participants/<str:participant_id>/remove/",
         views.remove_participant,

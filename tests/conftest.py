@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from letshangout import dynamo, dynamo_local
-from lobbies import identity, services, snapshot_cache
+from lobbies import identity, services
 from lobbies.services import LobbySettings
 from tests.factories import make_settings
 
@@ -36,7 +36,7 @@ def dynamodb(request, dynamodb_server, settings):
     dynamo.configure(dynamodb_server.endpoint_url, TEST_TABLE)
     dynamo.create_table()
     dynamo.truncate_table()
-    snapshot_cache.recent.clear()  # codes and revs start over with the table
+    services.forget_snapshots()  # codes and revs start over with the table
     yield dynamodb_server
 
 

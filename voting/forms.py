@@ -12,8 +12,10 @@ from django.core.validators import URLValidator
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from lobbies import grid
+from lobbies.grid import GridSpec, get_zone
+from lobbies.windows import Window
 from voting import services
+from voting.decisions import window_starts
 from voting.ranking import MAYBE, NO, YES
 
 VOTE_CHOICES = [(YES, _("Yes")), (MAYBE, _("If need be")), (NO, _("No"))]
@@ -106,13 +108,6 @@ class NotifyForm(forms.Form):
     notify_settled = forms.BooleanField(required=False)
 
 
-def window_label(window: grid.Window, zone: ZoneInfo, whole_day: bool) -> str:
-    start, end = window.start.astimezone(zone), window.end.astimezone(zone)
-    if whole_day:
-        return date_format(start, "l j F")
-    return f"{date_format(start, 'D j M')}, {_time_range(start, end)}"
-
-
 def _time_range(start: datetime, end: datetime) -> str:
     text = f"{date_format(start, 'H:i')}–{date_format(end, 'H:i')}"
     if end.date() != start.date():
@@ -135,29 +130,27 @@ class SettleForm(forms.Form):
     def __init__(
         self,
         *args,
-        spec: grid.GridSpec,
+        spec: GridSpec,
         width: int,
-        best: Sequence[grid.Window],
+        best: Sequence[Window],
         places: Sequence[tuple[str, str]],
-        zone: ZoneInfo,
-        window_texts: dict[int, str] | None = None,
+        viewer_tz: str,
+        window_texts: dict[int, str],
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        texts = window_texts or {}
-        self.valid_starts = frozenset(services.window_starts(spec, width))
         self.fields["window"].widget.choices = [
-            (str(w.start_slot), texts.get(w.start_slot) or window_label(w, zone, spec.whole_day))
-            for w in best
+            (str(w.start_slot), window_texts[w.start_slot]) for w in best
         ] + [(OTHER, _("Another time (choose below)"))]
         self.fields["other_start"].choices = [("", _("Choose a time"))] + _grouped_starts(
-            spec, width, zone
+            spec, width, get_zone(viewer_tz)
         )
         self.fields["place"].choices = [(pid, name) for pid, name in places] + [("", _("No place"))]
 
     def clean_window(self) -> str:
+        # Whether the time fits the grid is the settling service's rule; here only its shape.
         value = self.cleaned_data["window"]
-        if value != OTHER and not (value.isdigit() and int(value) in self.valid_starts):
+        if value != OTHER and not value.isdigit():
             raise forms.ValidationError(
                 _("That time is not a possible meeting time in this lobby's calendar.")
             )
@@ -176,10 +169,10 @@ class SettleForm(forms.Form):
         return cleaned
 
 
-def _grouped_starts(spec: grid.GridSpec, width: int, zone: ZoneInfo) -> list:
+def _grouped_starts(spec: GridSpec, width: int, zone: ZoneInfo) -> list:
     """Every possible window, grouped by day for the select's optgroups."""
     groups: dict[str, list[tuple[int, str]]] = {}
-    for start in services.window_starts(spec, width):
+    for start in window_starts(spec, width):
         begins = spec.slot_start(start).astimezone(zone)
         ends = spec.slot_end(start + width - 1).astimezone(zone)
         day = date_format(begins, "l j F")

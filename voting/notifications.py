@@ -16,8 +16,10 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from letshangout import metrics
-from lobbies.services import LobbySnapshot
-from voting import ics, services
+from lobbies import services
+from lobbies.errors import LobbyNotFound
+from lobbies.snapshot import LobbySnapshot
+from voting import decisions, ics
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,7 @@ def send_settled(snapshot: LobbySnapshot, lobby_url: str) -> int:
 
 
 def _settled_messages(snapshot: LobbySnapshot, lobby_url: str) -> list[EmailMessage]:
-    event = services.settled_event(snapshot, lobby_url)
+    event = decisions.settled_event(snapshot, lobby_url)
     if event is None:
         return []
     wanted = [
@@ -67,7 +69,7 @@ def _settled_messages(snapshot: LobbySnapshot, lobby_url: str) -> list[EmailMess
     addresses = verified_emails(p.user_id for p in wanted)
     if not addresses:
         return []
-    settled = services.settled_view(snapshot)
+    settled = decisions.settled_view(snapshot)
     zone = ZoneInfo(snapshot.lobby.timezone)
     context = {
         "lobby": snapshot.lobby,
@@ -103,13 +105,14 @@ def notify_if_all_answered(code: str, lobby_url: str) -> bool:
 
 
 def _notify_if_all_answered(code: str, lobby_url: str) -> bool:
-    snapshot = services.load_lobby_consistent(code)
-    if snapshot is None:
+    try:
+        snapshot = services.load_lobby(code)
+    except LobbyNotFound:
         return False
     lobby = snapshot.lobby
     if not lobby.notify_owner_all_answered or lobby.all_answered_notified_at is not None:
         return False
-    if not services.everyone_answered(snapshot):
+    if not decisions.everyone_answered(snapshot):
         return False
     organizer = snapshot.organizer
     if organizer is None or organizer.user_id is None:
@@ -117,7 +120,7 @@ def _notify_if_all_answered(code: str, lobby_url: str) -> bool:
     address = verified_emails([organizer.user_id]).get(organizer.user_id)
     if address is None:
         return False
-    if not services.claim_all_answered_notice(code):
+    if not decisions.claim_all_answered_notice(code):
         return False  # someone else's answer got there first and sent it
     context = {
         "lobby": lobby,

@@ -1,41 +1,33 @@
-"""Places, votes and the decision: with lobbies/services.py, the only code touching entities.
+"""Places and votes: with lobbies/services.py, the only code that writes entities.
 
-Views hand in validated values and get back entities, plain view data or a `LobbyError` whose
-message is shown to the user as it is. Every change ends with `bump_rev`, the pollers' signal.
+Views hand in validated values and get back entities or a `LobbyError` whose message is shown
+to the user as it is. Every change is one transaction with the lobby's rev bump.
 
 Votes live on the voter's own Participant item as a map place id -> yes | maybe | no, and each
 vote sets one key of that map (`SET votes.#place = :value`), so two tabs voting on different
-places, or many people voting at once, never overwrite each other.
+places, or many people voting at once, never overwrite each other. A place's name is held by
+a PlaceKey marker written in the same transaction, and the lobby's `place_count` moves with
+it under a condition, so neither duplicates nor the cap can be raced past.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.utils.translation import gettext as _
 from pynamodb.attributes import MapAttribute
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 
-from letshangout.dynamo import TableItem, is_unavailable, refused_items, transact_write
-from lobbies import availability, codes, grid
-from lobbies.entities import LOBBY_SK, Decision, Lobby, Participant, lobby_pk
-from lobbies.services import (
-    LobbyError,
-    LobbyNotFound,
-    LobbySnapshot,
-    NotAllowed,
-    bump_rev,
-    condition_failed,
-    load_lobby,
-    rev_bump,
-)
-from voting import ics
-from voting.entities import Place
-from voting.ranking import VOTE_VALUES, PlaceScore, normalize_place_key, rank_places, recommend
+from letshangout.dynamo import transact
+from lobbies import codes
+from lobbies.entities import Lobby, Participant
+from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed
+from lobbies.services import bump_rev, refused, require_participant, update_in_lobby
+from lobbies.snapshot import LobbySnapshot
+from voting.entities import Place, PlaceKey
+from voting.ranking import VOTE_VALUES, PlaceScore, normalize_place_key, rank_places
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +36,17 @@ NAME_MAX = 200
 ADDRESS_MAX = 300
 LINK_MAX = 500
 NOTE_MAX = 500
-TOP_WINDOWS = 5
 SETTLED, OPEN = "settled", "open"
 
 
 class DuplicatePlace(LobbyError):
-    """The place is already on the list; `existing` is the one to point to."""
+    """The place is already on the list; `existing` is the one to point to (None when it
+    arrived a moment ago and is not in the snapshot yet)."""
 
-    def __init__(self, existing: Place):
+    def __init__(self, existing: Place | None, name: str):
         super().__init__(
-            _("“%(name)s” is already on the list. Vote for it there.") % {"name": existing.name}
+            _("“%(name)s” is already on the list. Vote for it there.")
+            % {"name": existing.name if existing else name}
         )
         self.existing = existing
 
@@ -92,25 +85,21 @@ def lock_reason(lobby: Lobby, now: datetime | None = None) -> str | None:
     return None
 
 
+def votes_open(now: datetime):
+    """The write-time twin of lock_reason, as a DynamoDB condition on the Lobby item."""
+    return (Lobby.status.does_not_exist() | (Lobby.status == OPEN)) & (
+        Lobby.deadline.does_not_exist() | (Lobby.deadline > now)
+    )
+
+
 def _require_open(lobby: Lobby) -> None:
     reason = lock_reason(lobby)
     if reason is not None:
         raise LobbyError(reason)
 
 
-def _require_participant(snapshot: LobbySnapshot, participant_id: str | None) -> Participant:
-    participant = snapshot.participant(participant_id)
-    if participant is None:
-        raise LobbyError(_("You are not in this lobby any more."))
-    return participant
-
-
-def place_by_id(snapshot: LobbySnapshot, place_id: str | None) -> Place | None:
-    return next((p for p in snapshot.places if p.place_id == place_id), None)
-
-
-def _require_place(snapshot: LobbySnapshot, place_id: str | None) -> Place:
-    place = place_by_id(snapshot, place_id)
+def require_place(snapshot: LobbySnapshot, place_id: str | None) -> Place:
+    place = snapshot.place(place_id)
     if place is None:
         raise LobbyError(_("That place is no longer on the list."))
     return place
@@ -122,27 +111,29 @@ def _find_duplicate(snapshot: LobbySnapshot, key: str, except_id: str | None = N
     )
 
 
+def _full_message() -> str:
+    return _(
+        "This lobby already has %(count)d places, the most it can hold. Vote for one of "
+        "them, or ask whoever proposed one to withdraw it."
+    ) % {"count": MAX_PLACES}
+
+
 # --- places ---------------------------------------------------------------------------------------
 
 
 def propose_place(snapshot: LobbySnapshot, proposer_id: str, values: PlaceValues) -> Place:
-    """Add a place to the lobby. The cap and the duplicate check read the snapshot: two people
-    proposing the same place in the same second may both succeed, which is harmless."""
-    _require_participant(snapshot, proposer_id)
+    """Add a place: the place, its name marker and the lobby's count in one transaction, so
+    equal names and the cap hold however many people propose at once."""
+    require_participant(snapshot, proposer_id)
     _require_open(snapshot.lobby)
     duplicate = _find_duplicate(snapshot, values.dedupe_key)
     if duplicate is not None:
-        raise DuplicatePlace(duplicate)
+        raise DuplicatePlace(duplicate, values.name)
     if len(snapshot.places) >= MAX_PLACES:
-        raise LobbyError(
-            _(
-                "This lobby already has %(count)d places, the most it can hold. Vote for one of "
-                "them, or ask whoever proposed one to withdraw it."
-            )
-            % {"count": MAX_PLACES}
-        )
+        raise LobbyError(_full_message())
+    code = snapshot.code
     place = Place(
-        *Place.key_for(snapshot.code, codes.new_id()),
+        *Place.key_for(code, codes.new_id()),
         name=values.name,
         address=values.address,
         link=values.link,
@@ -152,43 +143,69 @@ def propose_place(snapshot: LobbySnapshot, proposer_id: str, values: PlaceValues
         created_at=_now(),
         expires_at=snapshot.lobby.expires_at,
     )
+    marker = PlaceKey(
+        *PlaceKey.key_for(code, values.dedupe_key),
+        place_id=place.place_id,
+        expires_at=snapshot.lobby.expires_at,
+    )
+    room = Lobby.place_count.does_not_exist() | (Lobby.place_count < MAX_PLACES)
+
+    def writes(transaction) -> None:
+        transaction.save(place, condition=Place.pk.does_not_exist())
+        transaction.save(marker, condition=PlaceKey.pk.does_not_exist())
+        bump_rev(transaction, code, votes_open(_now()) & room, place_count=1)
+
     try:
-        place.save(condition=Place.pk.does_not_exist())
-    except PutError as error:
-        if is_unavailable(error):
-            raise
-        # Only a 50-bit id collision gets here.
+        transact(writes)
+    except TransactWriteError as error:
+        _place_id_taken, name_taken, lobby_said_no = (refused(error) + [False] * 3)[:3]
+        if name_taken:
+            raise DuplicatePlace(None, values.name) from error
+        if lobby_said_no:
+            raise LobbyError(lock_reason(snapshot.lobby) or _full_message()) from error
         raise LobbyError(_("That did not work. Please try again.")) from error
-    bump_rev(snapshot.code)
-    snapshot.places.append(place)
     return place
 
 
-def edit_place(snapshot: LobbySnapshot, actor_id: str, place_id: str, values: PlaceValues) -> Place:
-    place = _require_place(snapshot, place_id)
+def edit_place(snapshot: LobbySnapshot, actor_id: str, place_id: str, values: PlaceValues) -> None:
+    place = require_place(snapshot, place_id)
     if place.proposer_id != actor_id:
         raise NotAllowed(_("Only the person who proposed a place can edit it."))
     _require_open(snapshot.lobby)
     duplicate = _find_duplicate(snapshot, values.dedupe_key, except_id=place_id)
     if duplicate is not None:
-        raise DuplicatePlace(duplicate)
+        raise DuplicatePlace(duplicate, values.name)
+    code = snapshot.code
+    actions = [
+        Place.name.set(values.name),
+        Place.address.set(values.address),
+        Place.link.set(values.link),
+        Place.note.set(values.note),
+        Place.dedupe_key.set(values.dedupe_key),
+    ]
+    renamed = values.dedupe_key != place.dedupe_key
+    marker = PlaceKey(
+        *PlaceKey.key_for(code, values.dedupe_key),
+        place_id=place_id,
+        expires_at=snapshot.lobby.expires_at,
+    )
+
+    def writes(transaction) -> None:
+        transaction.update(Place(place.pk, place.sk), actions=actions, condition=Place.pk.exists())
+        if renamed:
+            transaction.save(marker, condition=PlaceKey.pk.does_not_exist())
+            transaction.delete(PlaceKey(*PlaceKey.key_for(code, place.dedupe_key)))
+        bump_rev(transaction, code, votes_open(_now()))
+
     try:
-        place.update(
-            actions=[
-                Place.name.set(values.name),
-                Place.address.set(values.address),
-                Place.link.set(values.link),
-                Place.note.set(values.note),
-                Place.dedupe_key.set(values.dedupe_key),
-            ],
-            condition=Place.pk.exists(),
-        )
-    except UpdateError as error:
-        if is_unavailable(error) or not condition_failed(error):
-            raise
-        raise LobbyError(_("That place is no longer on the list.")) from error
-    bump_rev(snapshot.code)
-    return place
+        transact(writes)
+    except TransactWriteError as error:
+        said_no = refused(error) + [False] * 4
+        if said_no[0]:
+            raise LobbyError(_("That place is no longer on the list.")) from error
+        if renamed and said_no[1]:
+            raise DuplicatePlace(None, values.name) from error
+        raise LobbyError(lock_reason(snapshot.lobby) or _("Please try again.")) from error
 
 
 def delete_place(snapshot: LobbySnapshot, actor_id: str, place_id: str) -> str:
@@ -197,7 +214,7 @@ def delete_place(snapshot: LobbySnapshot, actor_id: str, place_id: str) -> str:
 
     Votes for the place stay on the voters' items; ranking ignores votes for unknown places.
     """
-    place = _require_place(snapshot, place_id)
+    place = require_place(snapshot, place_id)
     lobby = snapshot.lobby
     if snapshot.is_organizer(actor_id):
         decision = lobby.decision if lobby.status == SETTLED else None
@@ -213,9 +230,18 @@ def delete_place(snapshot: LobbySnapshot, actor_id: str, place_id: str) -> str:
         raise NotAllowed(
             _("Only the person who proposed a place, or the organizer, can take it off the list.")
         )
-    place.delete()
-    bump_rev(snapshot.code)
-    snapshot.places.remove(place)
+
+    def writes(transaction) -> None:
+        transaction.delete(Place(place.pk, place.sk), condition=Place.pk.exists())
+        transaction.delete(PlaceKey(*PlaceKey.key_for(snapshot.code, place.dedupe_key)))
+        bump_rev(transaction, snapshot.code, place_count=-1)
+
+    try:
+        transact(writes)
+    except TransactWriteError as error:
+        if (refused(error) + [False] * 3)[2]:
+            raise LobbyNotFound() from error
+        raise LobbyError(_("That place is no longer on the list.")) from error
     return outcome
 
 
@@ -231,78 +257,38 @@ def votes_of(participant: Participant) -> dict[str, str]:
     return dict(votes)
 
 
-def cast_vote(snapshot: LobbySnapshot, voter_id: str, place_id: str, value: str) -> LobbySnapshot:
+def cast_vote(snapshot: LobbySnapshot, voter_id: str, place_id: str, value: str) -> None:
     """Set one answer of one voter for one place; other keys of the map are left alone.
-
-    Returns the lobby with the vote in it, to show. `snapshot` itself is left as it was: it
-    may be shared with other requests (read_lobby), and the write's own conditions, not the
-    snapshot, decide whether the place and the vote are still open."""
+    One transaction: my answer, the lobby's rev if votes are still open, and a check that
+    the place still exists (a moment ago it may have been withdrawn or the lobby settled)."""
     if value not in VOTE_VALUES:
         raise LobbyError(_("Choose yes, if need be or no."))
-    voter = _require_participant(snapshot, voter_id)
+    require_participant(snapshot, voter_id)
     _require_open(snapshot.lobby)
-    _require_place(snapshot, place_id)
-    _write_vote(snapshot.code, voter_id, place_id, value)
-    voted = copy.deepcopy(voter)
-    voted.votes = {**votes_of(voter), place_id: value}
-    participants = {**snapshot.participants, voter_id: voted}
-    return LobbySnapshot(snapshot.lobby, participants, snapshot.places)
+    require_place(snapshot, place_id)
+    code = snapshot.code
+    voter = Participant(*Participant.key_for(code, voter_id))
 
+    def writes(transaction) -> None:
+        transaction.condition_check(Place, *Place.key_for(code, place_id), Place.pk.exists())
+        transaction.update(
+            voter,
+            actions=[Participant.votes[place_id].set(value)],
+            condition=Participant.pk.exists(),
+        )
+        bump_rev(transaction, code, votes_open(_now()))
 
-def _write_vote(code: str, voter_id: str, place_id: str, value: str) -> None:
-    """One TransactWriteItems: my answer in my votes map, the lobby's rev, on condition that
-    votes are still open and the place still exists (a moment ago it may have been withdrawn
-    or the lobby settled). An item from before the map existed gets the map made instead."""
-    setting_one = (
-        [Participant.votes[place_id].set(value)],
-        Participant.pk.exists() & Participant.votes.exists(),
-    )
-    making_map = (
-        [Participant.votes.set({place_id: value})],
-        Participant.pk.exists() & Participant.votes.does_not_exist(),
-    )
-    # The map made by another tab between the two tries: set the one answer after all.
-    for actions, condition in (setting_one, making_map, setting_one):
-        failed = _vote_transaction(code, voter_id, place_id, actions, condition)
-        if failed is None:
-            return
-        if failed == "lobby":
+    try:
+        transact(writes)
+    except TransactWriteError as error:
+        place_gone, voter_gone, closed = (refused(error) + [False] * 3)[:3]
+        if place_gone:
+            raise LobbyError(_("That place is no longer on the list.")) from error
+        if closed and not voter_gone:
             raise LobbyError(
                 _("Votes closed a moment ago: the lobby was settled or its deadline passed.")
-            )
-        if failed == "place":
-            raise LobbyError(_("That place is no longer on the list."))
-    raise LobbyError(_("You are not in this lobby any more."))
-
-
-def _vote_transaction(code, voter_id, place_id, actions, condition) -> str | None:
-    """None when written, else which condition said no: "voter", "lobby" or "place"."""
-    mine = Participant(*Participant.key_for(code, voter_id)).get_update_kwargs_from_instance(
-        actions=actions, condition=condition
-    )
-    place = Place.get_operation_kwargs_from_class(
-        *Place.key_for(code, place_id), condition=Place.pk.exists()
-    )
-    try:
-        transact_write([mine, rev_bump(code, _votes_open(_now()))], condition_check_items=[place])
-    except TransactWriteError as error:
-        if is_unavailable(error) or not condition_failed(error):
-            raise
-        # DynamoDB lists the reasons in request order: condition checks, then the updates.
-        for name, said_no in zip(("place", "voter", "lobby"), refused_items(error), strict=False):
-            if said_no:
-                return name
-        return "voter"
-    return None
-
-
-def _votes_open(now: datetime):
-    """The write-time twin of lock_reason, as a DynamoDB condition on the Lobby item."""
-    return (
-        Lobby.pk.exists()
-        & (Lobby.status.does_not_exist() | (Lobby.status == OPEN))
-        & (Lobby.deadline.does_not_exist() | (Lobby.deadline > now))
-    )
+            ) from error
+        raise LobbyError(_("You are not in this lobby any more.")) from error
 
 
 def ranked_places(snapshot: LobbySnapshot) -> list[PlaceScore]:
@@ -313,284 +299,10 @@ def ranked_places(snapshot: LobbySnapshot) -> list[PlaceScore]:
     )
 
 
-def everyone_answered(snapshot: LobbySnapshot) -> bool:
-    """True once a lobby of two or more people has everyone's answers: each marked their
-    times for the current grid and, when there are places, voted on at least one."""
-    if len(snapshot.participants) < 2:
-        return False
-    marked = grid_answers(snapshot, grid_spec(snapshot.lobby))
-    place_ids = {place.place_id for place in snapshot.places}
-    for participant_id, participant in snapshot.participants.items():
-        if participant_id not in marked:
-            return False
-        if place_ids and not place_ids.intersection(votes_of(participant)):
-            return False
-    return True
-
-
 def set_notify_settled(snapshot: LobbySnapshot, participant_id: str, enabled: bool) -> None:
-    participant = _require_participant(snapshot, participant_id)
-    try:
-        participant.update(
-            actions=[Participant.notify_settled.set(enabled)], condition=Participant.pk.exists()
-        )
-    except UpdateError as error:
-        if is_unavailable(error) or not condition_failed(error):
-            raise
-        raise LobbyError(_("You are not in this lobby any more.")) from error
-    bump_rev(snapshot.code)
-
-
-# --- time windows ---------------------------------------------------------------------------------
-
-
-def grid_spec(lobby: Lobby) -> grid.GridSpec:
-    return availability.spec_for(lobby)
-
-
-def grid_answers(snapshot: LobbySnapshot, spec: grid.GridSpec) -> dict[str, tuple]:
-    """participant id -> (yes slots, if-need-be slots) for everyone whose marks fit the
-    current grid (the calendar's own definition, so both halves agree)."""
-    return availability.answers_of(snapshot, spec, availability.grid_key(spec))
-
-
-def window_starts(spec: grid.GridSpec, width: int) -> list[int]:
-    """Every slot where a meeting of `width` slots can start: inside one day, on slots that
-    exist (a daylight-saving gap breaks a window)."""
-    per_day = spec.slots_per_day
-    existing = spec.existing_slots()
-    return [
-        start
-        for start in range(spec.slot_count)
-        if start % per_day + width <= per_day
-        and all(index in existing for index in range(start, start + width))
-    ]
-
-
-def describe_window(
-    spec: grid.GridSpec, answers: Mapping[str, tuple], start: int, width: int
-) -> grid.Window:
-    """Any window (not only a best one) with who can come, if need be, or not."""
-    return grid.window_at(spec, start, width, answers)
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    """The best windows, the ranked places, and the recommended pair (either may be None)."""
-
-    spec: grid.GridSpec
-    answers: Mapping[str, tuple]
-    windows: list[grid.Window]
-    places: list[PlaceScore]
-    window: grid.Window | None
-    place: PlaceScore | None
-    width: int
-
-
-def recommendation(snapshot: LobbySnapshot, top: int = TOP_WINDOWS) -> Recommendation:
-    lobby = snapshot.lobby
-    spec = grid_spec(lobby)
-    answers = grid_answers(snapshot, spec)
-    meeting_minutes = int(lobby.meeting_minutes)
-    windows = grid.best_windows(spec, meeting_minutes, answers, top=top)
-    places = ranked_places(snapshot)
-    window, place = recommend(windows, places)
-    return Recommendation(
-        spec, answers, windows, places, window, place, spec.meeting_slots(meeting_minutes)
-    )
-
-
-# --- settling -------------------------------------------------------------------------------------
-
-
-def settle(
-    snapshot: LobbySnapshot,
-    actor_id: str | None,
-    start_slot: int,
-    place_id: str | None,
-    *,
-    automatic: bool = False,
-) -> Decision:
-    """Fix the lobby's time window and place (None: no place). Only the organizer, or the
-    operator's command with `automatic`. One unversioned UpdateItem, so it never conflicts
-    with the organizer's open settings form; the condition makes a replay or a second
-    settler fail cleanly instead of settling twice."""
-    lobby = snapshot.lobby
-    if not automatic and not snapshot.is_organizer(actor_id):
-        raise NotAllowed(_("Only the organizer can settle this lobby."))
-    if lobby.status == SETTLED:
-        raise LobbyError(_("This lobby is already settled. Reopen it to change the decision."))
-    spec = grid_spec(lobby)
-    width = spec.meeting_slots(int(lobby.meeting_minutes))
-    if not isinstance(start_slot, int) or start_slot not in window_starts(spec, width):
-        raise LobbyError(_("That time is not a possible meeting time in this lobby's calendar."))
-    if place_id:
-        _require_place(snapshot, place_id)
-    decision = Decision(
-        start_slot=start_slot,
-        slot_count=width,
-        place_id=place_id or None,
-        settled_at=_now(),
-        automatic=automatic,
-        starts_at=spec.slot_start(start_slot).astimezone(UTC),
-        ends_at=spec.slot_end(start_slot + width - 1).astimezone(UTC),
-        all_day=spec.whole_day,
-    )
-    try:
-        TableItem._get_connection().update_item(
-            lobby_pk(snapshot.code),
-            range_key=LOBBY_SK,
-            actions=[Lobby.status.set(SETTLED), Lobby.decision.set(decision), Lobby.rev.add(1)],
-            condition=Lobby.pk.exists() & (Lobby.status.does_not_exist() | (Lobby.status == OPEN)),
-        )
-    except UpdateError as error:
-        if is_unavailable(error) or not condition_failed(error):
-            raise
-        raise LobbyError(
-            _("This lobby is already settled. Reopen it to change the decision.")
-        ) from error
-    lobby.status = SETTLED
-    lobby.decision = decision
-    return decision
-
-
-def reopen(snapshot: LobbySnapshot, actor_id: str) -> None:
-    lobby = snapshot.lobby
-    if not snapshot.is_organizer(actor_id):
-        raise NotAllowed(_("Only the organizer can reopen this lobby."))
-    if lobby.status != SETTLED:
-        raise LobbyError(_("This lobby is not settled, so there is nothing to reopen."))
-    try:
-        TableItem._get_connection().update_item(
-            lobby_pk(snapshot.code),
-            range_key=LOBBY_SK,
-            actions=[Lobby.status.set(OPEN), Lobby.decision.remove(), Lobby.rev.add(1)],
-            condition=Lobby.pk.exists() & (Lobby.status == SETTLED),
-        )
-    except UpdateError as error:
-        if is_unavailable(error) or not condition_failed(error):
-            raise
-        raise LobbyError(_("This lobby is not settled, so there is nothing to reopen.")) from error
-    lobby.status = OPEN
-    lobby.decision = None
-
-
-def settle_automatically(snapshot: LobbySnapshot) -> Decision | None:
-    """Settle on the recommended pair; None when nobody marked a time that works."""
-    best = recommendation(snapshot, top=1)
-    if best.window is None:
-        return None
-    place_id = best.place.place_id if best.place is not None else None
-    return settle(snapshot, None, best.window.start_slot, place_id, automatic=True)
-
-
-def due_lobby_codes(now: datetime | None = None) -> list[str]:
-    """Codes of open auto-settle lobbies past their deadline (a Scan: operator use only)."""
-    now = now or _now()
-    return sorted(
-        lobby.code for lobby in Lobby.due_for_auto_settle(now) if not lobby.is_expired(now)
-    )
-
-
-# --- "everyone has answered" ----------------------------------------------------------------------
-
-
-def load_lobby_consistent(code: str) -> LobbySnapshot | None:
-    """The lobby read with a strongly consistent Query: deciding "everyone has answered"
-    right after one's own write must see every write that finished before it."""
-    try:
-        return load_lobby(code, consistent=True)
-    except LobbyNotFound:
-        return None
-
-
-def claim_all_answered_notice(code: str) -> bool:
-    """Mark the organizer's "everyone has answered" email as sent; True for the one caller
-    that wins, so the email goes out once however many answers arrive at the same time."""
-    try:
-        TableItem._get_connection().update_item(
-            lobby_pk(code),
-            range_key=LOBBY_SK,
-            actions=[Lobby.all_answered_notified_at.set(_now())],
-            condition=Lobby.pk.exists()
-            & Lobby.all_answered_notified_at.does_not_exist()
-            & (Lobby.notify_owner_all_answered == True),  # noqa: E712 - a condition
-        )
-    except UpdateError as error:
-        if is_unavailable(error) or not condition_failed(error):
-            raise
-        return False
-    return True
-
-
-# --- the settled event ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SettledView:
-    """The decision as pages and emails show it."""
-
-    decision: Decision
-    starts_at: datetime
-    ends_at: datetime
-    all_day: bool
-    place: Place | None
-
-
-def settled_view(snapshot: LobbySnapshot) -> SettledView | None:
-    lobby = snapshot.lobby
-    decision = lobby.decision
-    if lobby.status != SETTLED or decision is None:
-        return None
-    starts_at, ends_at, all_day = decision.starts_at, decision.ends_at, bool(decision.all_day)
-    if starts_at is None or ends_at is None:
-        # A decision written without its instants: derive them from the grid.
-        spec = grid_spec(lobby)
-        start, width = int(decision.start_slot), int(decision.slot_count)
-        try:
-            starts_at = spec.slot_start(start).astimezone(UTC)
-            ends_at = spec.slot_end(start + width - 1).astimezone(UTC)
-        except ValueError:
-            return None
-        all_day = spec.whole_day
-    place = place_by_id(snapshot, decision.place_id)
-    return SettledView(decision, starts_at, ends_at, all_day, place)
-
-
-def settled_window(snapshot: LobbySnapshot) -> grid.Window | None:
-    """Who can come to the settled time, if the grid still has that window (an edit of
-    the days or times since settling renumbers the slots, and then nobody's marks apply)."""
-    settled = settled_view(snapshot)
-    if settled is None:
-        return None
-    spec = grid_spec(snapshot.lobby)
-    start, width = int(settled.decision.start_slot), int(settled.decision.slot_count)
-    try:
-        if spec.slot_start(start) != settled.starts_at:
-            return None
-        return describe_window(spec, grid_answers(snapshot, spec), start, width)
-    except ValueError:
-        return None
-
-
-def settled_event(snapshot: LobbySnapshot, lobby_url: str) -> ics.EventDetails | None:
-    settled = settled_view(snapshot)
-    if settled is None:
-        return None
-    lobby = snapshot.lobby
-    place = settled.place
-    parts = [lobby.description, place.note, place.link] if place else [lobby.description]
-    description = "\n\n".join(part for part in parts if part)
-    return ics.EventDetails(
-        code=snapshot.code,
-        title=lobby.title,
-        description=description,
-        starts_at=settled.starts_at,
-        ends_at=settled.ends_at,
-        all_day=settled.all_day,
-        timezone=lobby.timezone,
-        location=place.location if place else "",
-        url=lobby_url,
-        sequence=int(lobby.rev or 0),
-        stamp=settled.decision.settled_at,
+    participant = require_participant(snapshot, participant_id)
+    update_in_lobby(
+        snapshot.code,
+        Participant(participant.pk, participant.sk),
+        [Participant.notify_settled.set(enabled)],
     )

@@ -13,18 +13,14 @@ from lobbies.grid import (
     WHOLE_DAY,
     AvailabilityError,
     GridSpec,
-    SlotTally,
-    Window,
-    best_windows,
     bitmap_from_text,
     bitmap_to_text,
     decode_bitmap,
     encode_bitmap,
-    heatmap,
     validate_availability,
-    view_grid,
-    window_at,
 )
+from lobbies.gridview import view_grid
+from lobbies.windows import SlotTally, Window, best_windows, heatmap, window_at
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

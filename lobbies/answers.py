@@ -1,0 +1,95 @@
+"""Who answered what, and whether answers are open: the domain side of the availability grid.
+
+Pure rules over a lobby's items, shared by services (which enforce them) and the pages
+(which show them). Slot arithmetic itself is lobbies/grid.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+from functools import lru_cache
+
+from django.utils.translation import gettext as _
+
+from lobbies import grid
+from lobbies.grid import GridSpec
+
+Marks = tuple[frozenset[int], frozenset[int]]  # (yes, if need be)
+
+
+def spec_for(lobby) -> GridSpec:
+    return _spec(
+        tuple(lobby.dates),
+        int(lobby.day_start),
+        int(lobby.day_end),
+        int(lobby.slot_minutes),
+        lobby.timezone,
+    )
+
+
+@lru_cache(maxsize=512)
+def _spec(dates: tuple[str, ...], start: int, end: int, slot: int, tz: str) -> GridSpec:
+    # Lobbies are read far more often than they change; the DST scan of a big grid is kept.
+    return GridSpec(tuple(date.fromisoformat(d) for d in dates), start, end, slot, tz)
+
+
+def grid_key(spec: GridSpec) -> str:
+    """A short hash of the grid's shape; bitmaps saved under another key are not read."""
+    shape = "|".join(
+        [
+            ",".join(d.isoformat() for d in spec.dates),
+            str(spec.day_start),
+            str(spec.day_end),
+            str(spec.slot_minutes),
+            spec.tz,
+        ]
+    )
+    return hashlib.blake2s(shape.encode(), digest_size=6).hexdigest()
+
+
+def _decode(data: bytes | None, length: int) -> frozenset[int] | None:
+    if not data:
+        return frozenset()
+    try:
+        return grid.decode_bitmap(bytes(data), length)
+    except ValueError:
+        return None
+
+
+def marks_of(participant, spec: GridSpec) -> Marks | None:
+    """(yes, maybe) of a participant who answered for this grid, else None."""
+    if participant is None or participant.answered_at is None:
+        return None
+    if participant.grid_key != grid_key(spec):
+        return None
+    yes = _decode(participant.yes, spec.slot_count)
+    maybe = _decode(participant.maybe, spec.slot_count)
+    if yes is None or maybe is None:
+        return None
+    return yes, maybe
+
+
+@lru_cache(maxsize=64)
+def answers_of(snapshot) -> dict[str, Marks]:
+    """participant id -> (yes, maybe), for everyone whose answers fit the current grid.
+    Shared by every part of the page that shows the snapshot: read it, never change it."""
+    spec = spec_for(snapshot.lobby)
+    answers = {}
+    for participant_id, participant in snapshot.participants.items():
+        marks = marks_of(participant, spec)
+        if marks is not None:
+            answers[participant_id] = marks
+    return answers
+
+
+def answers_closed_reason(lobby, now: datetime | None = None) -> str | None:
+    """Why nobody can change their availability any more, or None while answers are open."""
+    now = now or datetime.now(UTC)
+    if lobby.status == "settled":
+        return _("This lobby is settled, so answers can no longer change.")
+    if lobby.joining_locked:
+        return _("The organizer has locked this lobby, so answers can no longer change.")
+    if lobby.deadline is not None and lobby.deadline <= now:
+        return _("The deadline to answer has passed, so answers can no longer change.")
+    return None

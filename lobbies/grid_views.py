@@ -1,0 +1,160 @@
+"""The availability grid's requests: saving my marks, the live poll, the group view, who can
+come at one slot, and the zone picker."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from lobbies import identity, services
+from lobbies.access import absolute_lobby_url, canonical_code, load_for_participant, lobby_url
+from lobbies.answers import answers_of, spec_for
+from lobbies.codes import normalize_code
+from lobbies.errors import AnswersClosed, GridChanged, LobbyError, NotInLobby
+from lobbies.labels import TZ_COOKIE, TZ_COOKIE_MAX_AGE, valid_zone, viewer_zone
+from lobbies.lobby_page import lobby_context
+from lobbies.marks import read_marks
+from lobbies.pages import group_view, slot_position, who_can_come
+from voting.notifications import notify_if_all_answered
+
+SAVE_STATUS = "lobbies/_availability.html#save-status"
+
+
+@require_POST
+def save_availability(request: HttpRequest, code: str) -> HttpResponse:
+    """Store my marks: from grid.js (bitmaps, htmx-style), the plain day editor, or a quick
+    action. Two DynamoDB requests when this browser has a seat: the Lobby item and one
+    transaction writing my item and the rev."""
+    canonical = canonical_code(code)
+    seat = identity.seat_in(request, canonical)
+    lobby = services.get_lobby(canonical) if seat else None
+    if lobby is None:
+        # Not seated in this session (an outsider, or signed in on a new device) or no such
+        # lobby: the full check, which 404s or finds the seat.
+        snapshot, seat = load_for_participant(request, code)
+        lobby = snapshot.lobby
+    if request.POST.get("participant") != seat:
+        message = _(
+            "This page was opened as someone else in this lobby. Reload it to see your own "
+            "answers; nothing was saved."
+        )
+        return _refused(request, lobby.code, message, HTTPStatus.FORBIDDEN)
+    spec = spec_for(lobby)
+    viewer_tz = valid_zone(request.POST.get("tz")) or viewer_zone(request, lobby)
+    marks = None
+    try:
+        services.check_can_answer(lobby, request.POST.get("grid", ""))
+        stored = _stored_marks(request, lobby.code, seat)
+        marks = read_marks(request.POST, spec, viewer_tz, stored)
+        services.save_availability(lobby, seat, *marks, request.POST.get("grid", ""))
+    except NotInLobby as error:
+        raise Http404(error.message) from error
+    except LobbyError as error:
+        conflict = isinstance(error, AnswersClosed | GridChanged)
+        status = HTTPStatus.CONFLICT if conflict else HTTPStatus.BAD_REQUEST
+        return _refused(request, lobby.code, error.message, status, marks)
+    _after_answer(request, lobby)
+    if request.htmx:
+        return render(request, SAVE_STATUS, {"avail": {"saved": True}})
+    messages.success(request, _("Your availability is saved."))
+    return redirect(lobby_url(lobby.code) + "#availability")
+
+
+def _stored_marks(request: HttpRequest, code: str, seat: str):
+    """My saved marks, which the plain form's day editor and quick actions change (grid.js
+    sends the whole grid, so it needs none: a save stays two requests)."""
+    if "yes" in request.POST or "maybe" in request.POST:
+        return frozenset(), frozenset()
+    snapshot = services.load_lobby(code)
+    return answers_of(snapshot).get(seat) or (frozenset(), frozenset())
+
+
+def _after_answer(request: HttpRequest, lobby) -> None:
+    """The organizer may have asked for an email once everyone has answered (never raises)."""
+    if lobby.notify_owner_all_answered and lobby.all_answered_notified_at is None:
+        notify_if_all_answered(lobby.code, absolute_lobby_url(request, lobby.code))
+
+
+def _refused(request, code: str, message: str, status: int, marks=None) -> HttpResponse:
+    """Nothing was stored. The plain form comes back with the marks as sent, so no work is
+    lost; grid.js keeps its own marks and shows the message."""
+    if request.htmx:
+        return render(request, SAVE_STATUS, {"avail": {"error": message}}, status=status)
+    snapshot, seat = load_for_participant(request, code)
+    context = lobby_context(request, snapshot, seat, marks=marks, error=message)
+    return render(request, "lobbies/lobby.html", context, status=status)
+
+
+@require_GET
+def poll(request: HttpRequest, code: str) -> HttpResponse:
+    """Anything new since rev N? One GetItem when nothing changed (204); otherwise every live
+    fragment as an out-of-band swap. X-Lobby-Rev says the rev they show."""
+    canonical = normalize_code(code)
+    if canonical is None or identity.seat_in(request, canonical) is None:
+        raise Http404(_("You are not in this lobby."))
+    known = request.GET.get("rev", "")
+    if not known.isdigit() or len(known) > 15:
+        return HttpResponse(status=HTTPStatus.BAD_REQUEST)
+    rev = services.lobby_rev(canonical)
+    if rev is None:
+        raise Http404(_("There is no lobby with that code."))
+    if rev == int(known):
+        response = HttpResponse(status=HTTPStatus.NO_CONTENT)
+    else:
+        snapshot = services.snapshot_at(canonical, rev)
+        seat = identity.seat_in(request, canonical)
+        if snapshot.participant(seat) is None:
+            raise Http404(_("You are not in this lobby."))
+        context = lobby_context(request, snapshot, seat, oob=True)
+        response = render(request, "lobbies/_live.html", context)
+        rev = snapshot.rev
+    response["X-Lobby-Rev"] = str(rev)
+    add_never_cache_headers(response)
+    return response
+
+
+@require_GET
+def group(request: HttpRequest, code: str) -> HttpResponse:
+    """The group view alone, filtered (?only=<id>…), for htmx; the page otherwise."""
+    snapshot, _seat = load_for_participant(request, code)
+    if not request.htmx:
+        return redirect(f"{lobby_url(snapshot.code)}?{request.GET.urlencode()}#group-view")
+    return render(request, "lobbies/_group_view_rendered.html", group_view(request, snapshot))
+
+
+@require_GET
+def who(request: HttpRequest, code: str) -> HttpResponse:
+    """Who can come at one slot (?s=<slot>): the panel grid.js fills on hover, focus and tap."""
+    snapshot, _seat = load_for_participant(request, code)
+    spec = spec_for(snapshot.lobby)
+    slot = request.GET.get("s", "")
+    found = None
+    if slot.isdigit() and len(slot) < 6 and int(slot) < spec.slot_count:
+        found = slot_position(spec, viewer_zone(request, snapshot.lobby), int(slot))
+    if found is None:
+        raise Http404(_("That time is not part of this lobby's grid."))
+    details = who_can_come(snapshot, spec, *found)
+    return render(request, "lobbies/_who.html", {"details": details})
+
+
+@require_GET
+def set_timezone(request: HttpRequest, code: str) -> HttpResponse:
+    """The zone picker: remember the viewer's choice in the cookie grid.js also reads."""
+    canonical = normalize_code(code)
+    if canonical is None:
+        raise Http404(_("There is no lobby with that code."))
+    response = redirect(lobby_url(canonical) + "#availability")
+    zone = valid_zone(request.GET.get("tz"))
+    if zone is None:
+        messages.error(request, _("That time zone is unknown; times are shown as before."))
+        return response
+    response.set_cookie(
+        TZ_COOKIE, zone, max_age=TZ_COOKIE_MAX_AGE, samesite="Lax", secure=request.is_secure()
+    )
+    return response

@@ -1,0 +1,75 @@
+"""The lobby page: everything it shows, composed from one snapshot, and its live parts.
+
+Presentation beside the views of both apps (voting's views show the page again with a
+refused form). Each section's context comes from its own presenter: the grid from
+lobbies/pages.py, places and the decision from voting/presenters.py.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from lobbies.access import lobby_url
+from lobbies.codes import display_code
+from lobbies.pages import availability_context, group_view
+from lobbies.snapshot import LobbySnapshot
+from voting.presenters import places_context
+
+# Sections of the lobby page that change when other people act. The poll view renders every
+# one of them from the same lobby_context, as htmx out-of-band swaps (lobbies/_live.html), and
+# static/js/live.js applies them. To make a section live:
+#   1. define it as an inline partial whose root element has a stable id and
+#      `{% if oob %} hx-swap-oob="true"{% endif %}`;
+#   2. render it on the page as usual, with whatever it needs in lobby_context;
+#   3. append "template.html#partial" here.
+# Never list what a person is editing (their own grid, a half-typed form): a poll would
+# replace it under their fingers.
+LIVE_FRAGMENTS: list[str] = [
+    "lobbies/_participants.html#participants",
+    "lobbies/_group_view_rendered.html",
+    "lobbies/_availability.html#grid-notice",
+    "voting/_decision.html#decision",
+    "voting/_places.html#places-list",
+]
+
+
+def lobby_context(
+    request: HttpRequest,
+    snapshot: LobbySnapshot,
+    seat: str,
+    *,
+    oob: bool = False,
+    marks=None,
+    error: str | None = None,
+) -> dict:
+    """Everything the lobby page shows, from one snapshot (`oob`: as the live poll sends it,
+    each live part marked to replace its twin on the page; `marks` and `error`: a refused
+    save shown back as it was sent)."""
+    lobby = snapshot.lobby
+    return {
+        "oob": oob,
+        "lobby": lobby,
+        "me": snapshot.participant(seat),
+        "is_organizer": snapshot.is_organizer(seat),
+        "display_code": display_code(snapshot.code),
+        "invite_url": request.build_absolute_uri(lobby_url(snapshot.code)),
+        "new_token_url": _pop_new_token_url(request, snapshot.code),
+        "participants": list(snapshot.participants.values()),
+        "expires_at": datetime.fromtimestamp(int(lobby.expires_at), UTC)
+        if lobby.expires_at
+        else None,
+        "live_fragments": LIVE_FRAGMENTS,
+        "avail": availability_context(request, snapshot, seat, marks=marks, error=error),
+        **group_view(request, snapshot, oob=oob),
+        **places_context(request, snapshot, seat),
+    }
+
+
+def _pop_new_token_url(request: HttpRequest, code: str) -> str | None:
+    token = request.session.pop(f"new_token:{code}", None)
+    if token is None:
+        return None
+    return request.build_absolute_uri(reverse("lobbies:personal_link", args=[code, token]))

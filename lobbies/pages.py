@@ -1,0 +1,329 @@
+"""What the lobby page shows of the availability grid, from one snapshot.
+
+Presentation beside the views. The big parts are rendered from template partials
+(templates/lobbies/_grid.html) and kept with `functools.lru_cache`, keyed by immutable
+values only: my grid by the grid's shape, zone, language and my marks; the group view by the
+snapshot (its code and rev) with the zone, language and filter. A new rev is a new key, so
+nothing kept can be stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from lobbies import windows
+from lobbies.answers import Marks, answers_closed_reason, answers_of, grid_key, spec_for
+from lobbies.forms import timezone_choices
+from lobbies.grid import GridSpec
+from lobbies.labels import (
+    cell_label,
+    day_label,
+    row_label,
+    short_day_label,
+    viewer_zone,
+    window_label,
+)
+from lobbies.marks import grid_view
+from lobbies.snapshot import LobbySnapshot
+
+BEST_TIMES = 5
+HEAT_LEVELS = 5
+GRID_TEMPLATE = "lobbies/_grid.html"
+NO_MARKS: Marks = (frozenset(), frozenset())
+
+
+@dataclass(frozen=True)
+class Labels:
+    """A grid's days (columns) and times (rows) as one viewer reads them."""
+
+    whole_day: bool
+    columns: tuple[dict, ...]
+    rows: tuple[dict, ...]
+
+
+@lru_cache(maxsize=64)
+def labels_for(spec: GridSpec, viewer_tz: str, language: str) -> Labels:
+    view = grid_view(spec, viewer_tz)
+    columns = []
+    for index, day in enumerate(view.columns):
+        weekday, short = short_day_label(day)
+        columns.append({"i": index, "label": day_label(day), "weekday": weekday, "short": short})
+    rows = [{"i": i, "label": row_label(row, spec.whole_day)} for i, row in enumerate(view.rows)]
+    return Labels(spec.whole_day, tuple(columns), tuple(rows))
+
+
+def _state(cell, marks: Marks) -> str:
+    if cell.slot is None:
+        return ""
+    if not cell.exists:
+        return "x"
+    return "y" if cell.slot in marks[0] else "m" if cell.slot in marks[1] else "n"
+
+
+@lru_cache(maxsize=128)
+def my_grid_html(spec: GridSpec, viewer_tz: str, language: str, closed: bool, marks: Marks):
+    """My grid's table: the same for everyone with the same grid, zone, language and marks."""
+    labels = labels_for(spec, viewer_tz, language)
+    view = grid_view(spec, viewer_tz)
+    rows = [
+        {**label, "cells": [(cell.slot, _state(cell, marks)) for cell in row.cells]}
+        for label, row in zip(labels.rows, view.rows, strict=True)
+    ]
+    context = {"grid": labels, "rows": rows, "closed": closed}
+    return mark_safe(render_to_string(f"{GRID_TEMPLATE}#my-grid", context))
+
+
+def day_editor(spec: GridSpec, viewer_tz: str, day: int, marks: Marks) -> dict:
+    """One day of my grid as checkboxes: how the grid is edited without JavaScript."""
+    view = grid_view(spec, viewer_tz)
+    day = day if 0 <= day < len(view.columns) else 0
+    times = [
+        {
+            "slot": row.cells[day].slot,
+            "label": row_label(row, spec.whole_day),
+            "exists": row.cells[day].exists,
+            "yes": row.cells[day].slot in marks[0],
+            "maybe": row.cells[day].slot in marks[1],
+        }
+        for row in view.rows
+        if row.cells[day].slot is not None
+    ]
+    label = _("Your marks on %(day)s") % {"day": day_label(view.columns[day])}
+    return {"day": day, "label": label, "times": times}
+
+
+def _number(text: str | None, limit: int) -> int | None:
+    if not text or not text.isdigit() or len(text) > 5 or int(text) >= limit:
+        return None
+    return int(text)
+
+
+def availability_context(
+    request: HttpRequest,
+    snapshot: LobbySnapshot,
+    seat: str,
+    *,
+    marks: Marks | None = None,
+    error: str | None = None,
+) -> dict:
+    """What _availability.html needs. `marks` shows a refused save back as it was sent."""
+    lobby = snapshot.lobby
+    spec = spec_for(lobby)
+    viewer_tz = viewer_zone(request, lobby)
+    language = get_language()
+    stored = answers_of(snapshot).get(seat)
+    me = snapshot.participant(seat)
+    marks = marks or stored or NO_MARKS
+    closed = answers_closed_reason(lobby)
+    labels = labels_for(spec, viewer_tz, language)
+    day = _number(request.GET.get("day"), len(labels.columns)) or 0
+    client_key = request.GET.get("grid")
+    key = grid_key(spec)
+    return {
+        "key": key,
+        "viewer_tz": viewer_tz,
+        "lobby_tz": lobby.timezone,
+        "other_zone": viewer_tz != lobby.timezone and not spec.whole_day,
+        "slot_count": spec.slot_count,
+        "grid": labels,
+        "grid_html": my_grid_html(spec, viewer_tz, language, bool(closed), marks),
+        "editor": day_editor(spec, viewer_tz, day, marks),
+        "answered": stored is not None,
+        "stale": me is not None and me.answered_at is not None and stored is None,
+        "closed": closed,
+        "error": error,
+        "grid_changed": bool(client_key) and client_key != key,
+        "tz_options": zone_options_html(viewer_tz, language),
+        "strings": grid_strings(language),
+    }
+
+
+@lru_cache(maxsize=16)
+def grid_strings(language: str) -> dict[str, str]:
+    """Everything grid.js says, in the active language (shared: read only)."""
+    return {
+        "yes": _("yes"),
+        "maybe": _("if need be"),
+        "no": _("no"),
+        "gap": _("does not exist (the clocks change)"),
+        "none": _("no slot"),
+        "saving": _("Saving…"),
+        "saved": _("Saved."),
+        "unsaved": _("Unsaved changes…"),
+        "offline": _(
+            "Not saved: the connection failed. Your marks are still here; "
+            "we will try again, or press Save."
+        ),
+        "marked": _("%(count)s slots marked “%(mark)s”."),
+        "heat": _("%(yes)s can come, %(maybe)s if need be"),
+        "loading": _("Loading…"),
+    }
+
+
+@lru_cache(maxsize=64)
+def zone_options_html(viewer_tz: str, language: str) -> SafeString:
+    """The zone picker's <option>s (about 430), rendered once per zone and language."""
+    choices = timezone_choices()
+    if not any(value == viewer_tz for value, _label in choices):
+        choices = [(viewer_tz, viewer_tz.replace("_", " ")), *choices]
+    context = {"choices": choices, "selected": viewer_tz}
+    return mark_safe(render_to_string("lobbies/_availability.html#tz-options", context))
+
+
+# --- the group view ----------------------------------------------------------------------------
+
+
+def _filter_ids(request: HttpRequest, answers: Mapping[str, object]) -> tuple[str, ...] | None:
+    """The participants the heatmap is filtered to, or None for everyone who answered.
+
+    The filter form sends `known` (everyone it listed) and `only` (those ticked), so it hides
+    known - only; someone who answers later is shown until they are unticked.
+    """
+    hidden = set(request.GET.getlist("known")) - set(request.GET.getlist("only"))
+    if not hidden:
+        return None
+    return tuple(pid for pid in answers if pid not in hidden)
+
+
+def _picked_slot(request: HttpRequest) -> tuple[int, int] | None:
+    """The (day, time) the plain "who can come" form asked about, if any."""
+    day, time = request.GET.get("day", ""), request.GET.get("time", "")
+    if not (day.isdigit() and time.isdigit() and len(day) < 5 and len(time) < 5):
+        return None
+    return int(day), int(time)
+
+
+def group_view(request: HttpRequest, snapshot: LobbySnapshot, *, oob: bool = False) -> dict:
+    """The group view's HTML (`group_html`), the same for every viewer with the same zone,
+    filter and language (`oob`: marked to replace its twin, as the live poll sends it)."""
+    viewer_tz = viewer_zone(request, snapshot.lobby)
+    chosen = _filter_ids(request, answers_of(snapshot))
+    html = group_html(snapshot, viewer_tz, get_language(), chosen, _picked_slot(request), oob)
+    return {"group_html": html}
+
+
+@lru_cache(maxsize=128)
+def group_html(snapshot, viewer_tz, language, chosen, picked, oob) -> SafeString:
+    group = group_data(snapshot, viewer_tz, language, chosen, picked)
+    context = {"group": group, "grid": group["grid"], "lobby": snapshot.lobby, "oob": oob}
+    return mark_safe(render_to_string("lobbies/_group_view.html#group-view", context))
+
+
+def group_data(snapshot, viewer_tz, language, chosen, picked) -> dict:
+    spec = spec_for(snapshot.lobby)
+    answers = answers_of(snapshot)
+    people = snapshot.participants
+    tallies = tallies_of(snapshot, chosen)
+    labels = labels_for(spec, viewer_tz, language)
+    name = {pid: person.display_name for pid, person in people.items()}
+    best = windows.best_windows(spec, int(snapshot.lobby.meeting_minutes), answers, BEST_TIMES)
+    total = len(answers) if chosen is None else len(chosen)
+    return {
+        "grid": labels,
+        "rows": _heat_rows(spec, viewer_tz, labels, tallies, total),
+        "total": total,
+        "answered_count": len(answers),
+        "people_count": len(people),
+        "filtering": chosen is not None,
+        "filter_choices": [
+            {"id": pid, "name": name[pid], "checked": chosen is None or pid in chosen}
+            for pid in answers
+        ],
+        "not_answered": [p.display_name for pid, p in people.items() if pid not in answers],
+        "best": [_best(window, name, viewer_tz, spec.whole_day) for window in best],
+        "details": _details(snapshot, spec, viewer_tz, picked, chosen),
+        "legend": list(range(HEAT_LEVELS + 1)),
+    }
+
+
+def _best(window, name: Mapping[str, str], viewer_tz: str, whole_day: bool) -> dict:
+    return {
+        "label": window_label(window, viewer_tz, whole_day),
+        "start_slot": window.start_slot,
+        "yes": [name[pid] for pid in window.yes],
+        "maybe": [name[pid] for pid in window.maybe],
+        "missing": [name[pid] for pid in window.missing],
+    }
+
+
+def _level(count: int, total: int) -> int:
+    if not count or not total:
+        return 0
+    return max(1, -(-count * HEAT_LEVELS // total))
+
+
+def _heat_cell(cell, tallies, total: int) -> tuple:
+    """(slot, CSS classes, text) of one heatmap cell: the text is the count that can come,
+    and after a plus sign the count that could if need be."""
+    if cell.slot is None:
+        return None, "h-none", ""
+    tally = tallies.get(cell.slot)
+    if tally is None:
+        return cell.slot, "h-x", "–"
+    yes, maybe = len(tally.yes), len(tally.maybe)
+    level = f"h{_level(yes, total)}"
+    if maybe:
+        return cell.slot, f"{level} hm", f"{yes}+{maybe}"
+    return cell.slot, level, str(yes)
+
+
+def _heat_rows(spec, viewer_tz, labels: Labels, tallies, total: int) -> list[dict]:
+    view = grid_view(spec, viewer_tz)
+    return [
+        {**label, "cells": [_heat_cell(cell, tallies, total) for cell in row.cells]}
+        for label, row in zip(labels.rows, view.rows, strict=True)
+    ]
+
+
+@lru_cache(maxsize=64)
+def tallies_of(snapshot, chosen: tuple[str, ...] | None) -> dict:
+    """Who said what for every slot, among everyone who answered or the `chosen` few."""
+    answers = answers_of(snapshot)
+    shown = answers if chosen is None else {pid: answers[pid] for pid in chosen}
+    return windows.heatmap(spec_for(snapshot.lobby), shown)
+
+
+def who_can_come(snapshot, spec: GridSpec, cell, row, chosen=None) -> dict:
+    """Who can come at one cell of the viewer's grid: the panel beside the heatmap."""
+    tally = tallies_of(snapshot, chosen).get(cell.slot) if cell.slot is not None else None
+    when = cell_label(cell.date, row, spec.whole_day)
+    if tally is None:
+        return {"when": when, "missing": True}
+    name = {pid: person.display_name for pid, person in snapshot.participants.items()}
+    return {
+        "when": when,
+        "yes": [name[pid] for pid in tally.yes],
+        "maybe": [name[pid] for pid in tally.maybe],
+        "no": [name[pid] for pid in tally.no],
+    }
+
+
+def _details(snapshot, spec, viewer_tz, picked, chosen) -> dict | None:
+    """Who can come at the slot picked with the plain form (?day=&time=), for readers
+    without JavaScript; grid.js asks the `who` view for the same on hover, focus and tap."""
+    if picked is None:
+        return None
+    view = grid_view(spec, viewer_tz)
+    day_index, row_index = picked
+    if day_index >= len(view.columns) or row_index >= len(view.rows):
+        return None
+    row = view.rows[row_index]
+    who = who_can_come(snapshot, spec, row.cells[day_index], row, chosen)
+    return {"day": day_index, "time": row_index, **who}
+
+
+def slot_position(spec: GridSpec, viewer_tz: str, slot: int):
+    """The (cell, row) of a slot in the viewer's grid, or None."""
+    for row in grid_view(spec, viewer_tz).rows:
+        for cell in row.cells:
+            if cell.slot == slot:
+                return cell, row
+    return None

@@ -1,0 +1,81 @@
+"""A lobby and everything in it at one `rev`, as one Query read it: an immutable value.
+
+Whatever the pages derive from a snapshot (answers, the group view, rendered fragments) is
+cached with `functools.lru_cache` on the snapshot itself plus the variant (zone, language,
+viewer): a snapshot is equal to, and hashes like, any other snapshot of the same lobby at
+the same rev, and every write in a lobby bumps its rev in the same transaction, so two such
+snapshots hold the same items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from lobbies.entities import Lobby, Participant
+from lobbies.errors import LobbyNotFound
+
+
+@dataclass(frozen=True, eq=False)
+class LobbySnapshot:
+    """One lobby at one rev: its Lobby item, participants by id in the order they joined, and
+    places in the order they were proposed. Read it, never change it or its items."""
+
+    lobby: Lobby
+    participants: Mapping[str, Participant]
+    places: tuple = ()
+
+    @classmethod
+    def from_items(cls, items: Iterable, include_expired: bool = False) -> LobbySnapshot:
+        """Assemble the items of one lobby's Query; LobbyNotFound without a live Lobby item."""
+        lobby, participants, places = None, [], []
+        for item in items:
+            if isinstance(item, Lobby):
+                lobby = item
+            elif isinstance(item, Participant):
+                participants.append(item)
+            elif item.sk.startswith("PLACE#"):
+                places.append(item)
+        if lobby is None or (lobby.is_expired() and not include_expired):
+            raise LobbyNotFound()
+        participants.sort(key=lambda person: person.joined_at)
+        places.sort(key=lambda place: place.created_at)
+        by_id = {person.participant_id: person for person in participants}
+        return cls(lobby, MappingProxyType(by_id), tuple(places))
+
+    @property
+    def code(self) -> str:
+        return self.lobby.code
+
+    @property
+    def rev(self) -> int:
+        return int(self.lobby.rev)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.code, self.rev)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LobbySnapshot) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    @property
+    def organizer(self) -> Participant | None:
+        return self.participants.get(self.lobby.owner_id)
+
+    def participant(self, participant_id: str | None) -> Participant | None:
+        return self.participants.get(participant_id) if participant_id else None
+
+    def participant_for_user(self, user_id: int | None) -> Participant | None:
+        if user_id is None:
+            return None
+        return next((p for p in self.participants.values() if p.user_id == user_id), None)
+
+    def is_organizer(self, participant_id: str | None) -> bool:
+        return participant_id is not None and participant_id == self.lobby.owner_id
+
+    def place(self, place_id: str | None):
+        return next((place for place in self.places if place.place_id == place_id), None)

@@ -1,0 +1,265 @@
+"""The decision: the recommended time and place, settling and reopening, and the settled
+event as pages, emails and calendars show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.utils.translation import gettext as _
+
+from lobbies.answers import answers_of, spec_for
+from lobbies.entities import Decision, Lobby
+from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed
+from lobbies.grid import GridSpec
+from lobbies.services import get_lobby, update_lobby
+from lobbies.snapshot import LobbySnapshot
+from lobbies.windows import Window, best_windows, window_at
+from voting import ics
+from voting.entities import Place
+from voting.ranking import PlaceScore, recommend
+from voting.services import OPEN, SETTLED, ranked_places, require_place, votes_of
+
+TOP_WINDOWS = 5
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def window_starts(spec: GridSpec, width: int) -> list[int]:
+    """Every slot where a meeting of `width` slots can start: inside one day, on slots that
+    exist (a daylight-saving gap breaks a window)."""
+    per_day = spec.slots_per_day
+    existing = spec.existing_slots()
+    return [
+        start
+        for start in range(spec.slot_count)
+        if start % per_day + width <= per_day
+        and all(index in existing for index in range(start, start + width))
+    ]
+
+
+def describe_window(spec: GridSpec, answers: Mapping[str, tuple], start: int, width: int) -> Window:
+    """Any window (not only a best one) with who can come, if need be, or not."""
+    return window_at(spec, start, width, answers)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The best windows, the ranked places, and the recommended pair (either may be None)."""
+
+    spec: GridSpec
+    answers: Mapping[str, tuple]
+    windows: list[Window]
+    places: list[PlaceScore]
+    window: Window | None
+    place: PlaceScore | None
+    width: int
+
+
+def recommendation(snapshot: LobbySnapshot, top: int = TOP_WINDOWS) -> Recommendation:
+    lobby = snapshot.lobby
+    spec = spec_for(lobby)
+    answers = answers_of(snapshot)
+    meeting_minutes = int(lobby.meeting_minutes)
+    windows = best_windows(spec, meeting_minutes, answers, top=top)
+    places = ranked_places(snapshot)
+    window, place = recommend(windows, places)
+    return Recommendation(
+        spec, answers, windows, places, window, place, spec.meeting_slots(meeting_minutes)
+    )
+
+
+# --- settling -------------------------------------------------------------------------------------
+
+
+def settle(
+    snapshot: LobbySnapshot,
+    actor_id: str | None,
+    start_slot: int,
+    place_id: str | None,
+    *,
+    automatic: bool = False,
+) -> Decision:
+    """Fix the lobby's time window and place (None: no place). Only the organizer, or the
+    operator's command with `automatic`. One unversioned UpdateItem, so it never conflicts
+    with the organizer's open settings form; the condition makes a replay or a second
+    settler fail cleanly instead of settling twice."""
+    lobby = snapshot.lobby
+    if not automatic and not snapshot.is_organizer(actor_id):
+        raise NotAllowed(_("Only the organizer can settle this lobby."))
+    if lobby.status == SETTLED:
+        raise LobbyError(_("This lobby is already settled. Reopen it to change the decision."))
+    spec = spec_for(lobby)
+    width = spec.meeting_slots(int(lobby.meeting_minutes))
+    if not isinstance(start_slot, int) or start_slot not in window_starts(spec, width):
+        raise LobbyError(_("That time is not a possible meeting time in this lobby's calendar."))
+    if place_id:
+        require_place(snapshot, place_id)
+    decision = Decision(
+        start_slot=start_slot,
+        slot_count=width,
+        place_id=place_id or None,
+        settled_at=_now(),
+        automatic=automatic,
+        starts_at=spec.slot_start(start_slot).astimezone(UTC),
+        ends_at=spec.slot_end(start_slot + width - 1).astimezone(UTC),
+        all_day=spec.whole_day,
+    )
+    try:
+        update_lobby(
+            snapshot.code,
+            [Lobby.status.set(SETTLED), Lobby.decision.set(decision)],
+            Lobby.status.does_not_exist() | (Lobby.status == OPEN),
+        )
+    except LobbyNotFound as error:
+        if get_lobby(snapshot.code) is None:
+            raise
+        raise LobbyError(
+            _("This lobby is already settled. Reopen it to change the decision.")
+        ) from error
+    return decision
+
+
+def reopen(snapshot: LobbySnapshot, actor_id: str) -> None:
+    lobby = snapshot.lobby
+    if not snapshot.is_organizer(actor_id):
+        raise NotAllowed(_("Only the organizer can reopen this lobby."))
+    if lobby.status != SETTLED:
+        raise LobbyError(_("This lobby is not settled, so there is nothing to reopen."))
+    try:
+        update_lobby(
+            snapshot.code,
+            [Lobby.status.set(OPEN), Lobby.decision.remove()],
+            Lobby.status == SETTLED,
+        )
+    except LobbyNotFound as error:
+        if get_lobby(snapshot.code) is None:
+            raise
+        raise LobbyError(_("This lobby is not settled, so there is nothing to reopen.")) from error
+
+
+def settle_automatically(snapshot: LobbySnapshot) -> Decision | None:
+    """Settle on the recommended pair; None when nobody marked a time that works."""
+    best = recommendation(snapshot, top=1)
+    if best.window is None:
+        return None
+    place_id = best.place.place_id if best.place is not None else None
+    return settle(snapshot, None, best.window.start_slot, place_id, automatic=True)
+
+
+def due_lobby_codes(now: datetime | None = None) -> list[str]:
+    """Codes of open auto-settle lobbies past their deadline (a Scan: operator use only)."""
+    now = now or _now()
+    return sorted(
+        lobby.code for lobby in Lobby.due_for_auto_settle(now) if not lobby.is_expired(now)
+    )
+
+
+# --- "everyone has answered" ----------------------------------------------------------------------
+
+
+def everyone_answered(snapshot: LobbySnapshot) -> bool:
+    """True once a lobby of two or more people has everyone's answers: each marked their
+    times for the current grid and, when there are places, voted on at least one."""
+    if len(snapshot.participants) < 2:
+        return False
+    marked = answers_of(snapshot)
+    place_ids = {place.place_id for place in snapshot.places}
+    for participant_id, participant in snapshot.participants.items():
+        if participant_id not in marked:
+            return False
+        if place_ids and not place_ids.intersection(votes_of(participant)):
+            return False
+    return True
+
+
+def claim_all_answered_notice(code: str) -> bool:
+    """Mark the organizer's "everyone has answered" email as sent; True for the one caller
+    that wins, so the email goes out once however many answers arrive at the same time."""
+    try:
+        update_lobby(
+            code,
+            [Lobby.all_answered_notified_at.set(_now())],
+            Lobby.all_answered_notified_at.does_not_exist()
+            & (Lobby.notify_owner_all_answered == True),  # noqa: E712 - a condition
+        )
+    except LobbyNotFound:
+        return False
+    return True
+
+
+# --- the settled event ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SettledView:
+    """The decision as pages and emails show it."""
+
+    decision: Decision
+    starts_at: datetime
+    ends_at: datetime
+    all_day: bool
+    place: Place | None
+
+
+def settled_view(snapshot: LobbySnapshot) -> SettledView | None:
+    lobby = snapshot.lobby
+    decision = lobby.decision
+    if lobby.status != SETTLED or decision is None:
+        return None
+    starts_at, ends_at, all_day = decision.starts_at, decision.ends_at, bool(decision.all_day)
+    if starts_at is None or ends_at is None:
+        # A decision written without its instants: derive them from the grid.
+        spec = spec_for(lobby)
+        start, width = int(decision.start_slot), int(decision.slot_count)
+        try:
+            starts_at = spec.slot_start(start).astimezone(UTC)
+            ends_at = spec.slot_end(start + width - 1).astimezone(UTC)
+        except ValueError:
+            return None
+        all_day = spec.whole_day
+    place = snapshot.place(decision.place_id)
+    return SettledView(decision, starts_at, ends_at, all_day, place)
+
+
+def settled_window(snapshot: LobbySnapshot) -> Window | None:
+    """Who can come to the settled time, if the grid still has that window (an edit of
+    the days or times since settling renumbers the slots, and then nobody's marks apply)."""
+    settled = settled_view(snapshot)
+    if settled is None:
+        return None
+    spec = spec_for(snapshot.lobby)
+    start, width = int(settled.decision.start_slot), int(settled.decision.slot_count)
+    try:
+        if spec.slot_start(start) != settled.starts_at:
+            return None
+        return describe_window(spec, answers_of(snapshot), start, width)
+    except ValueError:
+        return None
+
+
+def settled_event(snapshot: LobbySnapshot, lobby_url: str) -> ics.EventDetails | None:
+    settled = settled_view(snapshot)
+    if settled is None:
+        return None
+    lobby = snapshot.lobby
+    place = settled.place
+    parts = [lobby.description, place.note, place.link] if place else [lobby.description]
+    description = "\n\n".join(part for part in parts if part)
+    return ics.EventDetails(
+        code=snapshot.code,
+        title=lobby.title,
+        description=description,
+        starts_at=settled.starts_at,
+        ends_at=settled.ends_at,
+        all_day=settled.all_day,
+        timezone=lobby.timezone,
+        location=place.location if place else "",
+        url=lobby_url,
+        sequence=int(lobby.rev or 0),
+        stamp=settled.decision.settled_at,
+    )

@@ -1,0 +1,200 @@
+"""What the lobby page shows of places, votes and the decision, from one snapshot.
+
+Presentation beside the views: the lobby page (lobbies/lobby_page.py) and voting's own views
+both use it. What every viewer sees alike (the ranking with its names) is kept per snapshot
+with `functools.lru_cache`; each viewer's vote and rights are added per request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from lobbies.access import absolute_lobby_url
+from lobbies.labels import viewer_zone, window_label
+from lobbies.snapshot import LobbySnapshot
+from voting import decisions, ics, notifications, services
+from voting.entities import Place
+from voting.forms import PlaceForm
+from voting.ranking import MAYBE, NO, VOTE_VALUES, YES
+
+
+def vote_choices() -> list[tuple[str, str]]:
+    """The answers to a place, in the active language."""
+    return [(YES, _("Yes")), (MAYBE, _("If need be")), (NO, _("No"))]
+
+
+@dataclass(frozen=True)
+class RankedPlace:
+    """A place as everyone sees it: its rank, who proposed it and who voted what."""
+
+    place: Place
+    rank: int
+    proposer: str
+    yes: tuple[str, ...]
+    maybe: tuple[str, ...]
+    no: tuple[str, ...]
+
+    @property
+    def vote_url(self) -> str:
+        return reverse("voting:vote", args=[self.place.code, self.place.place_id])
+
+    @property
+    def edit_url(self) -> str:
+        return reverse("voting:edit_place", args=[self.place.code, self.place.place_id])
+
+    @property
+    def delete_url(self) -> str:
+        return reverse("voting:delete_place", args=[self.place.code, self.place.place_id])
+
+
+@dataclass(frozen=True)
+class PlaceRow:
+    """A place as one viewer sees it: the shared part, their vote and what they may do."""
+
+    ranked: RankedPlace
+    my_vote: str | None
+    can_edit: bool = False
+    can_withdraw: bool = False
+    can_remove: bool = False
+    locked: bool = False  # places are closed: no vote buttons
+
+    @property
+    def place(self) -> Place:
+        return self.ranked.place
+
+
+def _names(snapshot: LobbySnapshot, ids) -> tuple[str, ...]:
+    people = snapshot.participants
+    return tuple(people[pid].display_name for pid in ids if pid in people)
+
+
+@lru_cache(maxsize=64)
+def ranked_places(snapshot: LobbySnapshot, language: str) -> tuple[RankedPlace, ...]:
+    """The places, best first, with names: the same for every viewer of this snapshot."""
+    by_id = {place.place_id: place for place in snapshot.places}
+    ranked = []
+    for rank, score in enumerate(services.ranked_places(snapshot), start=1):
+        place = by_id[score.place_id]
+        proposer = snapshot.participant(place.proposer_id)
+        ranked.append(
+            RankedPlace(
+                place=place,
+                rank=rank,
+                proposer=proposer.display_name if proposer else _("someone who left"),
+                yes=_names(snapshot, score.yes),
+                maybe=_names(snapshot, score.maybe),
+                no=_names(snapshot, score.no),
+            )
+        )
+    return tuple(ranked)
+
+
+def place_rows(snapshot: LobbySnapshot, seat: str | None) -> list[PlaceRow]:
+    me = snapshot.participant(seat)
+    mine = services.votes_of(me) if me is not None else {}
+    is_organizer = snapshot.is_organizer(seat)
+    open_ = services.lock_reason(snapshot.lobby) is None
+    rows = []
+    for shared in ranked_places(snapshot, get_language()):
+        own = shared.place.proposer_id == seat
+        vote = mine.get(shared.place.place_id)
+        rows.append(
+            PlaceRow(
+                ranked=shared,
+                my_vote=vote if vote in VOTE_VALUES else None,
+                can_edit=own and open_,
+                can_withdraw=own and open_ and not is_organizer,
+                can_remove=is_organizer,
+                locked=not open_,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class WindowView:
+    start_slot: int
+    label: str
+    yes: tuple[str, ...]
+    maybe: tuple[str, ...]
+    missing: tuple[str, ...]
+    unanswered: tuple[str, ...]
+
+
+def window_view(snapshot, rec: decisions.Recommendation, window, viewer_tz: str) -> WindowView:
+    answered = set(rec.answers)
+    return WindowView(
+        start_slot=window.start_slot,
+        label=window_label(window, viewer_tz, rec.spec.whole_day),
+        yes=_names(snapshot, window.yes),
+        maybe=_names(snapshot, window.maybe),
+        missing=_names(snapshot, window.missing),
+        unanswered=_names(snapshot, [pid for pid in snapshot.participants if pid not in answered]),
+    )
+
+
+def _settled_context(request: HttpRequest, snapshot: LobbySnapshot, viewer_tz: str) -> dict:
+    settled = decisions.settled_view(snapshot)
+    if settled is None:
+        return {}
+    event = decisions.settled_event(snapshot, absolute_lobby_url(request, snapshot.code))
+    window = decisions.settled_window(snapshot)
+    return {
+        "settled": settled,
+        "settled_missing": _names(snapshot, window.missing) if window else (),
+        "settled_zone": viewer_tz,
+        "google_calendar_url": ics.google_calendar_url(event),
+        "ics_url": reverse("voting:ics", args=[snapshot.code]),
+    }
+
+
+def _recommendation_context(snapshot: LobbySnapshot, viewer_tz: str) -> dict:
+    rec = decisions.recommendation(snapshot)
+    rows = {row.place.place_id: row for row in place_rows(snapshot, None)}
+    window = window_view(snapshot, rec, rec.window, viewer_tz) if rec.window else None
+    return {
+        "recommended_window": window,
+        "recommended_place": rows.get(rec.place.place_id) if rec.place else None,
+    }
+
+
+def _notify_context(request: HttpRequest, me) -> dict:
+    if me is None or not request.user.is_authenticated:
+        return {"notify_available": False}
+    has_email = bool(notifications.verified_emails([request.user.pk]))
+    return {
+        "notify_available": True,
+        "notify_has_email": has_email,
+        "notify_settled": bool(me.notify_settled),
+    }
+
+
+def places_context(request: HttpRequest, snapshot: LobbySnapshot, seat: str) -> dict:
+    """What the lobby page needs for places, votes and the decision."""
+    lobby = snapshot.lobby
+    viewer_tz = viewer_zone(request, lobby)
+    context = {
+        "place_rows": place_rows(snapshot, seat),
+        "places_locked": services.lock_reason(lobby),
+        "place_form": PlaceForm(),
+        "places_full": len(snapshot.places) >= services.MAX_PLACES,
+        "max_places": services.MAX_PLACES,
+        "vote_choices": vote_choices(),
+        "viewer_zone_name": viewer_tz,
+        "deadline_passed": services.deadline_passed(lobby),
+        **_settled_context(request, snapshot, viewer_tz),
+        **_notify_context(request, snapshot.participant(seat)),
+    }
+    show_recommendation = lobby.status != services.SETTLED and (
+        snapshot.is_organizer(seat) or context["deadline_passed"]
+    )
+    if show_recommendation:
+        context.update(_recommendation_context(snapshot, viewer_tz))
+    context["show_recommendation"] = show_recommendation
+    return context
