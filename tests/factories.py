@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from lobbies import maintenance
+from lobbies import demo
 from lobbies.services import LobbySettings
 
 
@@ -26,7 +26,7 @@ def make_settings(**overrides) -> LobbySettings:
 
 
 def small_demo(seed: int, **overrides):
-    """A small lobby with answers, places and votes (maintenance.seed_demo), reproducibly."""
+    """A small lobby with answers, places and votes (lobbies.demo.seed_demo), reproducibly."""
     options = {
         "participants": 3,
         "days": 3,
@@ -37,4 +37,4 @@ def small_demo(seed: int, **overrides):
         "meeting_minutes": 60,
     }
     options.update(overrides)
-    return maintenance.seed_demo(rng=random.Random(seed), **options)
+    return demo.seed_demo(rng=random.Random(seed), **options)

@@ -14,9 +14,12 @@ from django.test import Client
 
 from letshangout import dynamo
 from letshangout.dynamo import TableItem
-from lobbies import grid, maintenance, services
+from lobbies import grid, operations, services
+from lobbies.answers import spec_for
 from lobbies.entities import Lobby, Participant
+from voting import decisions
 from voting import services as voting
+from voting.entities import PlaceKey
 from voting.ranking import VOTE_VALUES
 
 COMMANDS = [
@@ -101,7 +104,7 @@ def test_seed_the_benchmark_lobby():
     assert len(snapshot.places) == 20
     assert code in err and "50 participants" in err
 
-    spec = voting.grid_spec(lobby)
+    spec = spec_for(lobby)
     assert spec.slot_count == 14 * 64
     place_ids = {place.place_id for place in snapshot.places}
     answered_yes = 0
@@ -115,7 +118,7 @@ def test_seed_the_benchmark_lobby():
         assert set(votes.values()) <= set(VOTE_VALUES)
         assert person.answered_at is not None
     assert answered_yes > 40  # random, but nearly everyone is free at some point in 14 days
-    assert voting.recommendation(snapshot).window is not None
+    assert decisions.recommendation(snapshot).window is not None
 
 
 @pytest.mark.django_db
@@ -174,17 +177,17 @@ def rich_lobby(db, user):
 
 def test_export_import_round_trip_gives_the_same_lobby(rich_lobby, user, tmp_path):
     before = raw_items(rich_lobby)
-    assert len(before) == 1 + 7 + 4
+    assert len(before) == 1 + 7 + 4 + 4  # the lobby, people, places and their name markers
     assert any("gsi1pk" in item for item in before)
     assert any("B" in item.get("yes", {}) for item in before)
     path = tmp_path / "lobby.json"
     _out, err = run("export_lobby", rich_lobby.lower(), "--output", str(path))
-    assert "12 items" in err
+    assert "16 items" in err
 
-    maintenance.delete_lobby(rich_lobby)
+    operations.delete_lobby(rich_lobby)
     assert raw_items(rich_lobby) == []
     out, _ = run("import_lobby", str(path))
-    assert "wrote 12 items" in out
+    assert "wrote 16 items" in out
 
     assert raw_items(rich_lobby) == before
     assert [m.lobby.code for m in services.my_lobbies(user.pk)] == [rich_lobby]
@@ -195,7 +198,7 @@ def test_export_to_stdout_is_the_same_json(rich_lobby, tmp_path):
     data = json.loads(out)
     assert data["format"] == "letshangout.lobby"
     assert data["code"] == rich_lobby
-    assert len(data["items"]) == 12
+    assert len(data["items"]) == 16
 
 
 def test_import_twice_changes_nothing(rich_lobby, tmp_path):
@@ -225,10 +228,62 @@ def test_import_over_a_changed_lobby_needs_replace(rich_lobby, tmp_path, join_as
     assert "removed 1 items" in out
     after = raw_items(rich_lobby)
     assert newcomer.sk not in {item["sk"]["S"] for item in after}
-    # Everything as exported, except the change counter, which moves on so open pages reload.
-    strip = [{k: v for k, v in item.items() if k != "rev"} for item in after]
-    assert strip == [{k: v for k, v in item.items() if k != "rev"} for item in before]
+    # Everything as exported, except the change counter, which moves on so open pages reload,
+    # and the settings' version, which moves on so an open settings form goes stale.
+    moved = {"rev", "version"}
+    strip = [{k: v for k, v in item.items() if k not in moved} for item in after]
+    assert strip == [{k: v for k, v in item.items() if k not in moved} for item in before]
     assert services.lobby_rev(rich_lobby) > old_rev + 1
+
+
+def test_replace_shows_the_restored_lobby_at_once(rich_lobby, tmp_path, join_as):
+    path = tmp_path / "lobby.json"
+    run("export_lobby", rich_lobby, "-o", str(path))
+    exported = services.load_lobby(rich_lobby)
+    _client, newcomer = join_as(exported, "Late Larry")
+    extra = voting.PlaceValues(name="Extra Bar")
+    voting.propose_place(services.load_lobby(rich_lobby), newcomer.participant_id, extra)
+    changed = services.load_lobby(rich_lobby)
+    assert len(changed.participants) == 8 and len(changed.places) == 5
+
+    run("import_lobby", str(path), "--replace")
+    restored = services.load_lobby(rich_lobby)
+    assert restored.rev > changed.rev
+    assert list(restored.participants) == list(exported.participants)
+    assert [p.place_id for p in restored.places] == [p.place_id for p in exported.places]
+    assert restored.lobby.participant_count == 7
+    assert restored.lobby.place_count == 4
+    markers = {
+        item.sk: item.place_id
+        for item in Lobby.collection(rich_lobby, consistent=True)
+        if isinstance(item, PlaceKey)
+    }
+    assert markers == {
+        PlaceKey.key_for(rich_lobby, place.dedupe_key)[1]: place.place_id
+        for place in restored.places
+    }
+    # The restored counts and markers hold: the withdrawn name is free again.
+    voting.propose_place(restored, restored.lobby.owner_id, extra)
+    assert services.load_lobby(rich_lobby).lobby.place_count == 5
+
+
+def test_import_makes_missing_counts_and_name_markers(rich_lobby, tmp_path):
+    """An export from before the counts and markers existed still restores a whole lobby."""
+    before = raw_items(rich_lobby)
+    data = json.loads(run("export_lobby", rich_lobby)[0])
+    data["items"] = [item for item in data["items"] if item["kind"] != {"S": "placekey"}]
+    for item in data["items"]:
+        item.pop("participant_count", None)
+        item.pop("place_count", None)
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data))
+    operations.delete_lobby(rich_lobby)
+
+    out, _ = run("import_lobby", str(path))
+    assert "wrote 16 items" in out
+    assert raw_items(rich_lobby) == before
+    out, _ = run("import_lobby", str(path))
+    assert "already as in the file" in out
 
 
 def test_export_of_unknown_or_malformed_code_fails(db):
@@ -269,6 +324,16 @@ def test_export_of_unknown_or_malformed_code_fails(db):
                 "items": [{"pk": {"S": "LOBBY#ABCDEFGH"}, "sk": {"S": "LOBBY"}, "x": {"Q": 1}}],
             }
         ),
+        json.dumps(
+            {
+                "format": "letshangout.lobby",
+                "version": 1,
+                "code": "ABCDEFGH",
+                "items": [
+                    {"pk": {"S": "LOBBY#ABCDEFGH"}, "sk": {"S": "C#1"}, "kind": {"S": "comment"}}
+                ],
+            }
+        ),
     ],
 )
 def test_import_refuses_bad_files(db, tmp_path, content):
@@ -306,14 +371,14 @@ def mixed_table(db, lobby_settings, join_as):
 def test_purge_dry_run_deletes_nothing(mixed_table):
     before = all_keys()
     out, _ = run("purge_expired_lobbies", "--dry-run")
-    assert "Would delete 2 expired lobbies (7 items)" in out
+    assert "Would delete 2 expired lobbies (9 items)" in out
     assert all_keys() == before
 
 
 def test_purge_removes_expired_lobbies_and_orphans_only(mixed_table):
     live_items = raw_items(mixed_table["live"])
     out, _ = run("purge_expired_lobbies", "-v", "2")
-    assert "Deleted 2 expired lobbies (7 items)" in out
+    assert "Deleted 2 expired lobbies (9 items)" in out
     assert "Left 1 live lobbies" in out
     assert raw_items(mixed_table["gone"]) == []
     assert raw_items(mixed_table["orphan"]) == []
@@ -327,15 +392,16 @@ def test_purge_removes_expired_lobbies_and_orphans_only(mixed_table):
 def test_purge_spares_a_lobby_whose_dates_moved_after_the_scan(db, lobby_settings, monkeypatch):
     code = services.create_lobby(lobby_settings, "Liv", None).participant.code
     expire(code)
-    real_query = maintenance._query_collection
+    real_scan = Lobby.scan_expired_keys
 
-    def query_after_edit(code_, keys_only=False):
+    def scan_then_edit(cutoff):
+        found = list(real_scan(cutoff))
         # The organizer moved the dates between the Scan and the delete.
-        set_lobby_expiry(code_, int(time.time()) + 86400)
-        return real_query(code_, keys_only)
+        set_lobby_expiry(code, int(time.time()) + 86400)
+        return found
 
-    monkeypatch.setattr(maintenance, "_query_collection", query_after_edit)
-    report = maintenance.purge_expired()
+    monkeypatch.setattr(Lobby, "scan_expired_keys", scan_then_edit)
+    report = operations.purge_expired()
     assert report.codes == [] and report.skipped_live == 1
     monkeypatch.undo()
     assert services.load_lobby(code).lobby.title == lobby_settings.title
@@ -353,7 +419,7 @@ def test_stats_count_by_state(db, lobby_settings, user, join_as):
     seeded = ("--participants", "2", "--places", "3", "--meeting", "30", "--seed", "6")
     settled_code = run("seed_demo_lobby", *seeded)[0].strip()
     settled = services.load_lobby(settled_code)
-    assert voting.settle_automatically(settled) is not None
+    assert decisions.settle_automatically(settled) is not None
     expired_code = services.create_lobby(lobby_settings, "D", None).participant.code
     expire(expired_code)
 
@@ -364,6 +430,7 @@ def test_stats_count_by_state(db, lobby_settings, user, join_as):
         "participants": 2 + 1 + 2 + 1,
         "signed_in_participants": 1,
         "places": 3,
+        "place_markers": 3,
         "other_items": 0,
     }
     text, _ = run("lobby_stats")

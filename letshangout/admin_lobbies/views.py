@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
@@ -27,11 +26,14 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from lobbies import maintenance, services
+from lobbies import operations, transfer
 from lobbies.codes import display_code, normalize_code
-from lobbies.services import LobbyError, LobbySnapshot
-from voting import notifications
+from lobbies.errors import LobbyError, LobbyNotFound
+from lobbies.labels import window_label
+from lobbies.snapshot import LobbySnapshot
+from voting import decisions, notifications
 from voting import services as voting
+from voting.forms import VOTE_CHOICES, SettleForm
 
 log = logging.getLogger("letshangout.admin")
 
@@ -42,11 +44,7 @@ STATE_CHOICES = [
     ("settled", gettext_lazy("Settled")),
     ("expired", gettext_lazy("Expired")),
 ]
-VOTE_LABELS = {
-    "yes": gettext_lazy("Yes"),
-    "maybe": gettext_lazy("If need be"),
-    "no": gettext_lazy("No"),
-}
+VOTE_LABELS = dict(VOTE_CHOICES)
 
 
 @dataclass(frozen=True)
@@ -60,60 +58,40 @@ class Action:
 
 
 def _actions() -> dict[str, Action]:
-    return {
-        "lock": Action(
+    delete_question = _(
+        "The lobby and every item in it (participants, answers, places, votes) will be "
+        "deleted. This cannot be undone; export it first to keep a copy."
+    )
+    export_question = _(
+        "A JSON file with every item of the lobby will be downloaded. It holds participants' "
+        "names; keep it safe. `manage.py import_lobby` restores it."
+    )
+    settle_question = _(
+        "The lobby will be settled on the time and place chosen below, on the organizer's "
+        "behalf; participants who asked for it get an email."
+    )
+    reopen_question = _("The decision will be withdrawn and the lobby opens for answers again.")
+    actions = [
+        Action(
             "lock",
             _("Lock joining"),
             _("Nobody new will be able to join, and answers freeze."),
             _("Yes, lock joining"),
             CHANGE,
         ),
-        "unlock": Action(
+        Action(
             "unlock",
             _("Unlock joining"),
             _("People with the code will be able to join again."),
             _("Yes, unlock joining"),
             CHANGE,
         ),
-        "settle": Action(
-            "settle",
-            _("Settle"),
-            _(
-                "The lobby will be settled on the time and place chosen below, on the "
-                "organizer's behalf; participants who asked for it get an email."
-            ),
-            _("Yes, settle"),
-            CHANGE,
-        ),
-        "reopen": Action(
-            "reopen",
-            _("Reopen"),
-            _("The decision will be withdrawn and the lobby opens for answers again."),
-            _("Yes, reopen"),
-            CHANGE,
-        ),
-        "delete": Action(
-            "delete",
-            _("Delete"),
-            _(
-                "The lobby and every item in it (participants, answers, places, votes) will "
-                "be deleted. This cannot be undone; export it first to keep a copy."
-            ),
-            _("Yes, delete everything"),
-            DELETION,
-            danger=True,
-        ),
-        "export": Action(
-            "export",
-            _("Export as JSON"),
-            _(
-                "A JSON file with every item of the lobby will be downloaded. It holds "
-                "participants' names; keep it safe. `manage.py import_lobby` restores it."
-            ),
-            _("Download the export"),
-            CHANGE,
-        ),
-    }
+        Action("settle", _("Settle"), settle_question, _("Yes, settle"), CHANGE),
+        Action("reopen", _("Reopen"), reopen_question, _("Yes, reopen"), CHANGE),
+        Action("delete", _("Delete"), delete_question, _("Yes, delete everything"), DELETION, True),
+        Action("export", _("Export as JSON"), export_question, _("Download the export"), CHANGE),
+    ]
+    return {action.name: action for action in actions}
 
 
 def _available(snapshot: LobbySnapshot) -> list[str]:
@@ -131,7 +109,7 @@ def lobby_list(site, request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state not in dict(STATE_CHOICES):
         state = ""
-    rows = maintenance.list_lobbies(query, state)
+    rows = operations.list_lobbies(query, state)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("p"))
     context = {
         **site.each_context(request),
@@ -173,8 +151,8 @@ def _load(code: str) -> LobbySnapshot:
     if canonical is None or canonical != code:
         raise Http404(_("There is no lobby with that code."))
     try:
-        return maintenance.load_any(canonical)
-    except services.LobbyNotFound as error:
+        return operations.load_any(canonical)
+    except LobbyNotFound as error:
         raise Http404(error.message) from error
 
 
@@ -216,8 +194,8 @@ def _lobby_context(snapshot: LobbySnapshot) -> dict:
         "snapshot": snapshot,
         "lobby": lobby,
         "display_code": display_code(snapshot.code),
-        "state": _state(snapshot),
-        "state_label": dict(STATE_CHOICES)[_state(snapshot)],
+        "state": operations.lobby_state(lobby),
+        "state_label": dict(STATE_CHOICES)[operations.lobby_state(lobby)],
         "expires": datetime.fromtimestamp(lobby.expires_at, UTC) if lobby.expires_at else None,
         "dates": ", ".join(lobby.dates),
         "window": _window_text(lobby),
@@ -233,15 +211,6 @@ def _lobby_context(snapshot: LobbySnapshot) -> dict:
         "decision": _decision(snapshot, zone),
         "actions": [_actions()[name] for name in _available(snapshot)],
     }
-
-
-def _state(snapshot: LobbySnapshot) -> str:
-    lobby = snapshot.lobby
-    if lobby.is_expired():
-        return "expired"
-    if lobby.status == voting.SETTLED:
-        return "settled"
-    return "locked" if lobby.joining_locked else "open"
 
 
 def _bit_count(data: bytes | None) -> int:
@@ -278,7 +247,7 @@ def _decision(snapshot: LobbySnapshot, zone) -> dict | None:
     if lobby.status != voting.SETTLED or lobby.decision is None:
         return None
     decision = lobby.decision
-    place = voting.place_by_id(snapshot, decision.place_id)
+    place = snapshot.place(decision.place_id)
     when = None
     if decision.starts_at and decision.ends_at:
         when = _("%(start)s to %(end)s (%(zone)s)") % {
@@ -302,36 +271,23 @@ def _datetime_text(moment, zone) -> str:
 # --- actions ---------------------------------------------------------------------------------
 
 
-class SettleForm(forms.Form):
-    """One of the best windows and a place (or none), as the organizer's recommendation."""
-
-    start_slot = forms.TypedChoiceField(label=gettext_lazy("When"), coerce=int)
-    place = forms.ChoiceField(label=gettext_lazy("Where"), required=False)
-
-    def __init__(self, *args, recommendation, snapshot: LobbySnapshot, **kwargs):
-        super().__init__(*args, **kwargs)
-        zone = zoneinfo.ZoneInfo(snapshot.lobby.timezone)
-        names = {place.place_id: place.name for place in snapshot.places}
-        self.fields["start_slot"].choices = [
-            (
-                window.start_slot,
-                _("%(when)s: %(yes)d can come, %(maybe)d if need be")
-                % {
-                    "when": _datetime_text(window.start, zone),
-                    "yes": len(window.yes),
-                    "maybe": len(window.maybe),
-                },
-            )
-            for window in recommendation.windows
-        ]
-        self.fields["place"].choices = [
-            *((score.place_id, names[score.place_id]) for score in recommendation.places),
-            ("", _("No place")),
-        ]
-        if recommendation.window is not None:
-            self.initial.setdefault("start_slot", recommendation.window.start_slot)
-        if recommendation.place is not None:
-            self.initial.setdefault("place", recommendation.place.place_id)
+def _settle_form(data, rec, snapshot: LobbySnapshot) -> SettleForm:
+    """The organizer's own settle form: one of the best windows or any other, and a place."""
+    names = {place.place_id: place.name for place in snapshot.places}
+    zone = snapshot.lobby.timezone
+    return SettleForm(
+        data,
+        initial={
+            "window": str(rec.window.start_slot) if rec.window else "other",
+            "place": rec.place.place_id if rec.place else "",
+        },
+        spec=rec.spec,
+        width=rec.width,
+        best=rec.windows,
+        places=[(score.place_id, names[score.place_id]) for score in rec.places],
+        viewer_tz=zone,
+        window_texts={w.start_slot: window_label(w, zone, rec.spec.whole_day) for w in rec.windows},
+    )
 
 
 def lobby_action(site, request: HttpRequest, code: str, action: str) -> HttpResponse:
@@ -341,9 +297,9 @@ def lobby_action(site, request: HttpRequest, code: str, action: str) -> HttpResp
     spec = _actions()[action]
     form = None
     if action == "settle":
-        recommendation = voting.recommendation(snapshot)
+        recommendation = decisions.recommendation(snapshot)
         data = request.POST if request.method == "POST" else None
-        form = SettleForm(data, recommendation=recommendation, snapshot=snapshot)
+        form = _settle_form(data, recommendation, snapshot)
         if not recommendation.windows:
             messages.error(
                 request, _("Nobody has marked a time that works, so there is nothing to settle on.")
@@ -353,7 +309,10 @@ def lobby_action(site, request: HttpRequest, code: str, action: str) -> HttpResp
         try:
             response = _perform(request, snapshot, action, form)
         except LobbyError as error:
-            messages.error(request, error.message)
+            if form is None:
+                messages.error(request, error.message)
+            else:
+                form.add_error(None, error.message)
         else:
             _log_action(request, snapshot, spec)
             return response
@@ -375,24 +334,25 @@ def _perform(request: HttpRequest, snapshot: LobbySnapshot, action: str, form) -
     detail = redirect("admin:lobbies_lobby_change", code=code)
     shown = display_code(code)
     if action in ("lock", "unlock"):
-        maintenance.set_joining_locked(code, action == "lock")
-        messages.success(
-            request,
-            _("Joining lobby %(code)s is locked.") % {"code": shown}
-            if action == "lock"
-            else _("Joining lobby %(code)s is open again.") % {"code": shown},
+        locked = action == "lock"
+        operations.set_joining_locked(code, locked)
+        done = (
+            _("Joining lobby %(code)s is locked.")
+            if locked
+            else _("Joining lobby %(code)s is open again.")
         )
+        messages.success(request, done % {"code": shown})
         return detail
     if action == "settle":
         # On the organizer's behalf: the same rules and the same emails as their own settle.
-        voting.settle(
+        decisions.settle(
             snapshot,
             snapshot.lobby.owner_id,
             form.cleaned_data["start_slot"],
             form.cleaned_data["place"] or None,
         )
         url = request.build_absolute_uri(reverse("lobbies:detail", args=[code]))
-        sent = notifications.send_settled(snapshot, url)
+        sent = notifications.send_settled(operations.load_any(code), url)
         messages.success(
             request,
             _("Lobby %(code)s is settled; %(count)d emails were sent.")
@@ -400,11 +360,11 @@ def _perform(request: HttpRequest, snapshot: LobbySnapshot, action: str, form) -
         )
         return detail
     if action == "reopen":
-        voting.reopen(snapshot, snapshot.lobby.owner_id)
+        decisions.reopen(snapshot, snapshot.lobby.owner_id)
         messages.success(request, _("Lobby %(code)s is open again.") % {"code": shown})
         return detail
     if action == "delete":
-        count = maintenance.delete_lobby(code)
+        count = operations.delete_lobby(code)
         messages.success(
             request,
             _("Lobby %(code)s and its %(count)d items are deleted.")
@@ -412,7 +372,7 @@ def _perform(request: HttpRequest, snapshot: LobbySnapshot, action: str, form) -
         )
         return redirect("admin:lobbies_lobby_changelist")
     # export
-    response = HttpResponse(maintenance.export_json(code), content_type="application/json")
+    response = HttpResponse(transfer.export_json(code), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="lobby-{code.lower()}.json"'
     return response
 
@@ -431,7 +391,7 @@ def _log_action(request: HttpRequest, snapshot: LobbySnapshot, action: Action) -
         "admin lobby action",
         extra={
             "action": action.name,
-            "lobby_ref": maintenance.audit_ref(code),
+            "lobby_ref": operations.audit_ref(code),
             "staff_user": str(request.user.pk),
         },
     )

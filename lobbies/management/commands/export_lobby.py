@@ -4,15 +4,15 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lobbies import maintenance
+from lobbies import transfer
 from lobbies.codes import display_code, normalize_code
 from lobbies.services import LobbyNotFound
 
 
 class Command(BaseCommand):
     help = (
-        "Write every item of one lobby (expired or not) to JSON: the raw DynamoDB items, so "
-        "import_lobby restores exactly the same lobby. Reads only."
+        "Write every item of one lobby (expired or not) to JSON, as DynamoDB's typed JSON, so "
+        "import_lobby restores the same lobby. Reads only."
     )
 
     def add_arguments(self, parser):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         if canonical is None:
             raise CommandError(f"{code!r} is not a lobby code (8 letters and digits).")
         try:
-            text = maintenance.export_json(canonical)
+            text = transfer.export_json(canonical)
         except LobbyNotFound as error:
             raise CommandError(f"There is no lobby {display_code(canonical)}.") from error
         if output is None:

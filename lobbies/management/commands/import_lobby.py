@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lobbies import maintenance
+from lobbies import transfer
 from lobbies.codes import display_code
 
 
@@ -31,8 +31,8 @@ class Command(BaseCommand):
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise CommandError(f"Cannot read {file}: {error}") from error
         try:
-            report = maintenance.import_lobby(data, replace=replace)
-        except maintenance.MaintenanceError as error:
+            report = transfer.import_lobby(data, replace=replace)
+        except transfer.TransferError as error:
             raise CommandError(error.message) from error
         code = display_code(report.code)
         if report.unchanged:

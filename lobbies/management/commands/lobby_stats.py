@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from lobbies import maintenance
+from lobbies import operations
 
 
 class Command(BaseCommand):
@@ -19,7 +19,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, as_json: bool, **options):
-        counts = maintenance.table_stats().as_dict()
+        counts = operations.table_stats().as_dict()
         if as_json:
             self.stdout.write(json.dumps(counts, indent=2))
             return
@@ -29,6 +29,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Participants: {counts['participants']} ({counts['signed_in_participants']} signed in)"
         )
-        self.stdout.write(f"Places: {counts['places']}")
+        self.stdout.write(f"Places: {counts['places']} ({counts['place_markers']} name markers)")
         if counts["other_items"]:
             self.stdout.write(f"Other items: {counts['other_items']}")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from lobbies import maintenance
+from lobbies import operations
 from lobbies.codes import display_code
 
 
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run: bool, verbosity: int, **options):
-        report = maintenance.purge_expired(dry_run=dry_run)
+        report = operations.purge_expired(dry_run=dry_run)
         if verbosity >= 2:
             for code in report.codes:
                 self.stdout.write(f"  {display_code(code)}")

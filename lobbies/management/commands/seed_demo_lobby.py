@@ -7,7 +7,7 @@ import re
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
-from lobbies import maintenance, services
+from lobbies import demo, services
 from voting.services import MAX_PLACES
 
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -56,7 +56,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         self._check_counts(options)
         try:
-            report = maintenance.seed_demo(
+            report = demo.seed_demo(
                 participants=options["participants"],
                 days=options["days"],
                 slot_minutes=options["slot"],
