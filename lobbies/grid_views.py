@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,7 +21,7 @@ from lobbies.errors import AnswersClosed, GridChanged, LobbyError, NotInLobby
 from lobbies.labels import TZ_COOKIE, TZ_COOKIE_MAX_AGE, valid_zone, viewer_zone
 from lobbies.lobby_page import lobby_context
 from lobbies.marks import read_marks
-from lobbies.pages import group_view, slot_position, who_can_come
+from lobbies.pages import group_view, slot_details, zone_options_html
 from voting.notifications import notify_if_all_answered
 
 SAVE_STATUS = "lobbies/_availability.html#save-status"
@@ -130,22 +131,28 @@ def group(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 def who(request: HttpRequest, code: str) -> HttpResponse:
-    """Who can come at one slot (?s=<slot>): the panel grid.js fills on hover, focus and tap."""
+    """Who can come at one cell (?day=&time=): the panel grid.js fills on hover, focus and
+    tap; without JavaScript the same panel comes with the whole page."""
     snapshot, _seat = load_for_participant(request, code)
-    spec = spec_for(snapshot.lobby)
-    slot = request.GET.get("s", "")
-    found = None
-    if slot.isdigit() and len(slot) < 6 and int(slot) < spec.slot_count:
-        found = slot_position(spec, viewer_zone(request, snapshot.lobby), int(slot))
-    if found is None:
+    details = slot_details(request, snapshot)
+    if details is None:
         raise Http404(_("That time is not part of this lobby's grid."))
-    details = who_can_come(snapshot, spec, *found)
     return render(request, "lobbies/_who.html", {"details": details})
 
 
 @require_GET
 def set_timezone(request: HttpRequest, code: str) -> HttpResponse:
-    """The zone picker: remember the viewer's choice in the cookie grid.js also reads."""
+    """The zone picker: a page listing every zone, and with ?tz= the viewer's choice,
+    remembered in the cookie grid.js also sets from the browser."""
+    if "tz" not in request.GET:
+        snapshot, _seat = load_for_participant(request, code)
+        viewer_tz = viewer_zone(request, snapshot.lobby)
+        context = {
+            "lobby": snapshot.lobby,
+            "viewer_tz": viewer_tz,
+            "tz_options": zone_options_html(viewer_tz, get_language()),
+        }
+        return render(request, "lobbies/timezone.html", context)
     canonical = normalize_code(code)
     if canonical is None:
         raise Http404(_("There is no lobby with that code."))

@@ -61,11 +61,12 @@ def labels_for(spec: GridSpec, viewer_tz: str, language: str) -> Labels:
 
 
 def _state(cell, marks: Marks) -> str:
+    """A cell's mark as its data-st says it: "" is "no" (and the most common: not written)."""
     if cell.slot is None:
         return ""
     if not cell.exists:
         return "x"
-    return "y" if cell.slot in marks[0] else "m" if cell.slot in marks[1] else "n"
+    return "y" if cell.slot in marks[0] else "m" if cell.slot in marks[1] else ""
 
 
 @lru_cache(maxsize=128)
@@ -81,10 +82,10 @@ def my_grid_html(spec: GridSpec, viewer_tz: str, language: str, closed: bool, ma
     return mark_safe(render_to_string(f"{GRID_TEMPLATE}#my-grid", context))
 
 
-def day_editor(spec: GridSpec, viewer_tz: str, day: int, marks: Marks) -> dict:
+@lru_cache(maxsize=128)
+def day_editor_html(spec: GridSpec, viewer_tz: str, language: str, closed: bool, day: int, marks):
     """One day of my grid as checkboxes: how the grid is edited without JavaScript."""
     view = grid_view(spec, viewer_tz)
-    day = day if 0 <= day < len(view.columns) else 0
     times = [
         {
             "slot": row.cells[day].slot,
@@ -97,7 +98,8 @@ def day_editor(spec: GridSpec, viewer_tz: str, day: int, marks: Marks) -> dict:
         if row.cells[day].slot is not None
     ]
     label = _("Your marks on %(day)s") % {"day": day_label(view.columns[day])}
-    return {"day": day, "label": label, "times": times}
+    context = {"editor": {"label": label, "times": times}, "closed": closed}
+    return mark_safe(render_to_string(f"{GRID_TEMPLATE}#day-table", context))
 
 
 def _number(text: str | None, limit: int) -> int | None:
@@ -135,13 +137,13 @@ def availability_context(
         "slot_count": spec.slot_count,
         "grid": labels,
         "grid_html": my_grid_html(spec, viewer_tz, language, bool(closed), marks),
-        "editor": day_editor(spec, viewer_tz, day, marks),
+        "day": day,
+        "day_html": day_editor_html(spec, viewer_tz, language, bool(closed), day, marks),
         "answered": stored is not None,
         "stale": me is not None and me.answered_at is not None and stored is None,
         "closed": closed,
         "error": error,
         "grid_changed": bool(client_key) and client_key != key,
-        "tz_options": zone_options_html(viewer_tz, language),
         "strings": grid_strings(language),
     }
 
@@ -164,7 +166,7 @@ def grid_strings(language: str) -> dict[str, str]:
         ),
         "marked": _("%(count)s slots marked “%(mark)s”."),
         "heat": _("%(yes)s can come, %(maybe)s if need be"),
-        "loading": _("Loading…"),
+        "whofail": _("Could not load who can come. Point at the slot again to retry."),
     }
 
 
@@ -181,7 +183,7 @@ def zone_options_html(viewer_tz: str, language: str) -> SafeString:
 # --- the group view ----------------------------------------------------------------------------
 
 
-def _filter_ids(request: HttpRequest, answers: Mapping[str, object]) -> tuple[str, ...] | None:
+def filter_ids(request: HttpRequest, answers: Mapping[str, object]) -> tuple[str, ...] | None:
     """The participants the heatmap is filtered to, or None for everyone who answered.
 
     The filter form sends `known` (everyone it listed) and `only` (those ticked), so it hides
@@ -205,7 +207,7 @@ def group_view(request: HttpRequest, snapshot: LobbySnapshot, *, oob: bool = Fal
     """The group view's HTML (`group_html`), the same for every viewer with the same zone,
     filter and language (`oob`: marked to replace its twin, as the live poll sends it)."""
     viewer_tz = viewer_zone(request, snapshot.lobby)
-    chosen = _filter_ids(request, answers_of(snapshot))
+    chosen = filter_ids(request, answers_of(snapshot))
     html = group_html(snapshot, viewer_tz, get_language(), chosen, _picked_slot(request), oob)
     return {"group_html": html}
 
@@ -233,6 +235,7 @@ def group_data(snapshot, viewer_tz, language, chosen, picked) -> dict:
         "answered_count": len(answers),
         "people_count": len(people),
         "filtering": chosen is not None,
+        "filter_query": _filter_query(answers, chosen),
         "filter_choices": [
             {"id": pid, "name": name[pid], "checked": chosen is None or pid in chosen}
             for pid in answers
@@ -242,6 +245,15 @@ def group_data(snapshot, viewer_tz, language, chosen, picked) -> dict:
         "details": _details(snapshot, spec, viewer_tz, picked, chosen),
         "legend": list(range(HEAT_LEVELS + 1)),
     }
+
+
+def _filter_query(answers, chosen) -> str:
+    """The filter as query parameters, for the `who` requests grid.js makes."""
+    if chosen is None:
+        return ""
+    known = "&".join(f"known={pid}" for pid in answers)
+    only = "&".join(f"only={pid}" for pid in chosen)
+    return "&".join(part for part in (known, only) if part)
 
 
 def _best(window, name: Mapping[str, str], viewer_tz: str, whole_day: bool) -> dict:
@@ -260,19 +272,19 @@ def _level(count: int, total: int) -> int:
     return max(1, -(-count * HEAT_LEVELS // total))
 
 
-def _heat_cell(cell, tallies, total: int) -> tuple:
-    """(slot, CSS classes, text) of one heatmap cell: the text is the count that can come,
-    and after a plus sign the count that could if need be."""
+def _heat_cell(cell, tallies, total: int) -> tuple[str, str]:
+    """(CSS classes, text) of one heatmap cell: the text is the count that can come, and
+    after a plus sign the count that could if need be."""
     if cell.slot is None:
-        return None, "h-none", ""
+        return "h-none", ""
     tally = tallies.get(cell.slot)
     if tally is None:
-        return cell.slot, "h-x", "–"
+        return "h-x", "–"
     yes, maybe = len(tally.yes), len(tally.maybe)
     level = f"h{_level(yes, total)}"
     if maybe:
-        return cell.slot, f"{level} hm", f"{yes}+{maybe}"
-    return cell.slot, level, str(yes)
+        return f"{level} hm", f"{yes}+{maybe}"
+    return level, str(yes)
 
 
 def _heat_rows(spec, viewer_tz, labels: Labels, tallies, total: int) -> list[dict]:
@@ -320,10 +332,9 @@ def _details(snapshot, spec, viewer_tz, picked, chosen) -> dict | None:
     return {"day": day_index, "time": row_index, **who}
 
 
-def slot_position(spec: GridSpec, viewer_tz: str, slot: int):
-    """The (cell, row) of a slot in the viewer's grid, or None."""
-    for row in grid_view(spec, viewer_tz).rows:
-        for cell in row.cells:
-            if cell.slot == slot:
-                return cell, row
-    return None
+def slot_details(request: HttpRequest, snapshot: LobbySnapshot) -> dict | None:
+    """Who can come at the cell ?day=&time= of the viewer's grid (with the viewer's filter)."""
+    spec = spec_for(snapshot.lobby)
+    viewer_tz = viewer_zone(request, snapshot.lobby)
+    chosen = filter_ids(request, answers_of(snapshot))
+    return _details(snapshot, spec, viewer_tz, _picked_slot(request), chosen)

@@ -246,4 +246,3 @@ def delete(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def mine(request: HttpRequest) -> HttpResponse:
     return render(request, "lobbies/mine.html", {"entries": services.my_lobbies(request.user.pk)})
-

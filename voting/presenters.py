@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -117,6 +119,13 @@ def place_rows(snapshot: LobbySnapshot, seat: str | None) -> list[PlaceRow]:
     return rows
 
 
+@lru_cache(maxsize=256)
+def place_cards_html(snapshot: LobbySnapshot, seat: str | None, language: str) -> SafeString:
+    """The place cards as one viewer sees them (their votes and rights), kept per snapshot."""
+    context = {"place_rows": place_rows(snapshot, seat), "vote_choices": vote_choices()}
+    return mark_safe(render_to_string("voting/_places.html#place-cards", context))
+
+
 @dataclass(frozen=True)
 class WindowView:
     start_slot: int
@@ -181,6 +190,7 @@ def places_context(request: HttpRequest, snapshot: LobbySnapshot, seat: str) -> 
     viewer_tz = viewer_zone(request, lobby)
     context = {
         "place_rows": place_rows(snapshot, seat),
+        "place_cards": place_cards_html(snapshot, seat, get_language()),
         "places_locked": services.lock_reason(lobby),
         "place_form": PlaceForm(),
         "places_full": len(snapshot.places) >= services.MAX_PLACES,

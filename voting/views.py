@@ -269,6 +269,3 @@ def notifications_setting(request: HttpRequest, code: str) -> HttpResponse:
         else _("You will not get an email when this lobby is settled."),
     )
     return redirect(lobby_url(snapshot.code) + "#decision")
-
-
-

@@ -26,16 +26,17 @@
   }
 
   // The server shows times in the zone of the `tz` cookie: set it once from the browser.
+  // Once only: the server ignores a zone it does not know, and the cookie then stays as it is.
   function setUpZone() {
-    var select = document.getElementById("tz-select");
-    if (!select || /(?:^|;\s*)tz=/.test(document.cookie)) return;
+    var line = document.getElementById("tz-line");
+    if (!line || /(?:^|;\s*)tz=/.test(document.cookie)) return;
     var zone;
     try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (error) { return; }
-    if (!zone || !Array.prototype.some.call(select.options, function (o) { return o.value === zone; })) return;
+    if (!zone) return;
     document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax" +
       (location.protocol === "https:" ? "; secure" : "");
     // Not while the personal link is shown: it is shown once, a reload would lose it.
-    if (zone !== select.dataset.viewerTz && !document.getElementById("personal-link")) location.reload();
+    if (zone !== line.dataset.viewerTz && !document.getElementById("personal-link")) location.reload();
   }
 
   // A table navigated as an ARIA grid: one tab stop, arrow keys move (roving tabindex).
@@ -108,13 +109,14 @@
     this.grid.matrix.slice(1).forEach(function (row) {
       row.slice(1).forEach(function (cell, c) {
         cell._when = columns[c + 1] + (whole ? "" : ", " + row[0].dataset.label);
-        if (cell.dataset.st === "b") cell.dataset.st = "y";
+        if (cell.dataset.s && !cell.dataset.st) cell.dataset.st = "n"; // the page leaves "no" unwritten
         self.label(cell);
         self.cells.push(cell);
       });
     });
     table.setAttribute("aria-multiselectable", "true");
     form.classList.add("grid-js");
+    each(form.querySelectorAll("[data-js-only]"), function (node) { node.hidden = false; });
     if (form.querySelector(".paint-tools[disabled]")) return;
 
     var toggle = form.querySelector("[data-paint-toggle]");
@@ -150,7 +152,7 @@
     return CODES[checked ? checked.value : "yes"];
   };
   G.word = function (code) {
-    return { y: strings.yes, m: strings.maybe, n: strings.no, x: strings.gap, "": strings.none }[code];
+    return { y: strings.yes, m: strings.maybe, n: strings.no, x: strings.gap }[code] || strings.none;
   };
   G.label = function (cell) { cell.setAttribute("aria-label", cell._when + ", " + this.word(cell.dataset.st)); };
   G.set = function (cell, code) {
@@ -165,7 +167,7 @@
     return true;
   };
   G.cellOf = function (node) {
-    var cell = node && node.closest ? node.closest("td.c") : null;
+    var cell = node && node.closest ? node.closest("td") : null;
     return cell && cell._pos && this.table.contains(cell) ? cell : null;
   };
   G.paintable = function (cells) { return cells.filter(function (c) { return PAINTABLE[c.dataset.st]; }); };
@@ -382,17 +384,25 @@
   // ---- The heatmap: who can come at the slot under the pointer, focus or finger. ------------
   var shownSlot = null;
 
+  // A heatmap cell says "3" or "3+1" (can come, + if need be): read out in words.
+  function heatWords(cell) {
+    if (cell.classList.contains("h-x")) return strings.gap;
+    if (cell.classList.contains("h-none")) return strings.none;
+    var parts = cell.textContent.trim().split("+");
+    return format(strings.heat, { yes: parts[0] || "0", maybe: parts[1] || "0" });
+  }
+
   function Heatmap(table) {
     var self = this;
     var columns = [].map.call(table.tHead.rows[0].cells, function (th) { return th.dataset.label || ""; });
     this.table = table;
-    this.people = parse(table.dataset.people) || [];
+    this.whoUrl = table.dataset.whoUrl;
     this.grid = new Roving(table, false, function (cell) { self.show(cell); });
     this.grid.matrix.forEach(function (row, r) {
       var time = table.tBodies[0].rows[r].cells[0].dataset.label;
       row.forEach(function (cell, c) {
         cell._when = columns[c + 1] + ", " + time;
-        cell.setAttribute("aria-label", cell._when + ": " + cell.textContent.trim());
+        cell.setAttribute("aria-label", cell._when + ": " + heatWords(cell));
       });
     });
     table.addEventListener("keydown", function (e) {
@@ -413,31 +423,34 @@
       var cell = showCell(e);
       if (cell && cell._pos) self.grid.focus(cell._pos, { preventScroll: true });
     });
-    var again = shownSlot !== null && table.querySelector('td[data-s="' + shownSlot + '"]');
+    var again = shownSlot && this.grid.cell(shownSlot);
     if (again) this.show(again);
   }
+  // Who can come is asked of the server (the page holds counts only), a moment after the
+  // pointer settles, and only the newest answer is shown.
   Heatmap.prototype.show = function (cell) {
-    var panel = document.getElementById("slot-details");
-    if (!panel || !cell.dataset.s || panel._cell === cell) return;
-    var slot = +cell.dataset.s, byte = slot >> 3, bit = 0x80 >> (slot & 7);
-    var has = function (hex) { return (parseInt(hex.substr(byte * 2, 2), 16) || 0) & bit; };
-    var lists = [[strings.can, []], [strings.could, []], [strings.cannot, []]];
-    this.people.forEach(function (person) {
-      lists[has(person.y) ? 0 : has(person.m) ? 1 : 2][1].push(person.n);
-    });
+    var panel = document.getElementById("slot-details"), self = this;
+    if (!panel || !cell._pos || cell.classList.contains("h-none") || panel._cell === cell) return;
     panel._cell = cell;
-    shownSlot = slot;
+    shownSlot = cell._pos;
     each(this.table.querySelectorAll("td.active"), function (c) { c.classList.remove("active"); });
     cell.classList.add("active");
-    panel.textContent = "";
-    panel.appendChild(el("p")).appendChild(el("strong", cell._when));
-    if (cell.classList.contains("h-x")) return panel.appendChild(el("p", strings.gap));
-    var dl = panel.appendChild(el("dl"));
-    dl.className = "who";
-    lists.forEach(function (entry) {
-      dl.appendChild(el("dt", entry[0] + " (" + entry[1].length + ")"));
-      dl.appendChild(el("dd", entry[1].length ? entry[1].join(", ") : strings.nobody));
-    });
+    clearTimeout(this.timer);
+    this.timer = setTimeout(function () { self.fetch(panel, cell); }, 120);
+  };
+  Heatmap.prototype.fetch = function (panel, cell) {
+    var url = this.whoUrl + (this.whoUrl.indexOf("?") < 0 ? "?" : "&") + "day=" + cell._pos.c + "&time=" + cell._pos.r;
+    panel.setAttribute("aria-busy", "true");
+    fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response); })
+      .then(function (html) {
+        if (panel._cell !== cell) return;
+        var found = new DOMParser().parseFromString(html, "text/html").body;
+        panel.textContent = "";
+        while (found.firstChild) panel.appendChild(found.firstChild);
+      })
+      .catch(function () { if (panel._cell === cell) panel.textContent = strings.whofail || ""; })
+      .then(function () { panel.removeAttribute("aria-busy"); });
   };
 
   function setUpHeatmap() {
