@@ -371,7 +371,7 @@ def new_session_cookie(seats: dict[str, str]) -> str:
 
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[identity.SESSION_KEY] = dict(seats)
-    store.create()
+    store.save()  # a database row, or the signed cookie itself, whichever engine is set
     return store.session_key
 
 

@@ -67,7 +67,8 @@ class TestLobby:
 
 def make_lobby(people: int, places: int, title: str = "Reliability") -> TestLobby:
     """A lobby written through the services, with `people` guests besides the organizer."""
-    from lobbies import availability, services
+    from lobbies import services
+    from lobbies.answers import grid_key, spec_for
     from voting import services as voting
 
     values = services.LobbySettings(
@@ -91,14 +92,14 @@ def make_lobby(people: int, places: int, title: str = "Reliability") -> TestLobb
             snapshot, owner.participant_id, voting.PlaceValues(name=f"Seeded place {n + 1}")
         )
         snapshot = services.load_lobby(code)
-    spec = availability.spec_for(snapshot.lobby)
+    spec = spec_for(snapshot.lobby)
     seats = {pid: Seat(pid, stack.new_session_cookie({code: pid})) for pid in snapshot.participants}
     return TestLobby(
         code=code,
         owner=seats[owner.participant_id],
         people=[seat for pid, seat in seats.items() if pid != owner.participant_id],
         place_ids=[place.place_id for place in snapshot.places],
-        grid_key=availability.grid_key(spec),
+        grid_key=grid_key(spec),
         slots=sorted(spec.existing_slots()),
         slot_count=spec.slot_count,
     )
@@ -126,11 +127,12 @@ def random_marks(rng: random.Random, slots: list[int]) -> tuple[frozenset, froze
 
 def stored_state(code: str) -> dict:
     """What DynamoDB holds for the lobby, read fresh: marks, votes and places."""
-    from lobbies import availability, grid, services
+    from lobbies import grid, services
+    from lobbies.answers import spec_for
     from voting import services as voting
 
     snapshot = services.load_lobby(code)
-    length = availability.spec_for(snapshot.lobby).slot_count
+    length = spec_for(snapshot.lobby).slot_count
 
     def bits(data) -> frozenset:
         return grid.decode_bitmap(bytes(data), length) if data else frozenset()

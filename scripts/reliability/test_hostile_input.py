@@ -35,7 +35,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from letshangout import dynamo
-from lobbies import availability, codes, grid, services
+from lobbies import codes, grid, services
+from lobbies.answers import grid_key, spec_for
 from lobbies.entities import lobby_pk
 from tests.conftest import seat_client
 from tests.factories import make_settings
@@ -171,6 +172,7 @@ class World:
         snapshot = services.load_lobby(self.code)
         guest = services.join_lobby(snapshot, "Gus", None)
         member = services.join_lobby(snapshot, "Mia", self.user.pk)
+        snapshot = services.load_lobby(self.code)
         voting.propose_place(snapshot, guest.participant.participant_id, voting.PlaceValues("Bar"))
         snapshot = services.load_lobby(self.code)
         self.organizer = Client()
@@ -188,8 +190,8 @@ class World:
             "participant_id": list(snapshot.participants),
             "place_id": [p.place_id for p in snapshot.places],
         }
-        spec = availability.spec_for(snapshot.lobby)
-        self.grid_key = availability.grid_key(spec)
+        spec = spec_for(snapshot.lobby)
+        self.grid_key = grid_key(spec)
         self.slot_count = spec.slot_count
 
     def ensure(self) -> None:
