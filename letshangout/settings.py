@@ -117,6 +117,10 @@ DATABASES = {
 # On AWS the password arrives on its own, from the RDS-managed secret, not inside the URL.
 if env_str("DATABASE_PASSWORD"):
     DATABASES["default"]["PASSWORD"] = env_str("DATABASE_PASSWORD")
+# RDS IAM authentication (deploy/cloudformation.yaml): each new connection signs a fresh
+# 15-minute token with the task role's credentials, so the app holds no database password.
+if env_bool("DATABASE_IAM_AUTH"):
+    DATABASES["default"]["ENGINE"] = "letshangout.db_backend"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rate limits must hold across processes and containers, so the cache is shared:
