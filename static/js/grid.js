@@ -1,9 +1,9 @@
 // The availability grid (lobbies/_availability.html) and the group heatmap (_group_view.html).
-// Both work without this file: the grid is a form of checkboxes with a Save button. With it,
-// a cell is the control: drag to paint a rectangle, paint with a finger in paint mode, or use
-// the keyboard (arrows move, Shift+arrows select, Space/Enter mark); changes save by
-// themselves. The heatmap lists who can come on hover, focus or tap. CSP allows no inline
-// script or style: state lives in data attributes, names reach the page as textContent only.
+// Both work without this file: the page then edits one day at a time with checkboxes. With
+// it, a cell is the control: drag to paint a rectangle, paint with a finger in paint mode, or
+// use the keyboard (arrows move, Shift+arrows select, Space/Enter mark); changes save by
+// themselves. The heatmap asks the server who can come on hover, focus or tap. CSP allows no
+// inline script or style: state lives in data attributes.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -18,11 +18,6 @@
   }
   function parse(text) {
     try { return JSON.parse(text || "null"); } catch (error) { return null; }
-  }
-  function el(tag, text) {
-    var node = document.createElement(tag);
-    if (text !== undefined) node.textContent = text;
-    return node;
   }
 
   // The server shows times in the zone of the `tz` cookie: set it once from the browser.
@@ -158,11 +153,6 @@
   G.set = function (cell, code) {
     if (!PAINTABLE[cell.dataset.st] || cell.dataset.st === code) return false;
     cell.dataset.st = code;
-    var boxes = cell.getElementsByTagName("input"); // kept in step for the Save button
-    if (boxes.length === 2) {
-      boxes[0].checked = code === "y";
-      boxes[1].checked = code === "m";
-    }
     this.label(cell);
     return true;
   };
