@@ -1,4 +1,4 @@
-// Live updates of the lobby page (how fragments are chosen: LIVE_FRAGMENTS in lobbies/views.py).
+// Live updates of the lobby page (how fragments are chosen: LIVE_FRAGMENTS in lobbies/lobby_page.py).
 // Every few seconds, unless the tab is hidden: GET <poll url>?rev=N. 204 = nothing new (one
 // small read); otherwise htmx out-of-band fragments that replace their twins by id, keeping
 // focus, scroll and open <details>. "live:poll" on document asks for a check now; "live:updated"
@@ -42,12 +42,9 @@
     document.querySelectorAll("details[id]").forEach(function (el) {
       kept.open.push([el.id, el.open]);
     });
-    var active = document.activeElement;
-    if (active && active !== document.body && !active.id) {
-      var holder = active.parentElement && active.parentElement.closest("[id]");
-      var slot = active.getAttribute("data-s");
-      if (holder && slot !== null) kept.focus = [holder.id, slot];
-    }
+    var cell = document.activeElement && document.activeElement.closest("td");
+    var table = cell && cell.closest("table[id]");
+    if (table) kept.focus = [table.id, cell.parentElement.rowIndex, cell.cellIndex];
     return kept;
   }
 
@@ -64,8 +61,9 @@
       }
     });
     if (kept.focus && (document.activeElement === document.body || !document.activeElement)) {
-      var holder = document.getElementById(kept.focus[0]);
-      var target = holder && holder.querySelector('[data-s="' + kept.focus[1] + '"]');
+      var table = document.getElementById(kept.focus[0]);
+      var row = table && table.rows[kept.focus[1]];
+      var target = row && row.cells[kept.focus[2]];
       if (target) {
         target.tabIndex = 0;
         target.focus({ preventScroll: true });
