@@ -2,36 +2,26 @@
 reads or writes entities.
 
 Views hand in validated values and get back snapshots, entities or a `LobbyError` whose
-message is meant for the user.
-
-Reading: `load_lobby` asks DynamoDB for the lobby's `rev` (one strongly consistent GetItem)
-and returns the snapshot at that rev, read with one Query the first time this process needs
-it. Writing: every change is one transaction that also bumps the Lobby item's `rev`, on
-condition that the lobby still exists, so a snapshot at a rev holds every write that rev
-counts, whichever process or clock made it.
+message is meant for the user. How the lobby is read, and the transactions every change is
+made of (each with the lobby's rev bump): lobbies/store.py.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from pynamodb.exceptions import TransactWriteError
 
-from letshangout.dynamo import TableItem, is_unavailable, refused_items, transact
-from lobbies import codes, grid
-from lobbies.answers import answers_closed_reason, grid_key, spec_for
+from letshangout.dynamo import TableItem, transact
+from lobbies import codes
+from lobbies.answering import check_can_answer, save_availability
 from lobbies.entities import Lobby, Participant
 from lobbies.errors import (
-    AnswersClosed,
-    GridChanged,
-    InvalidMarks,
     LobbyError,
     LobbyNotFound,
     NotAllowed,
@@ -39,14 +29,46 @@ from lobbies.errors import (
     StaleEdit,
 )
 from lobbies.snapshot import LobbySnapshot
+from lobbies.store import (
+    bump_rev,
+    delete_collection,
+    forget_snapshots,
+    get_lobby,
+    load_lobby,
+    lobby_rev,
+    move_expiry,
+    read_whole,
+    refused,
+    snapshot_at,
+    table_is_reachable,
+    update_in_lobby,
+    update_lobby,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_PARTICIPANTS = 100
 MAX_CODE_ATTEMPTS = 5
-SNAPSHOTS_KEPT = 64
-
-__all__ = ["LobbyError", "LobbyNotFound", "LobbySnapshot", "NotAllowed", "StaleEdit"]
+# The reads and transactions of lobbies/store.py that views and commands use through this
+# module, with the domain errors they catch.
+__all__ = [
+    "LobbyError",
+    "LobbyNotFound",
+    "LobbySnapshot",
+    "NotAllowed",
+    "NotInLobby",
+    "StaleEdit",
+    "check_can_answer",
+    "delete_collection",
+    "forget_snapshots",
+    "get_lobby",
+    "load_lobby",
+    "lobby_rev",
+    "read_whole",
+    "save_availability",
+    "snapshot_at",
+    "table_is_reachable",
+]
 
 
 @dataclass(frozen=True)
@@ -88,65 +110,6 @@ def expiry_for(dates: Iterable[date]) -> int:
     return int(expires.timestamp())
 
 
-def condition_failed(error: Exception) -> bool:
-    """A write (or a transaction) refused by its condition, not by trouble."""
-    if any(refused_items(error)):
-        return True
-    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
-
-
-def refused(error: Exception) -> list[bool]:
-    """Which items of a transaction said no; anything else than a condition is raised."""
-    if is_unavailable(error) or not condition_failed(error):
-        raise error
-    return refused_items(error)
-
-
-# --- reading -----------------------------------------------------------------------------------
-
-
-def lobby_rev(code: str) -> int | None:
-    """The change counter alone (one strongly consistent GetItem), or None when it is gone."""
-    lobby = Lobby.get_rev(code)
-    if lobby is None or lobby.is_expired():
-        return None
-    return int(lobby.rev)
-
-
-def load_lobby(code: str) -> LobbySnapshot:
-    """The lobby as it is now: its rev (one GetItem), then the snapshot at that rev (one
-    Query, unless this process already read the lobby at that rev)."""
-    rev = lobby_rev(code)
-    if rev is None:
-        raise LobbyNotFound()
-    return snapshot_at(code, rev)
-
-
-@lru_cache(maxsize=SNAPSHOTS_KEPT)
-def snapshot_at(code: str, rev: int) -> LobbySnapshot:
-    """The lobby at `rev` or later (a write may land between the two reads: the Query then
-    shows it too, and the next rev read asks again)."""
-    return read_whole(code)
-
-
-def read_whole(code: str, include_expired: bool = False) -> LobbySnapshot:
-    """Every item of the lobby in one strongly consistent Query, as a snapshot."""
-    items = Lobby.collection(code, consistent=True)
-    return LobbySnapshot.from_items(items, include_expired=include_expired)
-
-
-def forget_snapshots() -> None:
-    """Drop the snapshots this process keeps (tests, after emptying the table)."""
-    snapshot_at.cache_clear()
-
-
-def get_lobby(code: str) -> Lobby | None:
-    """The Lobby item alone (one GetItem), or None when it is gone: what a save checks,
-    without reading everyone's answers."""
-    lobby = Lobby.get_current(code)
-    return None if lobby is None or lobby.is_expired() else lobby
-
-
 def participant_by_token(snapshot: LobbySnapshot, token: str) -> Participant | None:
     wanted = codes.hash_token(token)
     return next((p for p in snapshot.participants.values() if p.token_hash == wanted), None)
@@ -162,36 +125,6 @@ def require_participant(snapshot: LobbySnapshot, participant_id: str | None) -> 
 def require_organizer(snapshot: LobbySnapshot, actor_id: str | None) -> None:
     if not snapshot.is_organizer(actor_id):
         raise NotAllowed()
-
-
-# --- writing -----------------------------------------------------------------------------------
-
-
-def bump_rev(transaction, code: str, condition=None, **counts: int) -> None:
-    """Add the lobby's rev bump (and changes to its counts) to a transaction, done only while
-    the lobby exists and meets `condition`. Through the base item, not Lobby: Lobby's
-    optimistic lock would make the organizer's open settings edit look stale."""
-    actions = [Lobby.rev.add(1), *(getattr(Lobby, name).add(n) for name, n in counts.items())]
-    required = Lobby.pk.exists() if condition is None else Lobby.pk.exists() & condition
-    transaction.update(TableItem(*Lobby.key_for(code)), actions=actions, condition=required)
-
-
-def update_in_lobby(code: str, item: TableItem, actions: list, condition=None) -> None:
-    """Change attributes of one item of a lobby, with the rev bump, in one transaction.
-    NotInLobby when the item is gone, LobbyNotFound when the lobby is."""
-    required = item.__class__.pk.exists() if condition is None else condition
-
-    def writes(transaction) -> None:
-        transaction.update(item, actions=actions, condition=required)
-        bump_rev(transaction, code)
-
-    try:
-        transact(writes)
-    except TransactWriteError as error:
-        item_refused, lobby_refused = (refused(error) + [False, False])[:2]
-        if lobby_refused:
-            raise LobbyNotFound() from error
-        raise NotInLobby() from error
 
 
 def _settings_values(values: LobbySettings) -> dict:
@@ -375,24 +308,6 @@ def set_joining_locked(snapshot: LobbySnapshot, actor_id: str | None, locked: bo
     update_lobby(snapshot.code, [Lobby.joining_locked.set(locked)])
 
 
-def update_lobby(code: str, actions: list, condition=None) -> None:
-    """A change of the Lobby item that cannot conflict with an edit of the settings form."""
-
-    def writes(transaction) -> None:
-        required = Lobby.pk.exists() if condition is None else Lobby.pk.exists() & condition
-        transaction.update(
-            TableItem(*Lobby.key_for(code)),
-            actions=[*actions, Lobby.rev.add(1)],
-            condition=required,
-        )
-
-    try:
-        transact(writes)
-    except TransactWriteError as error:
-        refused(error)
-        raise LobbyNotFound() from error
-
-
 def update_settings(
     snapshot: LobbySnapshot, actor_id: str, version: int, values: LobbySettings
 ) -> None:
@@ -418,48 +333,12 @@ def update_settings(
         move_expiry(snapshot.code, fields["expires_at"])
 
 
-def move_expiry(code: str, expires_at: int) -> None:
-    """Give every item of the lobby the Lobby item's TTL, or DynamoDB would delete people and
-    places while their lobby lives on. Read afresh, so items added since are moved too; run
-    again after any failure, it finishes the move. One small update per item: a put could
-    undo someone's write."""
-    for item in Lobby.collection(code, consistent=True):
-        if isinstance(item, Lobby) or item.expires_at == expires_at:
-            continue
-        try:
-            item.update(
-                actions=[TableItem.expires_at.set(expires_at)],
-                condition=TableItem.pk.exists(),
-            )
-        except Exception as error:
-            if is_unavailable(error) or not condition_failed(error):
-                raise
-
-
 def delete_lobby(snapshot: LobbySnapshot, actor_id: str | None) -> int:
     """Remove every item of the lobby (organizer, or staff with no actor). Returns how many.
     The Lobby item goes first, so nothing can join or write while the rest is removed."""
     if actor_id is not None:
         require_organizer(snapshot, actor_id)
     return delete_collection(snapshot.code)
-
-
-def delete_collection(code: str) -> int:
-    """Delete the Lobby item, then read the partition again until it is empty (a join or a
-    proposal may have been on its way): a delete is complete, never half done."""
-    removed = 0
-    lobby = TableItem(*Lobby.key_for(code))
-    lobby.delete()
-    removed += 1
-    while True:
-        items = [
-            item for item in Lobby.collection(code, consistent=True) if not isinstance(item, Lobby)
-        ]
-        if not items:
-            return removed
-        for item in items:
-            item.delete()
-        removed += len(items)
 
 
 def claim_participations(memberships: Mapping[str, str], user_id: int) -> list[str]:
@@ -507,75 +386,3 @@ def my_lobbies(user_id: int) -> list[MyLobby]:
         for p in participations
         if p.code in lobbies and not lobbies[p.code].is_expired()
     ]
-
-
-def table_is_reachable() -> None:
-    """Readiness: one cheap read that fails fast when DynamoDB or the table is missing."""
-    Lobby.get_rev("READYZ")
-
-
-# --- availability ------------------------------------------------------------------------------
-
-
-def check_can_answer(lobby: Lobby, grid_key_sent: str) -> None:
-    """Refuse a save before reading it: a frozen lobby, or a grid that changed since the page
-    was loaded (its bitmaps would be read against the wrong slots)."""
-    reason = answers_closed_reason(lobby)
-    if reason:
-        raise AnswersClosed(reason)
-    if grid_key_sent != grid_key(spec_for(lobby)):
-        raise GridChanged()
-
-
-def _answers_open(now: datetime):
-    """The write-time twin of answers_closed_reason, as a DynamoDB condition."""
-    return (
-        (Lobby.status == "open")
-        & (Lobby.joining_locked.does_not_exist() | (Lobby.joining_locked == False))  # noqa: E712
-        & (Lobby.deadline.does_not_exist() | (Lobby.deadline > now))
-    )
-
-
-def save_availability(
-    lobby: Lobby,
-    participant_id: str,
-    yes: AbstractSet[int],
-    maybe: AbstractSet[int],
-    grid_key_sent: str,
-) -> None:
-    """Store someone's marks: one transaction that sets both bitmaps on their own item (if it
-    still exists) and bumps the lobby's rev (if answers are still open). The marks come
-    checked against the grid (lobbies/marks.py); the whole state goes at once, so a retry or a
-    second tab can only repeat it, never mix two versions."""
-    check_can_answer(lobby, grid_key_sent)
-    slot_count = spec_for(lobby).slot_count
-    try:
-        yes_data, maybe_data = (
-            grid.encode_bitmap(yes, slot_count),
-            grid.encode_bitmap(maybe, slot_count),
-        )
-    except ValueError as error:
-        raise InvalidMarks(
-            _("These marks do not fit this lobby's grid. Reload the page.")
-        ) from error
-    now = _now()
-    mine = Participant(*Participant.key_for(lobby.code, participant_id))
-    actions = [
-        Participant.yes.set(yes_data),
-        Participant.maybe.set(maybe_data),
-        Participant.answered_at.set(now),
-        Participant.grid_key.set(grid_key_sent),
-    ]
-
-    def writes(transaction) -> None:
-        transaction.update(mine, actions=actions, condition=Participant.pk.exists())
-        bump_rev(transaction, lobby.code, _answers_open(now))
-
-    try:
-        transact(writes)
-    except TransactWriteError as error:
-        if refused(error)[:1] == [True]:
-            raise NotInLobby() from error
-        raise AnswersClosed(
-            _("This lobby was settled or locked a moment ago, so answers can no longer change.")
-        ) from error

@@ -14,8 +14,8 @@ from lobbies.answers import answers_of, spec_for
 from lobbies.entities import Decision, Lobby
 from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed
 from lobbies.grid import GridSpec
-from lobbies.services import get_lobby, update_lobby
 from lobbies.snapshot import LobbySnapshot
+from lobbies.store import get_lobby, update_lobby
 from lobbies.windows import Window, best_windows, window_at
 from voting import ics
 from voting.entities import Place

@@ -24,8 +24,9 @@ from letshangout.dynamo import transact
 from lobbies import codes
 from lobbies.entities import Lobby, Participant
 from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed
-from lobbies.services import bump_rev, refused, require_participant, update_in_lobby
+from lobbies.services import require_participant
 from lobbies.snapshot import LobbySnapshot
+from lobbies.store import bump_rev, get_lobby, refused, update_in_lobby
 from voting.entities import Place, PlaceKey
 from voting.ranking import VOTE_VALUES, PlaceScore, normalize_place_key, rank_places
 
@@ -162,7 +163,11 @@ def propose_place(snapshot: LobbySnapshot, proposer_id: str, values: PlaceValues
         if name_taken:
             raise DuplicatePlace(None, values.name) from error
         if lobby_said_no:
-            raise LobbyError(lock_reason(snapshot.lobby) or _full_message()) from error
+            # The snapshot may predate the reason (a settle or a delete a moment ago).
+            current = get_lobby(code)
+            if current is None:
+                raise LobbyNotFound() from error
+            raise LobbyError(lock_reason(current) or _full_message()) from error
         raise LobbyError(_("That did not work. Please try again.")) from error
     return place
 
