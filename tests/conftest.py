@@ -6,6 +6,7 @@ import time
 from contextlib import contextmanager
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 
 from letshangout import dynamo, dynamo_local
@@ -93,6 +94,8 @@ def seat_client(client: Client, code: str, participant) -> None:
     seats[code] = participant.participant_id
     session[identity.SESSION_KEY] = seats
     session.save()
+    # Signed-cookie sessions: the session is the cookie, so the client keeps the new one.
+    client.cookies[django_settings.SESSION_COOKIE_NAME] = session.session_key
 
 
 @pytest.fixture

@@ -18,9 +18,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from lobbies import availability, grid, services
+from lobbies import grid, services
+from lobbies.answers import grid_key, spec_for
 from tests.conftest import seat_client
 from tests.factories import make_settings
+from voting import decisions
 from voting import services as voting
 
 ORG, PART, OUT, ANON, STAFF = "organizer", "participant", "outsider", "anonymous", "staff"
@@ -104,20 +106,20 @@ def world(db, django_user_model) -> World:
 
 def first_start(world: World) -> int:
     lobby = world.snapshot().lobby
-    spec = voting.grid_spec(lobby)
-    return voting.window_starts(spec, spec.meeting_slots(int(lobby.meeting_minutes)))[0]
+    spec = spec_for(lobby)
+    return decisions.window_starts(spec, spec.meeting_slots(int(lobby.meeting_minutes)))[0]
 
 
 def settle_now(world: World) -> None:
-    voting.settle(world.snapshot(), world.ids[ORG], first_start(world), world.place_of[ORG])
+    decisions.settle(world.snapshot(), world.ids[ORG], first_start(world), world.place_of[ORG])
 
 
 def availability_data(world: World, role: str) -> dict:
     lobby = world.snapshot().lobby
-    spec = availability.spec_for(lobby)
+    spec = spec_for(lobby)
     return {
         "participant": world.ids.get(role, "nobody"),
-        "grid": availability.grid_key(spec),
+        "grid": grid_key(spec),
         "yes": grid.bitmap_to_text(grid.encode_bitmap({0, 1}, spec.slot_count)),
         "maybe": grid.bitmap_to_text(grid.encode_bitmap({2}, spec.slot_count)),
     }
@@ -196,12 +198,12 @@ def places_count(world, role, response) -> None:
 
 
 def organizers_place_removed(world, role, response) -> None:
-    present = voting.place_by_id(world.snapshot(), world.place_of[ORG]) is not None
+    present = world.snapshot().place(world.place_of[ORG]) is not None
     assert present is (role != ORG)
 
 
 def organizers_place_named(world, role, response) -> None:
-    place = voting.place_by_id(world.snapshot(), world.place_of[ORG])
+    place = world.snapshot().place(world.place_of[ORG])
     assert (place.name == "Renamed place") is (role == ORG)
 
 

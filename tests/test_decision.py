@@ -11,11 +11,12 @@ from django.test import Client
 from django.urls import reverse
 
 from lobbies import services as lobby_services
+from lobbies.answers import spec_for
 from lobbies.entities import Lobby
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.voting_support import evening_window, mark, pass_deadline, propose, reload, slots, vote
-from voting import services
+from voting import decisions, services
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -61,7 +62,7 @@ def answered(lobby, join_as):
 @pytest.mark.django_db
 class TestRecommendation:
     def test_best_window_and_top_place_on_known_answers(self, lobby, answered):
-        rec = services.recommendation(reload(lobby.code))
+        rec = decisions.recommendation(reload(lobby.code))
         assert rec.window.start_slot == answered["best"]
         assert rec.window.slot_count == 4
         assert rec.window.missing == (answered["bob"][1].participant_id,)
@@ -126,7 +127,7 @@ class TestSettle:
         assert (decision.start_slot, decision.slot_count) == (answered["best"], 4)
         assert decision.place_id == answered["sushi"].place_id
         assert decision.automatic is False
-        spec = services.grid_spec(after)
+        spec = spec_for(after)
         assert decision.starts_at == spec.slot_start(answered["best"]).astimezone(UTC)
         assert decision.ends_at == spec.slot_end(answered["best"] + 3).astimezone(UTC)
         assert decision.starts_at.astimezone(BERLIN).hour == 19
@@ -197,7 +198,7 @@ class TestSettle:
 
     def test_service_refuses_anyone_but_the_organizer(self, lobby, answered):
         with pytest.raises(lobby_services.NotAllowed):
-            services.settle(
+            decisions.settle(
                 reload(lobby.code), answered["ann"][1].participant_id, answered["best"], None
             )
         assert reload(lobby.code).lobby.status == "open"
@@ -226,23 +227,25 @@ class TestSettle:
             payload = {**payload, "window": answered["best"]}
         response = organizer_client.post(settle_url(lobby.code), payload)
         assert response.status_code == HTTPStatus.BAD_REQUEST
-        assert 'class="field-error"' in response.content.decode()
+        content = response.content.decode()
+        # The form refuses what is malformed, the service what does not fit the grid.
+        assert 'class="field-error"' in content or 'class="form-error" role="alert"' in content
         assert reload(lobby.code).lobby.status == "open"
 
     def test_windows_that_do_not_fit_the_grid_are_refused_by_the_service(self, lobby, answered):
         snapshot = reload(lobby.code)
-        spec = services.grid_spec(snapshot.lobby)
+        spec = spec_for(snapshot.lobby)
         last_of_day = spec.slots_per_day - 1  # a 2-hour meeting would run past the day
         for start in (last_of_day, -1, spec.slot_count, "3", 2.0):
             with pytest.raises(lobby_services.LobbyError, match="not a possible meeting time"):
-                services.settle(snapshot, answered["owner"], start, None)
+                decisions.settle(snapshot, answered["owner"], start, None)
         assert reload(lobby.code).lobby.status == "open"
 
     def test_withdrawn_place_is_refused(self, lobby, answered, organizer_client):
         snapshot = reload(lobby.code)
         services.delete_place(snapshot, answered["owner"], answered["pizza"].place_id)
         with pytest.raises(lobby_services.LobbyError, match="no longer on the list"):
-            services.settle(
+            decisions.settle(
                 reload(lobby.code), answered["owner"], answered["best"], answered["pizza"].place_id
             )
 
@@ -250,7 +253,7 @@ class TestSettle:
         stale = reload(lobby.code)
         organizer_client.post(settle_url(lobby.code), {"window": answered["best"], "place": ""})
         with pytest.raises(lobby_services.LobbyError, match="already settled"):
-            services.settle(stale, answered["owner"], answered["other"], None)
+            decisions.settle(stale, answered["owner"], answered["other"], None)
         response = organizer_client.post(
             settle_url(lobby.code), {"window": answered["other"], "place": ""}
         )
@@ -259,7 +262,7 @@ class TestSettle:
 
     def test_settling_does_not_make_an_open_settings_edit_stale(self, lobby, answered):
         version = reload(lobby.code).lobby.version
-        services.settle(reload(lobby.code), answered["owner"], answered["best"], None)
+        decisions.settle(reload(lobby.code), answered["owner"], answered["best"], None)
         lobby_services.update_settings(
             reload(lobby.code), answered["owner"], version, make_settings(title="Renamed")
         )
@@ -280,8 +283,8 @@ class TestSettle:
         )
         code = membership.participant.code
         snapshot = reload(code)
-        services.settle(snapshot, membership.participant.participant_id, 1, None)
-        settled = services.settled_view(reload(code))
+        decisions.settle(snapshot, membership.participant.participant_id, 1, None)
+        settled = decisions.settled_view(reload(code))
         assert settled.all_day
         assert settled.starts_at.astimezone(BERLIN).hour == 0
         assert (settled.ends_at - settled.starts_at).days == 1
@@ -340,4 +343,4 @@ class TestLive:
             reverse("lobbies:poll", args=[lobby.code]), {"rev": rev}
         ).content.decode()
         assert "Brand New" in body
-        assert f'id="vote-{place.place_id}-yes"' in body
+        assert f'hx-post="/l/{lobby.code}/places/{place.place_id}/vote/"' in body

@@ -16,7 +16,7 @@ from lobbies import services as lobby_services
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.voting_support import evening_window, propose, reload
-from voting import ics, services
+from voting import decisions, ics
 
 
 def ics_url(code: str) -> str:
@@ -31,7 +31,7 @@ def parse(content: bytes):
 
 def settle(code: str, owner: str, place_id: str | None, day: int = 0, hour: int = 19):
     snapshot = reload(code)
-    services.settle(snapshot, owner, evening_window(snapshot, day, hour), place_id)
+    decisions.settle(snapshot, owner, evening_window(snapshot, day, hour), place_id)
     return reload(code).lobby.decision
 
 
@@ -67,7 +67,7 @@ class TestIcsDownload:
         owner = lobby.lobby.owner_id
         settle(lobby.code, owner, None, day=0)
         _cal, first = parse(organizer_client.get(ics_url(lobby.code)).content)
-        services.reopen(reload(lobby.code), owner)
+        decisions.reopen(reload(lobby.code), owner)
         settle(lobby.code, owner, None, day=1)
         _cal, second = parse(organizer_client.get(ics_url(lobby.code)).content)
         assert str(first["UID"]) == str(second["UID"])
@@ -104,7 +104,7 @@ class TestIcsDownload:
         code = membership.participant.code
         seat_client(organizer_client, code, membership.participant)
         snapshot = reload(code)
-        services.settle(snapshot, membership.participant.participant_id, 1, None)
+        decisions.settle(snapshot, membership.participant.participant_id, 1, None)
         _cal, event = parse(organizer_client.get(ics_url(code)).content)
         first = date.fromisoformat(snapshot.lobby.dates[1])
         assert event.decoded("DTSTART") == first

@@ -16,13 +16,13 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from letshangout.dynamo_local import free_port
-from lobbies import availability
 from lobbies import services as lobby_services
+from lobbies.answers import grid_key, spec_for
 from lobbies.entities import Participant
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.voting_support import evening_window, mark, propose, reload, slots, vote
-from voting import notifications, services
+from voting import decisions, notifications, services
 
 
 class ExplodingBackend(BaseEmailBackend):
@@ -190,7 +190,7 @@ class TestSettledEmail:
 
         monkeypatch.setattr(notifications, "render_to_string", broken)
         snapshot = reload(people["code"])
-        services.settle(snapshot, people["owner"].participant_id, 0, None)
+        decisions.settle(snapshot, people["owner"].participant_id, 0, None)
         with caplog.at_level(logging.ERROR, logger="voting.notifications"):
             assert notifications.send_settled(reload(people["code"]), "http://x/") == 0
         assert "template exploded" in caplog.text
@@ -312,13 +312,14 @@ def test_everyone_answered_when_the_last_person_saves_their_times(make_user):
     ann_client = Client()
     seat_client(ann_client, code, ann)
     snapshot = reload(code)
-    spec = availability.spec_for(snapshot.lobby)
+    spec = spec_for(snapshot.lobby)
     start = evening_window(snapshot, 0, 19)
     response = ann_client.post(
         reverse("lobbies:availability", args=[code]),
         {
             "participant": ann.participant_id,
-            "grid": availability.grid_key(spec),
+            "grid": grid_key(spec),
+            "day": "0",
             "y": [str(slot) for slot in slots(start, 4)],
         },
     )

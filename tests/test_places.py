@@ -9,9 +9,11 @@ from django.test import Client
 from django.urls import reverse
 
 from lobbies import services as lobby_services
+from lobbies.answers import spec_for
 from tests.voting_support import pass_deadline, propose, reload
-from voting import services
+from voting import decisions, services
 from voting.entities import Place
+from voting.ranking import normalize_place_key
 
 
 def propose_url(code: str) -> str:
@@ -25,7 +27,7 @@ def place_payload(**overrides) -> dict:
 
 
 def stored_places(code: str) -> list[Place]:
-    return reload(code).places
+    return list(reload(code).places)
 
 
 @pytest.mark.django_db
@@ -178,8 +180,8 @@ class TestPropose:
 
     def test_once_settled_proposals_are_refused(self, lobby, organizer_client):
         snapshot = reload(lobby.code)
-        start = services.window_starts(services.grid_spec(snapshot.lobby), 4)[0]
-        services.settle(snapshot, snapshot.lobby.owner_id, start, None)
+        start = decisions.window_starts(spec_for(snapshot.lobby), 4)[0]
+        decisions.settle(snapshot, snapshot.lobby.owner_id, start, None)
         response = organizer_client.post(propose_url(lobby.code), place_payload())
         assert response.status_code == HTTPStatus.BAD_REQUEST
         assert "This lobby is settled" in response.content.decode()
@@ -245,7 +247,7 @@ class TestEditAndWithdraw:
         assert response.status_code == HTTPStatus.FOUND
         (place,) = stored_places(lobby.code)
         assert (place.name, place.link) == ("Pizza Place", "http://pizza.example")
-        assert place.dedupe_key == services.normalize_place_key("Pizza Place", "1 Main St")
+        assert place.dedupe_key == normalize_place_key("Pizza Place", "1 Main St")
 
     def test_someone_else_cannot_edit(self, lobby, organizer_client, guest_place):
         response = organizer_client.post(
@@ -328,8 +330,8 @@ class TestEditAndWithdraw:
 
     def test_settled_place_cannot_be_removed(self, lobby, organizer_client, guest_place):
         snapshot = reload(lobby.code)
-        start = services.window_starts(services.grid_spec(snapshot.lobby), 4)[0]
-        services.settle(snapshot, snapshot.lobby.owner_id, start, guest_place.place_id)
+        start = decisions.window_starts(spec_for(snapshot.lobby), 4)[0]
+        decisions.settle(snapshot, snapshot.lobby.owner_id, start, guest_place.place_id)
         organizer_client.post(delete_url(lobby.code, guest_place.place_id))
         assert len(stored_places(lobby.code)) == 1
 

@@ -24,7 +24,7 @@ from tests.voting_support import (
     slots,
     vote,
 )
-from voting import services
+from voting import decisions
 from voting.management.commands.settle_due_lobbies import Command
 
 
@@ -104,7 +104,7 @@ class TestSettleDueLobbies:
     def test_already_settled_lobby_is_not_touched(self):
         code, start, _sushi = answered_lobby()
         snapshot = reload(code)
-        services.settle(snapshot, snapshot.lobby.owner_id, start + 2, None)
+        decisions.settle(snapshot, snapshot.lobby.owner_id, start + 2, None)
         run()
         decision = reload(code).lobby.decision
         assert decision.automatic is False
@@ -139,14 +139,14 @@ class TestSettleDueLobbies:
     def test_one_failing_lobby_does_not_stop_the_others(self, monkeypatch):
         good, _start, _sushi = answered_lobby()
         bad, _start2, _sushi2 = answered_lobby()
-        real = services.settle_automatically
+        real = decisions.settle_automatically
 
         def flaky(snapshot):
             if snapshot.code == bad:
                 raise RuntimeError("boom")
             return real(snapshot)
 
-        monkeypatch.setattr(services, "settle_automatically", flaky)
+        monkeypatch.setattr(decisions, "settle_automatically", flaky)
         with pytest.raises(CommandError, match="1 lobbies could not be settled"):
             run()
         assert reload(good).lobby.status == "settled"

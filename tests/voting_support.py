@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from letshangout.dynamo import TableItem
-from lobbies import availability, grid, services
+from lobbies import grid, services
+from lobbies.answers import grid_key, spec_for
 from lobbies.entities import LOBBY_SK, Lobby, Participant, lobby_pk
 from voting import services as voting
 
@@ -15,25 +16,30 @@ def reload(code: str) -> services.LobbySnapshot:
 
 
 def mark(code: str, participant_id: str, yes=(), maybe=()) -> None:
-    """Store someone's availability straight on their item, as the calendar's save does."""
+    """Store someone's availability straight on their item (with the rev bump), as the
+    calendar's save does, without its checks."""
     snapshot = reload(code)
-    spec = availability.spec_for(snapshot.lobby)
-    Participant(*Participant.key_for(code, participant_id)).update(
-        actions=[
+    spec = spec_for(snapshot.lobby)
+    services.update_in_lobby(
+        code,
+        Participant(*Participant.key_for(code, participant_id)),
+        [
             Participant.yes.set(grid.encode_bitmap(yes, spec.slot_count)),
             Participant.maybe.set(grid.encode_bitmap(maybe, spec.slot_count)),
             Participant.answered_at.set(datetime.now(UTC)),
-            Participant.grid_key.set(availability.grid_key(spec)),
-        ]
+            Participant.grid_key.set(grid_key(spec)),
+        ],
     )
 
 
 def set_lobby(code: str, **values) -> None:
-    """Change Lobby attributes behind the services' back (e.g. a deadline in the past)."""
+    """Change Lobby attributes behind the services' back (e.g. a deadline in the past), with
+    the rev bump every write makes."""
     actions = [
         getattr(Lobby, name).set(value) if value is not None else getattr(Lobby, name).remove()
         for name, value in values.items()
     ]
+    actions.append(Lobby.rev.add(1))
     TableItem._get_connection().update_item(lobby_pk(code), range_key=LOBBY_SK, actions=actions)
 
 
@@ -55,7 +61,7 @@ def stored_votes(code: str, participant_id: str) -> dict[str, str]:
 
 def evening_window(snapshot, day_index: int = 0, hour: int = 19) -> int:
     """The slot number where a meeting starts at `hour` on the lobby's day `day_index`."""
-    spec = availability.spec_for(snapshot.lobby)
+    spec = spec_for(snapshot.lobby)
     return spec.slot_index(day_index, (hour * 60 - spec.day_start) // spec.slot_minutes)
 
 

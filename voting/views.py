@@ -153,7 +153,8 @@ def vote(request: HttpRequest, code: str, place_id: str) -> HttpResponse:
         return _render_places(request, fresh, seat, "places-list", places_error=error)
     if error:
         messages.error(request, error)
-    return _back_to_lobby(snapshot.code, place_id)
+    # An unknown place has no card on the page to go back to.
+    return _back_to_lobby(snapshot.code, place_id if snapshot.place(place_id) else None)
 
 
 def _after_vote(request: HttpRequest, lobby) -> None:

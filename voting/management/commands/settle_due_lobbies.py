@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from lobbies import services as lobby_services
 from lobbies.codes import display_code
-from voting import notifications, services
+from voting import decisions, notifications
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run: bool, **options):
         now = datetime.now(UTC)
-        codes = services.due_lobby_codes(now)
+        codes = decisions.due_lobby_codes(now)
         settled = skipped = failed = 0
         for code in codes:
             try:
@@ -66,14 +66,14 @@ class Command(BaseCommand):
             self.stdout.write(f"Skipped {label}: the lobby is gone.")
             return False
         title = snapshot.lobby.title
-        best = services.recommendation(snapshot, top=1)
+        best = decisions.recommendation(snapshot, top=1)
         if best.window is None:
             self.stdout.write(
                 f"Skipped {label} “{title}”: nobody marked a time that works; "
                 "the organizer has to settle it."
             )
             return False
-        place = services.place_by_id(snapshot, best.place.place_id) if best.place else None
+        place = snapshot.place(best.place.place_id) if best.place else None
         where = f" at {place.name}" if place else " (no place)"
         zone = ZoneInfo(snapshot.lobby.timezone)
         start = best.window.start.astimezone(zone)
@@ -83,13 +83,14 @@ class Command(BaseCommand):
             self.stdout.write(f"Would settle {label} “{title}”: {when}{where}.")
             return True
         try:
-            services.settle_automatically(snapshot)
+            decisions.settle_automatically(snapshot)
         except lobby_services.LobbyError as error:
             # Most likely the organizer settled it a moment ago.
             self.stdout.write(f"Skipped {label} “{title}”: {error.message}")
             return False
         url = _lobby_url(code)
-        sent = notifications.send_settled(snapshot, url)
+        # The decision is in the lobby's next rev, not in the snapshot it was made from.
+        sent = notifications.send_settled(lobby_services.load_lobby(code), url)
         self.stdout.write(f"Settled {label} “{title}”: {when}{where}; {sent} emails sent.")
         return True
 
