@@ -20,7 +20,7 @@ from lobbies.codes import normalize_code
 from lobbies.errors import AnswersClosed, GridChanged, LobbyError, NotInLobby
 from lobbies.labels import TZ_COOKIE, TZ_COOKIE_MAX_AGE, valid_zone, viewer_zone
 from lobbies.lobby_page import lobby_context
-from lobbies.marks import read_marks
+from lobbies.marks import check_marks, read_marks
 from lobbies.pages import group_view, slot_details, zone_options_html
 from voting.notifications import notify_if_all_answered
 
@@ -53,6 +53,7 @@ def save_availability(request: HttpRequest, code: str) -> HttpResponse:
         services.check_can_answer(lobby, request.POST.get("grid", ""))
         stored = _stored_marks(request, lobby.code, seat)
         marks = read_marks(request.POST, spec, viewer_tz, stored)
+        check_marks(spec, viewer_tz, *marks)
         services.save_availability(lobby, seat, *marks, request.POST.get("grid", ""))
     except NotInLobby as error:
         raise Http404(error.message) from error
@@ -64,6 +65,9 @@ def save_availability(request: HttpRequest, code: str) -> HttpResponse:
     if request.htmx:
         return render(request, SAVE_STATUS, {"avail": {"saved": True}})
     messages.success(request, _("Your availability is saved."))
+    day = request.POST.get("day", "")
+    if day.isdigit() and len(day) < 5:  # the day editor: back to the day just saved
+        return redirect(f"{lobby_url(lobby.code)}?day={day}#day-editor")
     return redirect(lobby_url(lobby.code) + "#availability")
 
 

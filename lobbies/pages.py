@@ -126,7 +126,8 @@ def availability_context(
     marks = marks or stored or NO_MARKS
     closed = answers_closed_reason(lobby)
     labels = labels_for(spec, viewer_tz, language)
-    day = _number(request.GET.get("day"), len(labels.columns)) or 0
+    # A refused save from the day editor shows that day again, as it was sent.
+    day = _number(request.GET.get("day") or request.POST.get("day"), len(labels.columns)) or 0
     client_key = request.GET.get("grid")
     key = grid_key(spec)
     return {
