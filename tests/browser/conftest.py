@@ -95,7 +95,8 @@ def seat(live_server, transactional_db):
     def sit(context, code: str, participant_id: str) -> None:
         store = import_module(settings.SESSION_ENGINE).SessionStore()
         store[identity.SESSION_KEY] = {code: participant_id}
-        store.create()
+        # save() works for every engine: a database row, or the signed cookie's value.
+        store.save()
         context.add_cookies(
             [
                 {

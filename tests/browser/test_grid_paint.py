@@ -14,10 +14,12 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from lobbies import availability, services
+from lobbies import services
+from lobbies.answers import marks_of, spec_for
 from tests.browser.conftest import PHONE
 from tests.conftest import wait_until
 from tests.factories import make_settings
+from tests.voting_support import mark
 
 pytestmark = pytest.mark.browser
 
@@ -51,17 +53,14 @@ def day_heading(page: Page, day: int):
     return page.locator("#my-grid thead th").nth(day).get_by_role("button")
 
 
-def slot_box(page: Page, name: str):
-    """A checkbox of the plain grid, by its accessible name ("<day>, <time>, yes")."""
-    return page.get_by_role("checkbox", name=name, exact=True)
+def heat_cell(page: Page, day: int, row: int):
+    """A heatmap cell, by its column (day) and row (time), as a person finds it."""
+    return page.locator("#heatmap tbody tr").nth(row).locator("td").nth(day)
 
 
 def stored_marks(code: str, participant_id: str):
     snapshot = services.load_lobby(code)
-    spec = availability.spec_for(snapshot.lobby)
-    return availability.marks_of(
-        snapshot.participants[participant_id], spec, availability.grid_key(spec)
-    )
+    return marks_of(snapshot.participants[participant_id], spec_for(snapshot.lobby))
 
 
 def wait_for_marks(code: str, participant_id: str, expected) -> None:
@@ -212,7 +211,7 @@ def test_second_person_sees_it_in_the_heatmap_live(new_page, seat, lobby_code):
     code, olivia = lobby_code
     bob = services.join_lobby(services.load_lobby(code), "Bob", None).participant
     bob_page = open_lobby(new_page, seat, code, bob.participant_id)
-    heat = bob_page.locator('#heatmap td[data-s="11"]')
+    heat = heat_cell(bob_page, day=1, row=1)  # 18:30 on the second day
     expect(heat).to_have_class(re.compile(r"\bh0\b"))
 
     olivia_page = open_lobby(new_page, seat, code, olivia)
@@ -221,6 +220,7 @@ def test_second_person_sees_it_in_the_heatmap_live(new_page, seat, lobby_code):
 
     # Within a poll or two Bob's heatmap shows it, without a reload.
     expect(heat).to_have_class(re.compile(r"\bh5\b"), timeout=9000)
+    expect(heat).to_have_attribute("aria-label", re.compile(r", 18:30: 1 can come, 0 if need be$"))
     assert bob_page.evaluate("performance.getEntriesByType('navigation').length") == 1
     heat.hover()
     details = bob_page.locator("#slot-details")
@@ -231,25 +231,110 @@ def test_second_person_sees_it_in_the_heatmap_live(new_page, seat, lobby_code):
     assert bob_page._errors == [] and olivia_page._errors == []
 
 
-def test_without_javascript_the_grid_is_a_form(new_page, seat, lobby_code):
+def test_heatmap_cells_are_named_and_fetch_who_can_come(new_page, seat, lobby_code):
+    """Each heatmap cell has a name ("<day>, <time>: N can come, M if need be"); the names of
+    who can come are not in the page, they are asked for when a cell is pointed at or focused."""
+    code, olivia = lobby_code
+    ann = services.join_lobby(services.load_lobby(code), "Ann", None).participant
+    mark(code, olivia, yes={0, 1})
+    mark(code, ann.participant_id, yes={0}, maybe={1})
+    page = open_lobby(new_page, seat, code, olivia)
+    heatmap = page.locator("#heatmap")
+    day = page.locator("#heatmap thead th").first.get_attribute("data-label")
+    details = page.locator("#slot-details")
+    expect(details).to_contain_text("Point at, focus or tap a slot to see who can come.")
+    expect(details).not_to_contain_text("Ann")
+
+    # Screen readers hear each cell in words; every cell with a time has a name.
+    expect(
+        heatmap.get_by_role("gridcell", name=f"{day}, 18:00: 2 can come, 0 if need be")
+    ).to_have_text("2")
+    expect(
+        heatmap.get_by_role("gridcell", name=f"{day}, 18:30: 1 can come, 1 if need be")
+    ).to_have_text("1+1")
+    expect(
+        heatmap.get_by_role("gridcell", name=re.compile(r", 19:00: 0 can come, 0 if need be$"))
+    ).to_have_count(3)
+    expect(heatmap.locator("tbody td:not([aria-label])")).to_have_count(0)
+
+    # Pointing at a cell asks the server who can come there.
+    with page.expect_response(lambda r: "/who/" in r.url and r.ok):
+        heat_cell(page, day=0, row=1).hover()
+    expect(details).to_contain_text("Can come (1)")
+    expect(details).to_contain_text("If need be (1)")
+    expect(details.locator("dd").nth(0)).to_have_text("Olivia")
+    expect(details.locator("dd").nth(1)).to_have_text("Ann")
+
+    # With the keyboard: the heatmap is one tab stop; focus on a cell shows the same.
+    page.mouse.move(0, 0)
+    page.locator("#group-view h2").first.focus()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('#heatmap') !== null"):
+            break
+    expect(page.locator(":focus")).to_have_attribute(
+        "aria-label", f"{day}, 18:00: 2 can come, 0 if need be"
+    )
+    with page.expect_response(lambda r: "/who/" in r.url and r.ok):
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowDown")  # 19:00: nobody
+    expect(page.locator(":focus")).to_have_attribute(
+        "aria-label", re.compile(r", 19:00: 0 can come")
+    )
+    expect(details).to_contain_text("Can come (0)")
+    expect(details).to_contain_text("Cannot (2)")
+    expect(details.locator("dd").nth(2)).to_have_text("Olivia, Ann")
+    assert page._errors == []
+
+
+def test_without_javascript_the_grid_is_edited_one_day_at_a_time(new_page, seat, lobby_code):
     code, me = lobby_code
     page = new_page(timezone_id=ZONE, java_script_enabled=False)
     seat(page.context, code, me)
     page.goto(reverse("lobbies:detail", args=[code]))
-    first_day = page.locator("#my-grid thead th").first.get_attribute("data-label")
-    slot_box(page, f"{first_day}, 18:00, yes").check()
-    slot_box(page, f"{first_day}, 18:30, if need be").check()
-    page.get_by_role("button", name="Save", exact=True).last.click()
+    days = page.locator("#my-grid thead th")
+    editor = page.locator("#day-editor")
+    expect(editor.get_by_role("group")).to_contain_text(days.first.get_attribute("data-label"))
+    editor.get_by_role("checkbox", name="18:00 Yes", exact=True).check()
+    editor.get_by_role("checkbox", name="18:30 If need be", exact=True).check()
+    editor.get_by_role("button", name="Save this day").click()
     expect(page.get_by_text("Your availability is saved.")).to_be_visible()
-    expect(slot_box(page, f"{first_day}, 18:00, yes")).to_be_checked()
+    expect(editor.get_by_role("checkbox", name="18:00 Yes", exact=True)).to_be_checked()
     assert stored_marks(code, me) == ({0}, {1})
-    # A quick action: the chosen mark on a whole day.
+
+    # Another day: pick it, show it, mark it; the first day keeps its marks.
+    third_day = days.nth(2).get_attribute("data-label")
+    editor.get_by_label("Mark one day at a time").select_option(label=third_day)
+    editor.get_by_role("button", name="Show this day").click()
+    expect(editor.get_by_role("group")).to_contain_text(third_day)
+    expect(editor.get_by_role("checkbox", name="18:00 Yes", exact=True)).not_to_be_checked()
+    editor.get_by_role("checkbox", name="19:00 Yes", exact=True).check()
+    editor.get_by_role("button", name="Save this day").click()
+    expect(page.get_by_text("Your availability is saved.")).to_be_visible()
+    assert stored_marks(code, me) == ({0, 22}, {1})
+    expect(editor.get_by_role("group")).to_contain_text(third_day)  # still on that day
+    expect(editor.get_by_role("checkbox", name="19:00 Yes", exact=True)).to_be_checked()
+
+    # A quick action in the grid: the chosen mark on a whole day, over what is saved.
     page.get_by_role("radio", name="If need be").check()
     day_heading(page, 1).click()
-    assert stored_marks(code, me) == ({0}, {1, *range(10, 20)})
-    # Both marks on one slot: refused with a message, the boxes as they were sent.
-    slot_box(page, f"{first_day}, 18:00, if need be").check()
-    page.get_by_role("button", name="Save", exact=True).last.click()
+    assert stored_marks(code, me) == ({0, 22}, {1, *range(10, 20)})
+
+    # Both marks on one slot: refused with a message, that day's boxes as they were sent.
+    editor.get_by_label("Mark one day at a time").select_option(label=third_day)
+    editor.get_by_role("button", name="Show this day").click()
+    editor.get_by_role("checkbox", name="19:00 If need be", exact=True).check()
+    editor.get_by_role("button", name="Save this day").click()
     expect(page.locator("#save-status")).to_contain_text("marked both")
-    expect(slot_box(page, f"{first_day}, 18:00, if need be")).to_be_checked()
-    assert stored_marks(code, me) == ({0}, {1, *range(10, 20)})
+    expect(editor.get_by_role("group")).to_contain_text(third_day)
+    expect(editor.get_by_role("checkbox", name="19:00 Yes", exact=True)).to_be_checked()
+    expect(editor.get_by_role("checkbox", name="19:00 If need be", exact=True)).to_be_checked()
+    assert stored_marks(code, me) == ({0, 22}, {1, *range(10, 20)})
+
+    # Who can come at one slot: a plain form shows it.
+    who = page.locator("form").filter(has=page.get_by_label("Who can come on"))
+    who.get_by_label("Who can come on").select_option(label=third_day)
+    who.get_by_label("at").select_option(label="19:00")
+    who.get_by_role("button", name="Show").click()
+    expect(page.locator("#slot-details")).to_contain_text("Can come (1)")
+    expect(page.locator("#slot-details")).to_contain_text("Olivia")
