@@ -45,6 +45,11 @@
     var cell = document.activeElement && document.activeElement.closest("td");
     var table = cell && cell.closest("table[id]");
     if (table) kept.focus = [table.id, cell.parentElement.rowIndex, cell.cellIndex];
+    // Buttons without an id (place cards' votes) are found again by what they send.
+    var button = document.activeElement;
+    if (button && !button.id && button.matches("button[hx-post][value]")) {
+      kept.button = [button.getAttribute("hx-post"), button.value];
+    }
     return kept;
   }
 
@@ -60,7 +65,15 @@
         el.scrollLeft = entry[2];
       }
     });
-    if (kept.focus && (document.activeElement === document.body || !document.activeElement)) {
+    var lost = document.activeElement === document.body || !document.activeElement;
+    if (kept.button && lost) {
+      document.querySelectorAll("button[hx-post][value]").forEach(function (button) {
+        if (button.getAttribute("hx-post") === kept.button[0] && button.value === kept.button[1]) {
+          button.focus({ preventScroll: true });
+        }
+      });
+    }
+    if (kept.focus && lost) {
       var table = document.getElementById(kept.focus[0]);
       var row = table && table.rows[kept.focus[1]];
       var target = row && row.cells[kept.focus[2]];
