@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
 from django import forms
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from lobbies import codes
@@ -45,18 +47,21 @@ class MonthCalendarWidget(forms.CheckboxSelectMultiple):
 
     template_name = "lobbies/widgets/month_calendar.html"
 
+    # The first day to offer: today where the person filling in the form is (the form sets it).
+    today: date | None = None
+
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         chosen = set(value or [])
+        today = self.today or date.today()
         context["widget"]["months"] = [
-            _month_weeks(year, month, chosen) for year, month in _upcoming_months()
+            _month_weeks(year, month, chosen, today) for year, month in _upcoming_months(today)
         ]
         context["widget"]["weekdays"] = [calendar.day_abbr[i] for i in range(7)]
         return context
 
 
-def _upcoming_months() -> list[tuple[int, int]]:
-    today = date.today()
+def _upcoming_months(today: date) -> list[tuple[int, int]]:
     months = []
     year, month = today.year, today.month
     for _i in range(CALENDAR_MONTHS):
@@ -65,8 +70,7 @@ def _upcoming_months() -> list[tuple[int, int]]:
     return months
 
 
-def _month_weeks(year: int, month: int, chosen: set[str]) -> dict:
-    today = date.today()
+def _month_weeks(year: int, month: int, chosen: set[str], today: date) -> dict:
     weeks = []
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
         weeks.append(
@@ -75,13 +79,33 @@ def _month_weeks(year: int, month: int, chosen: set[str]) -> dict:
                     "date": day,
                     "iso": day.isoformat(),
                     "in_month": day.month == month,
-                    "past": day < today - timedelta(days=1),
+                    "past": day < today,
                     "checked": day.isoformat() in chosen,
                 }
                 for day in week
             ]
         )
     return {"first": date(year, month, 1), "weeks": weeks}
+
+
+class WallClockDateTimeField(forms.DateTimeField):
+    """A date and time as typed, without a zone: the lobby's zone gives it its meaning.
+
+    Django's DateTimeField makes the value aware in the *current* zone, so the lobby's zone
+    could never be applied; here the value stays naive (an explicit offset is kept)."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed.tzinfo is not None:
+                return parsed
+        # UTC has no gaps or repeats, so the wall-clock time goes through unchanged.
+        with timezone.override(UTC):
+            result = super().to_python(value)
+        return None if result is None else timezone.make_naive(result, UTC)
 
 
 def _minutes(value: time) -> int:
@@ -128,7 +152,7 @@ class LobbyForm(forms.Form):
         label=_("How long will you meet?"), choices=MEETING_CHOICES, coerce=int, initial=120
     )
     timezone = forms.ChoiceField(label=_("Time zone"), initial="UTC")
-    deadline = forms.DateTimeField(
+    deadline = WallClockDateTimeField(
         label=_("Answer by (optional)"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -141,15 +165,24 @@ class LobbyForm(forms.Form):
         label=_("Email me when everyone has answered"), required=False
     )
 
-    def __init__(self, *args, kept_dates: frozenset[date] = frozenset(), **kwargs):
+    def __init__(
+        self,
+        *args,
+        kept_dates: frozenset[date] = frozenset(),
+        today: date | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         # An existing lobby may keep its days even once they are past.
         self.kept_dates = kept_dates
         self.fields["timezone"].choices = timezone_choices()
         self.fields["days"].choices = self._day_choices(kept_dates)
+        self.fields["days"].widget.today = today
 
     @staticmethod
     def _day_choices(kept_dates: frozenset[date]) -> list[tuple[str, str]]:
+        # From yesterday in UTC: today somewhere west of UTC. The calendar offers days from
+        # the visitor's today; clean() checks them against the lobby zone's today.
         start = date.today() - timedelta(days=1)
         days = {start + timedelta(days=n) for n in range(CALENDAR_MONTHS * 31 + 2)}
         return [(day.isoformat(), day.isoformat()) for day in sorted(days | kept_dates)]
@@ -167,7 +200,7 @@ class LobbyForm(forms.Form):
             return cleaned
         cleaned["dates"] = self._clean_dates(cleaned, today_in(tz_name))
         self._clean_window(cleaned)
-        self._clean_deadline(cleaned, zoneinfo.ZoneInfo(tz_name))
+        self._clean_deadline(cleaned, zoneinfo.ZoneInfo(tz_name), cleaned["dates"])
         return cleaned
 
     def _clean_dates(self, cleaned: dict, today: date) -> tuple[date, ...]:
@@ -219,14 +252,37 @@ class LobbyForm(forms.Form):
         elif meeting == WHOLE_DAY:
             cleaned["meeting_minutes"] = end_min - start_min
 
-    def _clean_deadline(self, cleaned: dict, tz: zoneinfo.ZoneInfo) -> None:
+    def _clean_deadline(self, cleaned: dict, tz: zoneinfo.ZoneInfo, dates) -> None:
         deadline = cleaned.get("deadline")
         if deadline is None:
             return
         # The browser sends a wall-clock time; it means the lobby's zone, not the server's.
-        aware = deadline.replace(tzinfo=tz) if deadline.tzinfo is None else deadline
+        if deadline.tzinfo is None:
+            aware = deadline.replace(tzinfo=tz)
+            if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != deadline:
+                self.add_error(
+                    "deadline",
+                    _("The clocks skip %(time)s on that day in %(zone)s; choose another time.")
+                    % {"time": deadline.strftime("%H:%M"), "zone": tz.key},
+                )
+                return
+        else:
+            aware = deadline
         if aware <= datetime.now(UTC):
             self.add_error("deadline", _("The deadline must be in the future."))
+        elif dates and dates[-1] >= today_in(tz.key):
+            # Answers are about the candidate days: a deadline after the last one makes no
+            # sense, and an unbounded one (year 9999) breaks date arithmetic later on.
+            end = datetime.combine(dates[-1] + timedelta(days=1), time(), tzinfo=tz)
+            if aware > end:
+                self.add_error(
+                    "deadline",
+                    _("Choose a deadline no later than the end of the last day, %(day)s.")
+                    % {"day": dates[-1].isoformat()},
+                )
+        elif aware > datetime.now(UTC) + timedelta(days=MAX_DAYS_AHEAD):
+            # Days that are no dates (a weekly lobby's), or all past: a year at most.
+            self.add_error("deadline", _("Choose a deadline within the next year."))
         cleaned["deadline"] = aware.astimezone(UTC)
 
     def to_settings(self) -> LobbySettings:
@@ -285,6 +341,13 @@ class EditLobbyForm(LobbyForm):
 
 class JoinForm(forms.Form):
     display_name = forms.CharField(label=_("Your name"), max_length=NAME_MAX)
+    # The browser's zone (static/js/app.js fills it in), so the first page after joining is
+    # already in the joiner's own time; without it, pages use the organizer's zone.
+    tz = forms.CharField(
+        required=False,
+        max_length=64,
+        widget=forms.HiddenInput(attrs={"data-browser-zone": ""}),
+    )
 
     def clean_display_name(self) -> str:
         name = self.cleaned_data["display_name"].strip()

@@ -18,7 +18,7 @@ from lobbies.access import absolute_lobby_url, canonical_code, load_for_particip
 from lobbies.answers import answers_of, spec_for
 from lobbies.codes import normalize_code
 from lobbies.errors import AnswersClosed, GridChanged, LobbyError, NotInLobby
-from lobbies.labels import TZ_COOKIE, TZ_COOKIE_MAX_AGE, valid_zone, viewer_zone
+from lobbies.labels import remember_zone, valid_zone, viewer_zone
 from lobbies.lobby_page import lobby_context
 from lobbies.marks import check_marks, read_marks
 from lobbies.pages import group_view, slot_details, zone_options_html
@@ -165,7 +165,5 @@ def set_timezone(request: HttpRequest, code: str) -> HttpResponse:
     if zone is None:
         messages.error(request, _("That time zone is unknown; times are shown as before."))
         return response
-    response.set_cookie(
-        TZ_COOKIE, zone, max_age=TZ_COOKIE_MAX_AGE, samesite="Lax", secure=request.is_secure()
-    )
+    remember_zone(response, request, zone)
     return response

@@ -28,14 +28,26 @@ def valid_zone(name: object) -> str | None:
     return name
 
 
-def viewer_zone(request: HttpRequest, lobby) -> str:
-    """The zone the viewer sees times in: ?tz=, else the cookie set from the browser (or the
-    zone picker), else the lobby's own zone."""
+def chosen_zone(request: HttpRequest) -> str | None:
+    """The zone the viewer asked for: ?tz=, else the cookie set from the browser (or the zone
+    picker, or the join form). None when the viewer never said."""
     for candidate in (request.GET.get("tz"), unquote(request.COOKIES.get(TZ_COOKIE, ""))):
         zone = valid_zone(candidate)
         if zone:
             return zone
-    return lobby.timezone
+    return None
+
+
+def viewer_zone(request: HttpRequest, lobby) -> str:
+    """The zone the viewer sees times in: their chosen one, else the lobby's own zone."""
+    return chosen_zone(request) or lobby.timezone
+
+
+def remember_zone(response, request: HttpRequest, zone: str) -> None:
+    """Keep the viewer's zone in the cookie the pages read it from."""
+    response.set_cookie(
+        TZ_COOKIE, zone, max_age=TZ_COOKIE_MAX_AGE, samesite="Lax", secure=request.is_secure()
+    )
 
 
 def day_label(day: date) -> str:
@@ -50,23 +62,39 @@ def time_text(moment) -> str:
     return moment.strftime("%H:%M")
 
 
-def row_label(row, whole_day: bool) -> str:
-    """A grid row's time as the viewer reads it; a lobby time the clocks skip, or one that
-    comes twice, says so in the viewer's own terms."""
+def row_label(row, whole_day: bool, spec=None) -> str:
+    """A grid row's time as the viewer reads it. A row of lobby times the lobby's clocks skip
+    (shown to a viewer elsewhere, beside the real time it collides with) names the lobby's
+    skipped time and place; a time the viewer's own clocks repeat says it is the second one."""
     if whole_day or row.time is None:
         return _("All day")
     text = time_text(row.time)
     if row.skipped:
-        return _("%(time)s (the organizer's clocks skip this)") % {"time": text}
+        slot = next((cell.slot for cell in row.cells if cell.slot is not None), None)
+        if spec is None or slot is None:
+            return _("%(time)s (a time the clocks skip)") % {"time": text}
+        return _("%(time)s (%(lobby_time)s in %(place)s, skipped there)") % {
+            "time": text,
+            "lobby_time": time_text(spec.wall_start(slot)),
+            "place": zone_place(spec.tz),
+        }
     if row.fold:
-        return _("%(time)s (again)") % {"time": text}
+        return _("%(time)s (second time, the clocks go back)") % {"time": text}
     return text
 
 
-def cell_label(day: date, row, whole_day: bool) -> str:
+def zone_place(zone: str) -> str:
+    """The city or region a zone is named after: "Europe/Berlin" -> "Berlin"."""
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def cell_label(day: date, row, whole_day: bool, spec=None) -> str:
     if whole_day:
         return day_label(day)
-    return _("%(day)s, %(time)s") % {"day": day_label(day), "time": row_label(row, whole_day)}
+    return _("%(day)s, %(time)s") % {
+        "day": day_label(day),
+        "time": row_label(row, whole_day, spec),
+    }
 
 
 def window_label(window, viewer_tz: str, whole_day: bool) -> str:

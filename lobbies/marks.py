@@ -146,5 +146,5 @@ def describe_slot(spec: GridSpec, slot: int, viewer_tz: str) -> str:
     for row in grid_view(spec, viewer_tz).rows:
         for cell in row.cells:
             if cell.slot == slot:
-                return cell_label(cell.date, row, spec.whole_day)
+                return cell_label(cell.date, row, spec.whole_day, spec)
     return str(slot)

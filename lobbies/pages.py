@@ -25,6 +25,7 @@ from lobbies.forms import timezone_choices
 from lobbies.grid import GridSpec
 from lobbies.labels import (
     cell_label,
+    chosen_zone,
     day_label,
     row_label,
     short_day_label,
@@ -56,7 +57,9 @@ def labels_for(spec: GridSpec, viewer_tz: str, language: str) -> Labels:
     for index, day in enumerate(view.columns):
         weekday, short = short_day_label(day)
         columns.append({"i": index, "label": day_label(day), "weekday": weekday, "short": short})
-    rows = [{"i": i, "label": row_label(row, spec.whole_day)} for i, row in enumerate(view.rows)]
+    rows = [
+        {"i": i, "label": row_label(row, spec.whole_day, spec)} for i, row in enumerate(view.rows)
+    ]
     return Labels(spec.whole_day, tuple(columns), tuple(rows))
 
 
@@ -89,7 +92,7 @@ def day_editor_html(spec: GridSpec, viewer_tz: str, language: str, closed: bool,
     times = [
         {
             "slot": row.cells[day].slot,
-            "label": row_label(row, spec.whole_day),
+            "label": row_label(row, spec.whole_day, spec),
             "exists": row.cells[day].exists,
             "yes": row.cells[day].slot in marks[0],
             "maybe": row.cells[day].slot in marks[1],
@@ -134,6 +137,7 @@ def availability_context(
         "key": key,
         "viewer_tz": viewer_tz,
         "lobby_tz": lobby.timezone,
+        "organizer_zone": chosen_zone(request) is None,
         "other_zone": viewer_tz != lobby.timezone and not spec.whole_day,
         "slot_count": spec.slot_count,
         "grid": labels,
@@ -307,7 +311,7 @@ def tallies_of(snapshot, chosen: tuple[str, ...] | None) -> dict:
 def who_can_come(snapshot, spec: GridSpec, cell, row, chosen=None) -> dict:
     """Who can come at one cell of the viewer's grid: the panel beside the heatmap."""
     tally = tallies_of(snapshot, chosen).get(cell.slot) if cell.slot is not None else None
-    when = cell_label(cell.date, row, spec.whole_day)
+    when = cell_label(cell.date, row, spec.whole_day, spec)
     if tally is None:
         return {"when": when, "missing": True}
     name = {pid: person.display_name for pid, person in snapshot.participants.items()}

@@ -28,7 +28,15 @@ from lobbies.access import (
 )
 from lobbies.codes import display_code, normalize_code
 from lobbies.errors import LobbyError, StaleEdit
-from lobbies.forms import CreateLobbyForm, EditLobbyForm, FindLobbyForm, JoinForm, LobbyForm
+from lobbies.forms import (
+    CreateLobbyForm,
+    EditLobbyForm,
+    FindLobbyForm,
+    JoinForm,
+    LobbyForm,
+    today_in,
+)
+from lobbies.labels import chosen_zone, remember_zone, valid_zone
 from lobbies.lobby_page import lobby_context
 from lobbies.snapshot import LobbySnapshot
 
@@ -63,7 +71,7 @@ def find(request: HttpRequest) -> HttpResponse:
 @rate_limit("lobby_create", counts=succeeded)
 def create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        form = CreateLobbyForm(request.POST)
+        form = CreateLobbyForm(request.POST, today=_visitor_today(request))
         if form.is_valid():
             membership = services.create_lobby(
                 form.to_settings(),
@@ -74,8 +82,13 @@ def create(request: HttpRequest) -> HttpResponse:
             remember_membership(request, code, membership)
             return redirect("lobbies:detail", code=code)
     else:
-        form = CreateLobbyForm(initial=_create_defaults(request))
+        form = CreateLobbyForm(initial=_create_defaults(request), today=_visitor_today(request))
     return render(request, "lobbies/create.html", {"form": form}, status=form_status(form))
+
+
+def _visitor_today(request: HttpRequest):
+    """Today where the visitor is (their zone's cookie), else in UTC: the first day offered."""
+    return today_in(chosen_zone(request) or "UTC")
 
 
 def _create_defaults(request: HttpRequest) -> dict:
@@ -124,7 +137,11 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             remember_membership(request, snapshot.code, membership)
-            return redirect(lobby_url(snapshot.code))
+            response = redirect(lobby_url(snapshot.code))
+            zone = valid_zone(form.cleaned_data["tz"])
+            if zone and chosen_zone(request) is None:
+                remember_zone(response, request, zone)
+            return response
     return render(
         request, "lobbies/join.html", _join_context(snapshot, form), status=HTTPStatus.BAD_REQUEST
     )

@@ -13,7 +13,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from letshangout import metrics
 from lobbies import services
@@ -36,8 +36,10 @@ def verified_emails(user_ids: Iterable[int]) -> dict[int, str]:
     return found
 
 
-def _render(name: str, context: dict) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
+def _render(name: str, context: dict, zone: str = "UTC") -> str:
+    """An email part, in the lobby's zone: the date filter shows aware times in the *current*
+    zone, which is the server's (UTC) outside a request."""
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(ZoneInfo(zone)):
         return render_to_string(f"voting/email/{name}", context)
 
 
@@ -80,14 +82,14 @@ def _settled_messages(snapshot: LobbySnapshot, lobby_url: str) -> list[EmailMess
         "place": settled.place,
         "google_url": ics.google_calendar_url(event),
     }
-    subject = " ".join(_render("settled_subject.txt", context).split())
+    subject = " ".join(_render("settled_subject.txt", context, zone.key).split())
     attachment = ics.build_ics(event).decode("utf-8")
     messages = []
     for participant in wanted:
         address = addresses.get(participant.user_id)
         if address is None:
             continue
-        body = _render("settled_body.txt", {**context, "participant": participant})
+        body = _render("settled_body.txt", {**context, "participant": participant}, zone.key)
         message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
         message.attach(f"{snapshot.code.lower()}.ics", attachment, "text/calendar")
         messages.append(message)

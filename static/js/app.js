@@ -45,4 +45,11 @@
     }
   }
   document.querySelectorAll("form[data-lobby-form]").forEach(setUpLobbyForm);
+
+  // The join form sends the browser's zone, so the lobby shows the joiner's own times at once.
+  document.querySelectorAll("input[data-browser-zone]").forEach(function (input) {
+    try {
+      input.value = input.value || Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (error) { /* no Intl: the organizer's zone it is */ }
+  });
 })();
