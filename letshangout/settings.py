@@ -250,6 +250,8 @@ DYNAMODB_READ_TIMEOUT = 2
 DYNAMODB_MAX_RETRIES = 2
 # How long a lobby lives after its last candidate date (DynamoDB TTL on expires_at).
 LOBBY_RETENTION_DAYS = env_int("LOBBY_RETENTION_DAYS", 30)
+# A weekly lobby has no last date: it lives this long after it was created.
+WEEKLY_LOBBY_RETENTION_DAYS = env_int("WEEKLY_LOBBY_RETENTION_DAYS", 90)
 
 # Security: strict by default, stricter in production.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -45,6 +45,11 @@ class Decision(MapAttribute):
     starts_at = UTCDateTimeAttribute(null=True)
     ends_at = UTCDateTimeAttribute(null=True)
     all_day = BooleanAttribute(default=False)
+    # A weekly lobby's meeting repeats (lobbies/weekly.py): from its first date, every week,
+    # until an end date (inclusive) or a count of meetings, or without end. ISO dates.
+    first_date = UnicodeAttribute(null=True)
+    until_date = UnicodeAttribute(null=True)
+    repeat_count = NumberAttribute(null=True)
 
 
 class Lobby(TableItem, discriminator="lobby"):
@@ -57,6 +62,11 @@ class Lobby(TableItem, discriminator="lobby"):
     description = UnicodeAttribute(default="")
     owner_id = UnicodeAttribute()
     timezone = UnicodeAttribute()
+    # "dates", or "weekdays": `weekdays` holds ISO weekday numbers (1 = Monday) and `dates`
+    # the reference week's days that stand for them (lobbies/weekly.py), so the grid and the
+    # bitmaps are the same for both. Not `kind`: that is TableItem's discriminator.
+    schedule = UnicodeAttribute(default="dates")
+    weekdays = ListAttribute(of=NumberAttribute, null=True)
     dates = ListAttribute(of=UnicodeAttribute)
     day_start = NumberAttribute()
     day_end = NumberAttribute()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lobbies import codes
 from lobbies.services import LobbySettings
+from lobbies.weekly_forms import ScheduleFields
 
 MAX_DAYS = 31
 MAX_DAYS_AHEAD = 365
@@ -112,8 +113,9 @@ def _minutes(value: time) -> int:
     return value.hour * 60 + value.minute
 
 
-class LobbyForm(forms.Form):
-    """The settings of a lobby. Only the title is required; everything else has a default."""
+class LobbyForm(ScheduleFields):
+    """The settings of a lobby. Only the title is required; everything else has a default.
+    Planned on dates or on days of the week (ScheduleFields)."""
 
     title = forms.CharField(label=_("What are you planning?"), max_length=120)
     description = forms.CharField(
@@ -198,9 +200,14 @@ class LobbyForm(forms.Form):
         tz_name = cleaned.get("timezone")
         if not tz_name:
             return cleaned
-        cleaned["dates"] = self._clean_dates(cleaned, today_in(tz_name))
+        weekdays = self.weekly_dates(cleaned, today_in(tz_name))
+        cleaned["dates"] = (
+            weekdays if weekdays is not None else self._clean_dates(cleaned, today_in(tz_name))
+        )
         self._clean_window(cleaned)
-        self._clean_deadline(cleaned, zoneinfo.ZoneInfo(tz_name), cleaned["dates"])
+        # A weekly lobby's columns are no days a deadline could be bounded by.
+        bound = () if weekdays is not None else cleaned["dates"]
+        self._clean_deadline(cleaned, zoneinfo.ZoneInfo(tz_name), bound)
         return cleaned
 
     def _clean_dates(self, cleaned: dict, today: date) -> tuple[date, ...]:
@@ -299,6 +306,7 @@ class LobbyForm(forms.Form):
             deadline=data.get("deadline"),
             auto_settle=data["auto_settle"],
             notify_owner_all_answered=data["notify_owner_all_answered"],
+            **self.schedule_settings(),
         )
 
     @classmethod
@@ -320,6 +328,7 @@ class LobbyForm(forms.Form):
             else None,
             "auto_settle": lobby.auto_settle,
             "notify_owner_all_answered": lobby.notify_owner_all_answered,
+            **cls.schedule_initial(lobby),
         }
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from lobbies import weekly
 from lobbies.grid import GridSpec, get_zone
 
 
@@ -60,6 +61,9 @@ _NORMAL_LANE = 1
 def view_grid(spec: GridSpec, viewer_tz: str) -> GridView:
     """Lay the lobby's slots out on the viewer's own calendar: columns = viewer dates that hold a
     slot, rows = viewer start times. Each slot appears exactly once."""
+    if weekly.is_weekly_grid(spec.dates):
+        # Weekday columns hold the lobby's wall-clock times: nothing to convert.
+        viewer_tz = spec.tz
     viewer = get_zone(viewer_tz)
     if spec.whole_day:
         return _view_whole_days(spec, viewer_tz, viewer)

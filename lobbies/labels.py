@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils import dateformat
 from django.utils.translation import gettext as _
 
-from lobbies import grid
+from lobbies import grid, weekly
 
 TZ_COOKIE = "tz"
 TZ_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -39,7 +39,11 @@ def chosen_zone(request: HttpRequest) -> str | None:
 
 
 def viewer_zone(request: HttpRequest, lobby) -> str:
-    """The zone the viewer sees times in: their chosen one, else the lobby's own zone."""
+    """The zone the viewer sees times in: their chosen one, else the lobby's own zone. A
+    weekly lobby's "Monday 19:00" is the lobby's wall-clock time, with no instant to convert:
+    always the lobby's zone (instants such as its deadline may use `chosen_zone`)."""
+    if weekly.is_weekly(lobby):
+        return lobby.timezone
     return chosen_zone(request) or lobby.timezone
 
 
@@ -51,10 +55,14 @@ def remember_zone(response, request: HttpRequest, zone: str) -> None:
 
 
 def day_label(day: date) -> str:
+    if weekly.is_reference(day):  # a weekday column of a weekly lobby: no date to show
+        return dateformat.format(day, "l")
     return dateformat.format(day, "l j F")
 
 
 def short_day_label(day: date) -> tuple[str, str]:
+    if weekly.is_reference(day):
+        return dateformat.format(day, "D"), ""
     return dateformat.format(day, "D"), dateformat.format(day, "j M")
 
 
@@ -99,7 +107,9 @@ def cell_label(day: date, row, whole_day: bool, spec=None) -> str:
 
 def window_label(window, viewer_tz: str, whole_day: bool) -> str:
     """A meeting window (anything with aware `start` and `end`) in the viewer's zone."""
-    zone = grid.get_zone(viewer_tz)
+    # A weekly window stays on the lobby's clock, whatever zone the caller asks for.
+    weekday_window = weekly.is_reference(window.start.date())
+    zone = window.start.tzinfo if weekday_window else grid.get_zone(viewer_tz)
     start, end = window.start.astimezone(zone), window.end.astimezone(zone)
     if whole_day:
         return day_label(window.start.date())

@@ -9,11 +9,10 @@ made of (each with the lobby's rev bump): lobbies/store.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from pynamodb.exceptions import TransactWriteError
 
@@ -28,6 +27,7 @@ from lobbies.errors import (
     NotInLobby,
     StaleEdit,
 )
+from lobbies.retention import expiry_for, expiry_of
 from lobbies.snapshot import LobbySnapshot
 from lobbies.store import (
     bump_rev,
@@ -60,6 +60,7 @@ __all__ = [
     "StaleEdit",
     "check_can_answer",
     "delete_collection",
+    "expiry_for",
     "forget_snapshots",
     "get_lobby",
     "load_lobby",
@@ -86,6 +87,10 @@ class LobbySettings:
     deadline: datetime | None = None
     auto_settle: bool = False
     notify_owner_all_answered: bool = False
+    # "dates", or "weekdays" with ISO weekday numbers; `dates` then holds the reference
+    # week's days for them (lobbies/weekly.py).
+    schedule: str = "dates"
+    weekdays: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,15 +104,6 @@ class Membership:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def expiry_for(dates: Iterable[date]) -> int:
-    """TTL: the lobby is kept for LOBBY_RETENTION_DAYS after its last candidate day."""
-    last = max(dates)
-    expires = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(
-        days=settings.LOBBY_RETENTION_DAYS + 1
-    )
-    return int(expires.timestamp())
 
 
 def participant_by_token(snapshot: LobbySnapshot, token: str) -> Participant | None:
@@ -127,8 +123,10 @@ def require_organizer(snapshot: LobbySnapshot, actor_id: str | None) -> None:
         raise NotAllowed()
 
 
-def _settings_values(values: LobbySettings) -> dict:
+def _settings_values(values: LobbySettings, created_at: datetime) -> dict:
     return {
+        "schedule": values.schedule,
+        "weekdays": list(values.weekdays) or None,
         "title": values.title,
         "description": values.description,
         "timezone": values.timezone,
@@ -140,7 +138,7 @@ def _settings_values(values: LobbySettings) -> dict:
         "deadline": values.deadline,
         "auto_settle": values.auto_settle,
         "notify_owner_all_answered": values.notify_owner_all_answered,
-        "expires_at": expiry_for(values.dates),
+        "expires_at": expiry_of(values.schedule, values.dates, created_at),
     }
 
 
@@ -168,12 +166,13 @@ def create_lobby(values: LobbySettings, organizer_name: str, user_id: int | None
     """A new lobby and its organizer, written together; a taken code is drawn again."""
     for _attempt in range(MAX_CODE_ATTEMPTS):
         code = codes.new_code()
-        fields = _settings_values(values)
+        created_at = _now()
+        fields = _settings_values(values, created_at)
         organizer, token = _new_participant(code, organizer_name, user_id, fields["expires_at"])
         lobby = Lobby(
             *Lobby.key_for(code),
             owner_id=organizer.participant_id,
-            created_at=_now(),
+            created_at=created_at,
             rev=1,
             participant_count=1,
             place_count=0,
@@ -313,7 +312,7 @@ def update_settings(
 ) -> None:
     """Apply the organizer's edit only if nobody changed the settings since the form loaded."""
     require_organizer(snapshot, actor_id)
-    fields = _settings_values(values)
+    fields = _settings_values(values, snapshot.lobby.created_at)
     actions = [
         getattr(Lobby, name).set(value) if value is not None else getattr(Lobby, name).remove()
         for name, value in fields.items()

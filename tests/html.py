@@ -1,4 +1,5 @@
-"""Reading pages as assistive technology does: controls by their accessible names."""
+"""Reading pages as assistive technology does: controls by their accessible names, and the
+grids' cells by their place in the table."""
 
 from __future__ import annotations
 
@@ -11,39 +12,76 @@ class Checkbox:
     name: str  # the form field
     value: str
     checked: bool
-    disabled: bool
+    disabled: bool  # itself, or inside a disabled fieldset
 
 
 class _Collector(HTMLParser):
-    """Every element's text by id, and every checkbox with its naming attributes."""
+    """Every element's text by id, every checkbox with its naming attributes, and the body
+    cells of every table with an id."""
 
     def __init__(self):
         super().__init__()
         self.texts: dict[str, list[str]] = {}
         self.open_ids: list[tuple[str, str]] = []  # (tag, id) of the elements being read
         self.boxes: list[dict] = []
+        self.fieldsets: list[bool] = []  # disabled, for each fieldset we are in
+        self.tables: dict[str, list[list[dict]]] = {}
+        self.table_stack: list[str | None] = []
+        self.cell: dict | None = None
+        self.in_head = False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if tag == "fieldset":
+            self.fieldsets.append("disabled" in attrs)
         if tag == "input" and attrs.get("type") == "checkbox":
+            if any(self.fieldsets):
+                attrs["disabled"] = "disabled"
             self.boxes.append(attrs)
+        if tag == "thead":
+            self.in_head = True
+        if tag == "table":
+            self.table_stack.append(attrs.get("id"))
+            if attrs.get("id"):
+                self.tables[attrs["id"]] = []
+        table = self.table_stack[-1] if self.table_stack else None
+        if table and tag == "tr" and not self.in_head:
+            self.tables[table].append([])
+        if table and tag == "td" and not self.in_head and self.tables[table]:
+            self.cell = {"attrs": attrs, "text": ""}
+            self.tables[table][-1].append(self.cell)
         if "id" in attrs and tag not in {"input", "br", "img"}:
             self.texts[attrs["id"]] = []
             self.open_ids.append((tag, attrs["id"]))
 
     def handle_endtag(self, tag):
+        if tag == "thead":
+            self.in_head = False
+        if tag == "fieldset" and self.fieldsets:
+            self.fieldsets.pop()
+        if tag == "table" and self.table_stack:
+            self.table_stack.pop()
+        if tag == "td":
+            self.cell = None
         if self.open_ids and self.open_ids[-1][0] == tag:
             self.open_ids.pop()
 
     def handle_data(self, data):
         for _tag, element_id in self.open_ids:
             self.texts[element_id].append(data)
+        if self.cell is not None:
+            self.cell["text"] += data
+
+
+def _collect(page: str) -> _Collector:
+    collector = _Collector()
+    collector.feed(page)
+    return collector
 
 
 def checkboxes(page: str) -> dict[str, Checkbox]:
     """The page's checkboxes by accessible name (aria-labelledby, else aria-label)."""
-    collector = _Collector()
-    collector.feed(page)
+    collector = _collect(page)
     found = {}
     for attrs in collector.boxes:
         if "aria-labelledby" in attrs:
@@ -58,3 +96,25 @@ def checkboxes(page: str) -> dict[str, Checkbox]:
             disabled="disabled" in attrs,
         )
     return found
+
+
+def text_of(page: str, element_id: str) -> str:
+    """The text inside the element with this id, with runs of white space as one space."""
+    return " ".join("".join(_collect(page).texts.get(element_id, [])).split())
+
+
+def table_cells(page: str, table_id: str) -> list[list[dict]]:
+    """The data cells (td, not the th headers) of a table, row by row: each cell's
+    attributes ("attrs") and text ("text")."""
+    rows = _collect(page).tables.get(table_id, [])
+    return [row for row in rows if row]
+
+
+def my_grid(page: str) -> dict[int, str]:
+    """My grid's state per lobby slot: y (yes), m (if need be), n (no) or x (does not exist)."""
+    return {
+        int(cell["attrs"]["data-s"]): cell["attrs"].get("data-st") or "n"
+        for row in table_cells(page, "my-grid")
+        for cell in row
+        if cell["attrs"].get("data-s") is not None
+    }

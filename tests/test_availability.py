@@ -7,6 +7,7 @@ slots: 10 slots a day, slot = day * 10 + half-hours after 18:00; meetings last 2
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 from zoneinfo import ZoneInfo
@@ -17,11 +18,14 @@ from django.urls import reverse
 
 from letshangout import dynamo
 from letshangout.dynamo import TableItem
-from lobbies import availability, grid, services
+from lobbies import grid, services, store
+from lobbies.answers import grid_key, marks_of, spec_for
 from lobbies.entities import LOBBY_SK, Lobby, Participant, lobby_pk
+from lobbies.errors import AnswersClosed
+from lobbies.labels import day_label
 from tests.conftest import seat_client
 from tests.factories import make_settings
-from tests.html import Checkbox, checkboxes
+from tests.html import Checkbox, checkboxes, my_grid, table_cells, text_of
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -35,7 +39,7 @@ def detail_url(code: str) -> str:
 
 
 def key_of(code: str) -> str:
-    return availability.grid_key(availability.spec_for(services.load_lobby(code).lobby))
+    return grid_key(spec_for(services.load_lobby(code).lobby))
 
 
 def hexmap(slots, length: int = 30) -> str:
@@ -50,25 +54,37 @@ def stored(code: str, participant_id: str):
 
 def marks(code: str, participant_id: str):
     snapshot = services.load_lobby(code)
-    spec = availability.spec_for(snapshot.lobby)
-    return availability.marks_of(
-        snapshot.participants[participant_id], spec, availability.grid_key(spec)
-    )
+    return marks_of(snapshot.participants[participant_id], spec_for(snapshot.lobby))
 
 
 def set_lobby(code: str, **values) -> None:
+    """Change the Lobby item behind the services' back, with the rev bump every write makes."""
+    actions = [getattr(Lobby, name).set(value) for name, value in values.items()]
     TableItem._get_connection().update_item(
-        lobby_pk(code),
-        range_key=LOBBY_SK,
-        actions=[getattr(Lobby, name).set(value) for name, value in values.items()],
+        lobby_pk(code), range_key=LOBBY_SK, actions=[*actions, Lobby.rev.add(1)]
     )
 
 
 def answer(code: str, participant_id: str, yes=(), maybe=()) -> None:
-    snapshot = services.load_lobby(code)
     services.save_availability(
-        snapshot, participant_id, frozenset(yes), frozenset(maybe), key_of(code)
+        services.get_lobby(code), participant_id, frozenset(yes), frozenset(maybe), key_of(code)
     )
+
+
+def heat(page: str) -> dict[int, tuple[str, str]]:
+    """The heatmap's cells of the default lobby seen from Berlin, by slot: (CSS class, text).
+    Column = day, row = half-hour after 18:00, so slot = column * 10 + row."""
+    return {
+        column * 10 + row: (cell["attrs"].get("class", ""), cell["text"])
+        for row, cells in enumerate(table_cells(page, "heatmap"))
+        for column, cell in enumerate(cells)
+    }
+
+
+def best_times(page: str) -> list[str]:
+    """Each best time as the page reads, one line each."""
+    items = re.findall(r'<li class="best-time">(.*?)</li>', page, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in items]
 
 
 @pytest.fixture
@@ -80,25 +96,37 @@ def form(lobby, me, **fields) -> dict:
     return {"participant": me.participant_id, "grid": key_of(lobby.code), **fields}
 
 
+def day_form(lobby, me, day: int, **fields) -> dict:
+    """The plain day editor's save: one day's boxes (`y`, `m`)."""
+    return form(lobby, me, day=str(day), **fields)
+
+
 # --- saving ----------------------------------------------------------------------------------
 
 
-def test_plain_form_save_stores_both_bitmaps_and_redirects(organizer_client, lobby, me):
+def test_plain_form_saves_one_day_at_a_time_and_keeps_the_others(organizer_client, lobby, me):
     rev = services.lobby_rev(lobby.code)
-    response = organizer_client.post(
-        save_url(lobby.code), form(lobby, me, y=["0", "1", "12"], m=["2"])
-    )
+    response = organizer_client.post(save_url(lobby.code), day_form(lobby, me, 0, y=["0", "1"]))
     assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"] == detail_url(lobby.code) + "#availability"
-    assert marks(lobby.code, me.participant_id) == ({0, 1, 12}, {2})
+    assert response["Location"].startswith(detail_url(lobby.code))
+    response = organizer_client.post(
+        save_url(lobby.code), day_form(lobby, me, 1, y=["12"], m=["13"])
+    )
+    assert marks(lobby.code, me.participant_id) == ({0, 1, 12}, {13})
+    response = organizer_client.post(save_url(lobby.code), day_form(lobby, me, 0, m=["2"]))
+    assert marks(lobby.code, me.participant_id) == ({12}, {2, 13})  # day 0 replaced, day 1 kept
     yes, maybe, answered_at, key = stored(lobby.code, me.participant_id)
-    assert yes == bytes.fromhex("c0080000") and maybe == bytes.fromhex("20000000")
+    assert yes == bytes.fromhex("00080000") and maybe == bytes.fromhex("20040000")
     assert answered_at is not None and key == key_of(lobby.code)
-    assert services.lobby_rev(lobby.code) == rev + 1
+    assert services.lobby_rev(lobby.code) == rev + 3
     page = organizer_client.get(response["Location"]).content.decode()
     assert "Your availability is saved." in page
-    day = availability.day_label(date.fromisoformat(lobby.lobby.dates[1]))
-    assert checkboxes(page)[f"{day}, 19:00, yes"] == Checkbox("y", "12", True, False)
+    page = organizer_client.get(detail_url(lobby.code), {"day": 1}).content.decode()
+    day = day_label(date.fromisoformat(lobby.lobby.dates[1]))
+    assert day in text_of(page, "day-editor")
+    assert checkboxes(page)["19:00 Yes"] == Checkbox("y", "12", True, False)
+    assert checkboxes(page)["19:30 If need be"] == Checkbox("m", "13", True, False)
+    assert my_grid(page)[12] == "y" and my_grid(page)[2] == "m" and my_grid(page)[0] == "n"
 
 
 def test_htmx_save_answers_with_the_status_fragment(organizer_client, lobby, me):
@@ -128,7 +156,7 @@ def test_save_is_two_requests_the_lobby_item_and_one_transaction(organizer_clien
 def test_lobby_closed_between_the_read_and_the_write(lobby, me):
     stale = services.get_lobby(lobby.code)
     set_lobby(lobby.code, status="settled")
-    with pytest.raises(services.AnswersClosed, match="a moment ago"):
+    with pytest.raises(AnswersClosed, match="a moment ago"):
         services.save_availability(stale, me.participant_id, {1}, set(), key_of(lobby.code))
     assert stored(lobby.code, me.participant_id)[0] is None
 
@@ -136,20 +164,27 @@ def test_lobby_closed_between_the_read_and_the_write(lobby, me):
 def test_removed_participant_with_an_old_session_gets_404(lobby, join_as):
     client, ann = join_as(lobby, "Ann")
     ann.delete()
-    data = {"participant": ann.participant_id, "grid": key_of(lobby.code), "y": ["1"]}
+    data = {"participant": ann.participant_id, "grid": key_of(lobby.code), "day": "0", "y": ["1"]}
     assert client.post(save_url(lobby.code), data, **HTMX).status_code == HTTPStatus.NOT_FOUND
     with pytest.raises(Participant.DoesNotExist):
         Participant.get(*Participant.key_for(lobby.code, ann.participant_id))
 
 
-def test_saving_again_replaces_the_whole_state(organizer_client, lobby, me):
-    organizer_client.post(save_url(lobby.code), form(lobby, me, y=["0", "1"], m=["5"]))
-    organizer_client.post(save_url(lobby.code), form(lobby, me, y=["7"]))
+def test_saving_a_day_again_replaces_that_days_state(organizer_client, lobby, me):
+    organizer_client.post(save_url(lobby.code), day_form(lobby, me, 0, y=["0", "1"], m=["5"]))
+    organizer_client.post(save_url(lobby.code), day_form(lobby, me, 0, y=["7"]))
     assert marks(lobby.code, me.participant_id) == ({7}, set())
 
 
+def test_grid_js_saves_the_whole_grid_at_once(organizer_client, lobby, me):
+    answer(lobby.code, me.participant_id, yes={0, 25}, maybe={26})
+    data = form(lobby, me, yes=hexmap({1}), maybe=hexmap({29}))
+    assert organizer_client.post(save_url(lobby.code), data, **HTMX).status_code == 200
+    assert marks(lobby.code, me.participant_id) == ({1}, {29})
+
+
 def test_saving_nothing_is_an_answer_too(organizer_client, lobby, me):
-    organizer_client.post(save_url(lobby.code), form(lobby, me))
+    organizer_client.post(save_url(lobby.code), day_form(lobby, me, 0))
     assert marks(lobby.code, me.participant_id) == (set(), set())
 
 
@@ -163,7 +198,8 @@ def test_saving_nothing_is_an_answer_too(organizer_client, lobby, me):
     ],
 )
 def test_quick_actions_work_without_javascript(organizer_client, lobby, me, fill, mark, expected):
-    data = form(lobby, me, y=["0"], fill=fill, mark=mark, tz="Europe/Berlin")
+    answer(lobby.code, me.participant_id, yes={0})
+    data = form(lobby, me, fill=fill, mark=mark, tz="Europe/Berlin")
     response = organizer_client.post(save_url(lobby.code), data)
     assert response.status_code == HTTPStatus.FOUND
     assert marks(lobby.code, me.participant_id) == expected
@@ -193,16 +229,21 @@ def test_quick_action_follows_the_viewers_columns(organizer_client, join_as):
 # --- bad input: a clear message, nothing stored changes ----------------------------------------
 
 BAD_INPUT = [
-    pytest.param({"y": ["30"]}, "not part of this lobby", id="slot-after-the-grid"),
-    pytest.param({"m": ["-1"]}, "not part of this lobby", id="negative-slot"),
-    pytest.param({"y": ["abc"]}, "not part of this lobby", id="slot-not-a-number"),
-    pytest.param({"y": [str(n) for n in range(31)]}, "not part of", id="more-slots-than-grid"),
+    pytest.param({"day": "0", "y": ["30"]}, "not part of this lobby", id="slot-after-the-grid"),
+    pytest.param({"day": "0", "y": ["12"]}, "not part of this lobby", id="slot-of-another-day"),
+    pytest.param({"day": "0", "m": ["-1"]}, "not part of this lobby", id="negative-slot"),
+    pytest.param({"day": "0", "y": ["abc"]}, "not part of this lobby", id="slot-not-a-number"),
+    pytest.param(
+        {"day": "0", "y": [str(n) for n in range(31)]}, "not part of", id="more-slots-than-grid"
+    ),
+    pytest.param({"day": "3", "y": ["0"]}, "not part of", id="day-off-grid"),
+    pytest.param({"day": "x", "y": ["0"]}, "not part of", id="day-not-a-number"),
     pytest.param({"yes": "00" * 3, "maybe": "00" * 4}, "does not fit", id="bitmap-too-short"),
     pytest.param({"yes": "00" * 5, "maybe": "00" * 4}, "does not fit", id="bitmap-too-long"),
     pytest.param({"yes": "00000003", "maybe": "00" * 4}, "not part of", id="bits-beyond-grid"),
     pytest.param({"yes": "zz" * 4, "maybe": "00" * 4}, "malformed", id="bitmap-not-hex"),
     pytest.param({"yes": "0" * 7, "maybe": "00" * 4}, "malformed", id="bitmap-odd-length"),
-    pytest.param({"y": ["3"], "m": ["3"]}, "marked both", id="yes-and-maybe"),
+    pytest.param({"day": "0", "y": ["3"], "m": ["3"]}, "marked both", id="yes-and-maybe"),
     pytest.param({"yes": "10000000", "maybe": "10000000"}, "marked both", id="both-bitmaps"),
     pytest.param({"fill": "col:9", "mark": "yes"}, "not part of", id="quick-action-off-grid"),
     pytest.param({"fill": "diagonal:1", "mark": "yes"}, "not part of", id="quick-action-bad"),
@@ -228,15 +269,17 @@ def test_bad_input_is_refused_and_changes_nothing(
     assert services.lobby_rev(lobby.code) == rev
 
 
-def test_refused_plain_form_shows_the_marks_as_sent(organizer_client, lobby, me):
-    response = organizer_client.post(save_url(lobby.code), form(lobby, me, y=["3", "4"], m=["3"]))
+def test_refused_plain_form_shows_the_day_as_sent(organizer_client, lobby, me):
+    data = day_form(lobby, me, 1, y=["13", "14"], m=["13"])
+    response = organizer_client.post(save_url(lobby.code), data)
     assert response.status_code == HTTPStatus.BAD_REQUEST
     content = response.content.decode()
-    day = availability.day_label(date.fromisoformat(lobby.lobby.dates[0]))
+    day = day_label(date.fromisoformat(lobby.lobby.dates[1]))
     assert f"{day}, 19:30 is marked both" in content
+    assert day in text_of(content, "day-editor")
     boxes = checkboxes(content)
-    assert boxes[f"{day}, 20:00, yes"] == Checkbox("y", "4", True, False)
-    assert boxes[f"{day}, 19:30, if need be"] == Checkbox("m", "3", True, False)
+    assert boxes["20:00 Yes"] == Checkbox("y", "14", True, False)
+    assert boxes["19:30 If need be"] == Checkbox("m", "13", True, False)
 
 
 def test_a_time_the_clocks_skip_cannot_be_marked(db):
@@ -248,12 +291,14 @@ def test_a_time_the_clocks_skip_cannot_be_marked(db):
     seat_client(client, code, me)
     page = client.get(detail_url(code)).content.decode()
     # 02:00 and 02:30 do not exist that night: shown unavailable, with no checkboxes.
-    assert '<td class="c" data-s="4" data-st="x">' in page
-    assert 'name="y" value="4"' not in page
-    data = {"participant": me.participant_id, "grid": key_of(code), "y": ["3", "4"]}
-    response = client.post(save_url(code), data)
-    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert my_grid(page)[4] == my_grid(page)[5] == "x" and my_grid(page)[3] == "n"
+    assert 'name="y" value="4"' not in page and 'name="y" value="3"' in page
+    data = {"participant": me.participant_id, "grid": key_of(code)}
+    response = client.post(save_url(code), {**data, "yes": "18", "maybe": "00"}, **HTMX)
+    assert response.status_code == HTTPStatus.BAD_REQUEST  # grid.js: bits 3 and 4
     assert "02:00 does not exist" in response.content.decode()
+    response = client.post(save_url(code), {**data, "day": "0", "y": ["3", "4"]})
+    assert response.status_code == HTTPStatus.BAD_REQUEST  # a forged day editor
     assert stored(code, me.participant_id)[0] is None
 
 
@@ -272,7 +317,7 @@ def test_closed_lobby_refuses_saves(organizer_client, lobby, me, change, message
     set_lobby(lobby.code, **change)
     before, rev = stored(lobby.code, me.participant_id), services.lobby_rev(lobby.code)
     response = organizer_client.post(
-        save_url(lobby.code), form(lobby, me, y=["2"]), **(HTMX if htmx else {})
+        save_url(lobby.code), day_form(lobby, me, 0, y=["2"]), **(HTMX if htmx else {})
     )
     assert response.status_code == HTTPStatus.CONFLICT
     assert message in response.content.decode()
@@ -285,7 +330,8 @@ def test_closed_lobby_shows_the_grid_read_only(organizer_client, lobby, me):
     page = organizer_client.get(detail_url(lobby.code)).content.decode()
     assert '<fieldset class="paint-tools" disabled>' in page
     boxes = checkboxes(page).values()
-    assert len(boxes) == 2 * 30 and all(box.disabled for box in boxes)
+    assert len(boxes) == 2 * 10 and all(box.disabled for box in boxes)  # one day's boxes
+    assert 'value="col:' not in page and 'value="row:' not in page  # no quick actions
     assert "data-save" not in page
 
 
@@ -293,7 +339,8 @@ def test_save_after_the_grid_changed_is_refused(organizer_client, lobby, me):
     old_key = key_of(lobby.code)
     _move_the_dates(lobby, me)
     response = organizer_client.post(
-        save_url(lobby.code), {"participant": me.participant_id, "grid": old_key, "y": ["1"]}
+        save_url(lobby.code),
+        {"participant": me.participant_id, "grid": old_key, "day": "0", "y": ["1"]},
     )
     assert response.status_code == HTTPStatus.CONFLICT
     assert "changed the days or times" in response.content.decode()
@@ -305,20 +352,20 @@ def test_answers_for_an_old_grid_are_ignored_not_misread(organizer_client, lobby
     answer(lobby.code, me.participant_id, yes={0, 1, 2, 3})
     answer(lobby.code, ann.participant_id, yes={0, 1, 2, 3})
     _move_the_dates(lobby, me)
-    response = organizer_client.get(detail_url(lobby.code))
-    group = response.context["group"]
-    assert group["answered_count"] == 0
-    assert group["not_answered"] == ["Olivia", "Ann"]
-    assert group["best"] == []
-    assert response.context["avail"]["stale"]
-    assert "your earlier marks no longer apply" in response.content.decode()
+    page = organizer_client.get(detail_url(lobby.code)).content.decode()
+    group = text_of(page, "group-view")
+    assert "0 of 2 people have answered." in group
+    assert "Not answered yet: Olivia, Ann" in group
+    assert best_times(page) == [] and "No time works yet" in group
+    assert set(my_grid(page).values()) == {"n"}
+    assert "your earlier marks no longer apply" in page
 
 
 def test_someone_elses_participant_is_refused(organizer_client, lobby, me, join_as):
     _, ann = join_as(lobby, "Ann")
     answer(lobby.code, ann.participant_id, yes={9})
     before = stored(lobby.code, ann.participant_id)
-    data = {"participant": ann.participant_id, "grid": key_of(lobby.code), "y": ["1"]}
+    data = {"participant": ann.participant_id, "grid": key_of(lobby.code), "day": "0", "y": ["1"]}
     for extra in ({}, HTMX):
         response = organizer_client.post(save_url(lobby.code), data, **extra)
         assert response.status_code == HTTPStatus.FORBIDDEN
@@ -329,7 +376,7 @@ def test_someone_elses_participant_is_refused(organizer_client, lobby, me, join_
 
 def test_outsider_cannot_save(lobby, me, db):
     outsider = Client()
-    data = form(lobby, me, y=["1"])
+    data = day_form(lobby, me, 0, y=["1"])
     assert outsider.post(save_url(lobby.code), data).status_code == HTTPStatus.NOT_FOUND
     assert outsider.post(save_url(lobby.code), data, **HTMX).status_code == HTTPStatus.NOT_FOUND
     assert stored(lobby.code, me.participant_id)[0] is None
@@ -341,10 +388,10 @@ def test_save_needs_post(organizer_client, lobby):
 
 def test_removed_participant_cannot_save_from_an_old_snapshot(lobby, join_as):
     _, ann = join_as(lobby, "Ann")
-    snapshot = services.load_lobby(lobby.code)
+    item = services.get_lobby(lobby.code)
     ann.delete()
     with pytest.raises(services.LobbyError, match="no longer in this lobby"):
-        services.save_availability(snapshot, ann.participant_id, {1}, set(), key_of(lobby.code))
+        services.save_availability(item, ann.participant_id, {1}, set(), key_of(lobby.code))
     with pytest.raises(Participant.DoesNotExist):
         Participant.get(*Participant.key_for(lobby.code, ann.participant_id))
 
@@ -365,71 +412,77 @@ def answered(lobby, me, join_as):
 
 
 def test_best_times_rank_and_say_who_would_miss_them(organizer_client, lobby, answered):
-    response = organizer_client.get(detail_url(lobby.code))
-    best = response.context["group"]["best"]
-    first, second = (date.fromisoformat(d) for d in lobby.lobby.dates[:2])
-    assert [(w["start_slot"], w["yes"], w["maybe"], w["missing"]) for w in best] == [
-        (0, ["Olivia", "Bob"], ["Cara"], []),
-        (10, ["Olivia"], ["Bob"], ["Cara"]),
-        (2, ["Cara"], [], ["Olivia", "Bob"]),
-        (1, [], ["Cara"], ["Olivia", "Bob"]),
-    ]
-    assert best[0]["label"] == f"{availability.day_label(first)}, 18:00–20:00"
-    assert best[1]["label"] == f"{availability.day_label(second)}, 18:00–20:00"
-    content = response.content.decode()
-    assert "Would miss it: Olivia, Bob" in content
-    assert "Everyone who answered can come." in content
+    page = organizer_client.get(detail_url(lobby.code)).content.decode()
+    first, second = (day_label(date.fromisoformat(d)) for d in lobby.lobby.dates[:2])
+    best = best_times(page)
+    assert len(best) == 4
+    assert best[0].startswith(f"{first}, 18:00–20:00 2 can come · 1 if need be")
+    assert "Only if need be: Cara" in best[0] and "Everyone who answered can come." in best[0]
+    assert best[1].startswith(f"{second}, 18:00–20:00 1 can come · 1 if need be")
+    assert "Only if need be: Bob" in best[1] and "Would miss it: Cara" in best[1]
+    assert best[2].startswith(f"{first}, 19:00–21:00 1 can come")
+    assert "Would miss it: Olivia, Bob" in best[2]
+    assert best[3].startswith(f"{first}, 18:30–20:30 0 can come · 1 if need be")
 
 
 def test_heatmap_shades_by_who_can_come_and_hatches_if_need_be(organizer_client, lobby, answered):
-    response = organizer_client.get(detail_url(lobby.code))
-    group = response.context["group"]
-    assert group["total"] == 3 and group["answered_count"] == 3
-    assert group["not_answered"] == ["Dan"]
-    cells = {c["s"]: c for row in group["rows"] for c in row["cells"] if "s" in c}
-    assert cells[0]["cls"] == "h4 hm"  # Olivia, Bob; Cara if need be
-    assert cells[0]["text"] == "2 can come, 1 if need be"
-    assert cells[2]["cls"] == "h5"  # all three
-    assert cells[4]["cls"] == "h2"  # Cara alone
-    assert cells[10]["cls"] == "h2 hm"
-    assert cells[9]["cls"] == "h0"
-    content = response.content.decode()
-    assert '<td class="h h4 hm" data-s="0"><span class="visually-hidden">2 can come' in content
-    assert "Not answered yet:</strong> Dan" in content
+    page = organizer_client.get(detail_url(lobby.code)).content.decode()
+    group = text_of(page, "group-view")
+    assert "3 of 4 people have answered." in group
+    assert "Not answered yet: Dan" in group
+    cells = heat(page)
+    assert len(cells) == 30
+    assert cells[0] == ("h4 hm", "2+1")  # Olivia, Bob; Cara if need be
+    assert cells[2] == ("h5", "3")  # all three
+    assert cells[4] == ("h2", "1")  # Cara alone
+    assert cells[10] == ("h2 hm", "1+1")
+    assert cells[9] == ("h0", "0")
+    assert "Each cell says how many can come" in page  # what the numbers mean
+
+
+def filter_boxes(page: str) -> dict[str, bool]:
+    """The heatmap filter's people, ticked or not."""
+    return {
+        name.strip(): bool(checked)
+        for checked, name in re.findall(
+            r'<input type="checkbox" name="only" value="[^"]+" id="[^"]+"( checked)?> ([^<]+)<',
+            page,
+        )
+    }
 
 
 def test_heatmap_filtered_to_some_people(organizer_client, lobby, answered):
     ids = [answered[n].participant_id for n in ("Olivia", "Bob", "Cara")]
     query = {"known": ids, "only": [answered["Cara"].participant_id]}
-    response = organizer_client.get(detail_url(lobby.code), query)
-    group = response.context["group"]
-    assert group["filtering"] and group["total"] == 1
-    cells = {c["s"]: c for row in group["rows"] for c in row["cells"] if "s" in c}
-    assert cells[0]["cls"] == "h0 hm" and cells[4]["cls"] == "h5"
-    checked = {c["name"]: c["checked"] for c in group["filter_choices"]}
-    assert checked == {"Olivia": False, "Bob": False, "Cara": True}
+    page = organizer_client.get(detail_url(lobby.code), query).content.decode()
+    assert "Showing 1 person" in page
+    cells = heat(page)
+    assert cells[0][0] == "h0 hm" and cells[4][0] == "h5"
+    assert filter_boxes(page) == {"Olivia": False, "Bob": False, "Cara": True}
     # Best times stay everyone's.
-    assert group["best"][0]["yes"] == ["Olivia", "Bob"]
+    assert best_times(page)[0].split(" 18:00–20:00 ")[1].startswith("2 can come")
 
 
 def test_filter_keeps_showing_someone_who_answers_later(organizer_client, lobby, answered):
     olivia, bob = answered["Olivia"].participant_id, answered["Bob"].participant_id
     query = {"known": [olivia, bob], "only": [olivia]}  # the form was rendered before Cara
-    group = organizer_client.get(detail_url(lobby.code), query).context["group"]
-    assert [c["name"] for c in group["filter_choices"] if c["checked"]] == ["Olivia", "Cara"]
-    assert group["total"] == 2
+    page = organizer_client.get(detail_url(lobby.code), query).content.decode()
+    assert [name for name, ticked in filter_boxes(page).items() if ticked] == ["Olivia", "Cara"]
+    assert "Showing 2 people" in page
 
 
 def test_group_fragment_for_htmx(organizer_client, lobby, answered):
     url = reverse("lobbies:group", args=[lobby.code])
     ids = [answered[n].participant_id for n in ("Olivia", "Bob", "Cara")]
+    organizer_client.get(detail_url(lobby.code))
     with dynamo.count_calls() as calls:
         response = organizer_client.get(url, {"known": ids, "only": ids[:1]}, **HTMX)
     assert response.status_code == HTTPStatus.OK
     content = response.content.decode()
     assert content.startswith('<section class="card group-view" id="group-view"')
     assert "hx-swap-oob" not in content and "<html" not in content
-    assert calls.operations == ["Query"]
+    assert "Showing 1 person" in content
+    assert calls.operations == ["GetItem"]  # the lobby is unchanged since the page
     plain = organizer_client.get(url, {"only": ids[:1]})
     assert plain.status_code == HTTPStatus.FOUND
     assert plain["Location"].startswith(detail_url(lobby.code) + "?only=")
@@ -441,27 +494,42 @@ def test_group_fragment_is_for_participants_only(lobby, db):
 
 
 def test_who_can_come_without_javascript(organizer_client, lobby, answered):
-    details = organizer_client.get(detail_url(lobby.code), {"day": 0, "time": 0}).context["group"][
-        "details"
-    ]
-    assert (details["yes"], details["maybe"], details["no"]) == (["Olivia", "Bob"], ["Cara"], [])
-    page = organizer_client.get(detail_url(lobby.code), {"day": 0, "time": 4})
-    details = page.context["group"]["details"]
-    assert (details["yes"], details["no"]) == (["Cara"], ["Olivia", "Bob"])
-    assert "<dt>Cannot (2)</dt><dd>Olivia, Bob</dd>" in page.content.decode()
+    page = organizer_client.get(detail_url(lobby.code), {"day": 0, "time": 0}).content.decode()
+    assert "<dt>Can come (2)</dt><dd>Olivia, Bob</dd>" in page
+    assert "<dt>If need be (1)</dt><dd>Cara</dd>" in page
+    assert "<dt>Cannot (0)</dt><dd>nobody</dd>" in page
+    page = organizer_client.get(detail_url(lobby.code), {"day": 0, "time": 4}).content.decode()
+    assert "<dt>Cannot (2)</dt><dd>Olivia, Bob</dd>" in page
+    assert "<dt>Can come (1)</dt><dd>Cara</dd>" in page
     # Out of range or garbage: no panel, no error.
     for query in ({"day": 9, "time": 0}, {"day": "x", "time": "1"}, {"day": 0, "time": 99}):
         response = organizer_client.get(detail_url(lobby.code), query)
         assert response.status_code == HTTPStatus.OK
-        assert response.context["group"]["details"] is None
+        assert "Can come (" not in text_of(response.content.decode(), "slot-details")
 
 
-def test_heatmap_data_for_the_who_lists(organizer_client, lobby, answered):
-    content = organizer_client.get(detail_url(lobby.code)).content.decode()
-    assert (
-        'data-people="[{&quot;n&quot;: &quot;Olivia&quot;, &quot;y&quot;: &quot;f03c0000&quot;'
-        in content
-    )
+def test_who_can_come_on_demand(organizer_client, lobby, answered):
+    url = reverse("lobbies:who", args=[lobby.code])
+    response = organizer_client.get(url, {"day": 0, "time": 0}, **HTMX)
+    assert response.status_code == HTTPStatus.OK
+    content = response.content.decode()
+    assert "<dt>Can come (2)</dt><dd>Olivia, Bob</dd>" in content
+    assert "<dt>If need be (1)</dt><dd>Cara</dd>" in content and "<html" not in content
+    first = day_label(date.fromisoformat(lobby.lobby.dates[0]))
+    assert f"{first}, 18:00" in content
+    later = organizer_client.get(url, {"day": 2, "time": 4}, **HTMX).content.decode()
+    assert "<dt>Cannot (3)</dt><dd>Olivia, Bob, Cara</dd>" in later
+    for day, time in ((3, 0), (0, 10), (-1, 0), ("abc", 0), ("", ""), ("9" * 20, 0)):
+        response = organizer_client.get(url, {"day": day, "time": time})
+        assert response.status_code == HTTPStatus.NOT_FOUND
+    outsider = Client().get(url, {"day": 0, "time": 0})
+    assert outsider.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_the_heatmap_carries_no_names(organizer_client, lobby, answered):
+    heatmap = organizer_client.get(detail_url(lobby.code)).content.decode()
+    heatmap = heatmap.split('id="heatmap"')[1].split("</table>")[0]
+    assert "Olivia" not in heatmap and "Cara" not in heatmap and "data-people" not in heatmap
 
 
 def test_names_are_escaped_everywhere(organizer_client, lobby, join_as):
@@ -477,30 +545,34 @@ def test_names_are_escaped_everywhere(organizer_client, lobby, join_as):
 
 def test_grid_is_shown_in_the_viewers_zone(organizer_client, lobby):
     organizer_client.cookies["tz"] = "Asia/Kolkata"
-    response = organizer_client.get(detail_url(lobby.code))
-    avail = response.context["avail"]
+    content = organizer_client.get(detail_url(lobby.code)).content.decode()
     first = date.fromisoformat(lobby.lobby.dates[0])
     berlin_six = datetime.combine(first, datetime.min.time().replace(hour=18))
     expected = berlin_six.replace(tzinfo=ZoneInfo("Europe/Berlin")).astimezone(
         ZoneInfo("Asia/Kolkata")
     )
-    assert avail["viewer_tz"] == "Asia/Kolkata" and avail["other_zone"]
-    content = response.content.decode()
+    assert viewer_tz_of(content) == "Asia/Kolkata"
+    # The day editor shows the first Kolkata day: the lobby's first slot at 22:30 (21:30 in
+    # summer), the rest of that Berlin evening on the next Kolkata day.
+    assert day_label(first) in text_of(content, "day-editor")
     first_slot = next(name for name, box in checkboxes(content).items() if box.value == "0")
-    # 22:30 (or 21:30 in summer)
-    assert first_slot == f"{availability.day_label(first)}, {expected:%H:%M}, yes"
-    assert '<option value="Asia/Kolkata" selected>' in content
+    assert first_slot == f"{expected:%H:%M} Yes"
     assert "converted to your zone" in content
 
 
+def viewer_tz_of(page: str) -> str:
+    """The zone the page shows times in (the one grid.js saves with)."""
+    return re.search(r'id="my-grid-form"[^>]* data-tz="([^"]+)"', page).group(1)
+
+
 def test_query_zone_wins_and_garbage_is_ignored(organizer_client, lobby):
+    def zone(**query) -> str:
+        return viewer_tz_of(organizer_client.get(detail_url(lobby.code), query).content.decode())
+
     organizer_client.cookies["tz"] = "Not/AZone"
-    response = organizer_client.get(detail_url(lobby.code))
-    assert response.context["avail"]["viewer_tz"] == "Europe/Berlin"
-    response = organizer_client.get(detail_url(lobby.code), {"tz": "America/New_York"})
-    assert response.context["avail"]["viewer_tz"] == "America/New_York"
-    response = organizer_client.get(detail_url(lobby.code), {"tz": "../../etc/passwd"})
-    assert response.context["avail"]["viewer_tz"] == "Europe/Berlin"
+    assert zone() == "Europe/Berlin"
+    assert zone(tz="America/New_York") == "America/New_York"
+    assert zone(tz="../../etc/passwd") == "Europe/Berlin"
 
 
 def test_zone_picker_sets_the_cookie(organizer_client, lobby):
@@ -521,7 +593,8 @@ def test_save_in_another_zone_stores_lobby_slots(organizer_client, lobby, me):
     page = organizer_client.get(detail_url(lobby.code))
     first_box = next(iter(checkboxes(page.content.decode()).values()))
     assert first_box.value == "0"  # the first lobby slot, whatever the viewer's clock says
-    organizer_client.post(save_url(lobby.code), form(lobby, me, y=["0"], tz="America/New_York"))
+    data = day_form(lobby, me, 0, y=["0"], tz="America/New_York")
+    organizer_client.post(save_url(lobby.code), data)
     assert marks(lobby.code, me.participant_id) == ({0}, set())
 
 
@@ -538,13 +611,15 @@ def test_whole_day_lobby(db):
     code, me = membership.participant.code, membership.participant
     client = Client()
     seat_client(client, code, me)
-    data = {"participant": me.participant_id, "grid": key_of(code), "y": ["1"]}
+    data = {"participant": me.participant_id, "grid": key_of(code), "day": "1", "y": ["1"]}
     assert client.post(save_url(code), data).status_code == HTTPStatus.FOUND
-    response = client.get(detail_url(code))
-    day = availability.day_label(start + timedelta(days=2))
-    assert '<th scope="row" data-label="All day">' in response.content.decode()
-    assert checkboxes(response.content.decode())[f"{day}, yes"].checked
-    assert response.context["group"]["best"][0]["label"] == day
+    page = client.get(detail_url(code), {"day": 1}).content.decode()
+    day = day_label(start + timedelta(days=2))
+    assert my_grid(page) == {0: "n", 1: "y"}
+    assert "All day" in text_of(page, "my-grid")
+    assert day in text_of(page, "day-editor")
+    assert checkboxes(page)["All day Yes"].checked
+    assert best_times(page)[0].startswith(f"{day} 1 can come")
 
 
 # --- the big lobby ---------------------------------------------------------------------------
@@ -565,8 +640,8 @@ def make_big_lobby(people: int = 50, days: int = 14):
     )
     membership = services.create_lobby(values, "Olivia", None)
     code = membership.participant.code
-    spec = availability.spec_for(services.load_lobby(code).lobby)
-    key = availability.grid_key(spec)
+    spec = spec_for(services.get_lobby(code))
+    key = grid_key(spec)
     rng = random.Random(7)
     now = datetime.now(UTC)
     with TableItem.batch_write() as batch:
@@ -584,24 +659,27 @@ def make_big_lobby(people: int = 50, days: int = 14):
             participant.answered_at = now
             participant.grid_key = key
             batch.save(participant)
+    store.update_lobby(code, [])  # the rev bump every write makes
     return code, membership.participant
 
 
-def test_big_lobby_page_is_one_dynamodb_request(db):
+def test_big_lobby_page_is_at_most_two_dynamodb_requests(db):
     code, me = make_big_lobby()
     client = Client()
     seat_client(client, code, me)
     with dynamo.count_calls() as calls:
         response = client.get(detail_url(code))
-    assert calls.operations == ["Query"]  # first view: the whole lobby
+    assert calls.operations == ["GetItem", "Query"]  # first view: the rev, the whole lobby
     with dynamo.count_calls() as calls:
         response = client.get(detail_url(code))
     assert response.status_code == HTTPStatus.OK
-    assert calls.operations == ["Query"]  # unchanged since: only the Lobby item comes back
-    group = response.context["group"]
-    assert group["answered_count"] == 50 and len(group["best"]) == 5
-    my_grid = response.content.decode().split('id="my-grid"')[1].split("</table>")[0]
-    assert my_grid.count('<th scope="row"') == 64 and my_grid.count('<th scope="col"') == 14
+    assert calls.operations == ["GetItem"]  # unchanged since: the rev alone
+    page = response.content.decode()
+    assert "50 of 50 people have answered." in text_of(page, "group-view")
+    assert len(best_times(page)) == 5
+    rows = table_cells(page, "my-grid")
+    assert len(rows) == 64 and {len(row) for row in rows} == {14}
+    assert len(my_grid(page)) == 64 * 14
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -639,23 +717,3 @@ def _next_weekday_in_winter() -> date:
         if offsets == {timedelta(hours=1)}:
             return day
         day += timedelta(days=1)
-
-
-def test_my_grid_is_rendered_again_only_when_my_marks_change(lobby, me, join_as, rf):
-    """Someone else's change makes a new snapshot; my grid, showing only my marks, is kept."""
-
-    def my_grid(code: str, part: str = "body"):
-        request = rf.get(detail_url(code))
-        snapshot = services.read_lobby(code)
-        return availability.page_context(request, snapshot, me.participant_id)["avail"][part]
-
-    answer(lobby.code, me.participant_id, yes=[1, 2])
-    before, head = my_grid(lobby.code), my_grid(lobby.code, "head")
-    _client, ann = join_as(lobby, "Ann")
-    answer(lobby.code, ann.participant_id, yes=[3])
-    assert my_grid(lobby.code) is before
-    assert my_grid(lobby.code, "head") is head  # the cells' four states are not rebuilt either
-    answer(lobby.code, me.participant_id, yes=[2], maybe=[5])
-    after = str(my_grid(lobby.code))
-    assert 'data-s="1" data-st="n"' in after and 'data-s="5" data-st="m"' in after
-    assert 'data-s="1" data-st="y"' in str(before)

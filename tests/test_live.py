@@ -10,9 +10,12 @@ from django.test import Client
 from django.urls import reverse
 
 from letshangout import dynamo
-from lobbies import availability, services, views
+from lobbies import services
+from lobbies.answers import grid_key, spec_for
+from lobbies.lobby_page import LIVE_FRAGMENTS
 from tests.factories import make_settings
-from voting import services as voting
+from tests.html import table_cells
+from voting import decisions
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -22,13 +25,18 @@ def poll_url(code: str) -> str:
 
 
 def key_of(code: str) -> str:
-    return availability.grid_key(availability.spec_for(services.load_lobby(code).lobby))
+    return grid_key(spec_for(services.load_lobby(code).lobby))
 
 
 def answer(code: str, participant_id: str, yes=(), maybe=()) -> None:
     services.save_availability(
-        services.load_lobby(code), participant_id, frozenset(yes), frozenset(maybe), key_of(code)
+        services.get_lobby(code), participant_id, frozenset(yes), frozenset(maybe), key_of(code)
     )
+
+
+def heat_cell(content: str, row: int, column: int) -> tuple[str, str]:
+    cell = table_cells(content, "heatmap")[row][column]
+    return cell["attrs"].get("class", ""), cell["text"]
 
 
 def test_unchanged_is_204_for_one_getitem(organizer_client, lobby):
@@ -56,9 +64,9 @@ def test_changed_returns_every_live_fragment_out_of_band(organizer_client, lobby
     assert "<html" not in content
     roots = re.findall(r'<\w+ [^>]*id="([\w-]+)"[^>]*hx-swap-oob="true"', content)
     assert "group-view" in roots and "grid-notice" in roots
-    assert len(roots) == len(views.LIVE_FRAGMENTS)
+    assert len(roots) == len(LIVE_FRAGMENTS)
     # Ann's answer is in the heatmap, and the best times name her.
-    assert '<td class="h h5" data-s="0">' in content
+    assert heat_cell(content, 0, 0) == ("h5", "1")  # Ann, the only one who answered
     assert "Would miss it" not in content and "Ann" in content
     # What I am editing is never sent: my own grid stays as I left it.
     assert 'id="my-grid"' not in content and 'name="y"' not in content
@@ -72,8 +80,8 @@ def test_poll_keeps_the_heatmap_filter(organizer_client, lobby, join_as):
     query = {"rev": rev, "known": [ann.participant_id, lobby.organizer.participant_id]}
     query["only"] = [ann.participant_id]
     content = organizer_client.get(poll_url(lobby.code), query, **HTMX).content.decode()
-    assert '<td class="h h5" data-s="0">' in content
-    assert '<td class="h h0" data-s="5">' in content
+    assert heat_cell(content, 0, 0) == ("h5", "1")
+    assert heat_cell(content, 5, 0) == ("h0", "0")  # my own answer is filtered out
 
 
 def test_poll_says_when_the_grid_changed_under_me(organizer_client, lobby):
@@ -161,6 +169,6 @@ def test_poll_takes_the_propose_form_away_once_places_close(organizer_client, lo
     rev = services.lobby_rev(lobby.code)
     open_content = organizer_client.get(poll_url(lobby.code), {"rev": 0}).content.decode()
     assert 'id="propose"' not in open_content
-    voting.settle(services.load_lobby(lobby.code), lobby.lobby.owner_id, 0, None)
+    decisions.settle(services.load_lobby(lobby.code), lobby.lobby.owner_id, 0, None)
     content = organizer_client.get(poll_url(lobby.code), {"rev": rev}).content.decode()
     assert '<div id="propose" class="propose" hx-swap-oob="true"></div>' in content

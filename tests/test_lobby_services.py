@@ -25,11 +25,26 @@ def test_create_lobby_writes_lobby_and_organizer(lobby_settings):
     assert snapshot.lobby.expires_at > 0
 
 
-def test_load_lobby_is_one_query(lobby):
+def test_load_lobby_reads_the_rev_then_the_lobby_once_per_rev(lobby):
+    services.forget_snapshots()
     with dynamo.count_calls() as calls:
-        services.load_lobby(lobby.code)
-    assert calls.count == 1
-    assert calls.operations == ["Query"]
+        first = services.load_lobby(lobby.code)
+    assert calls.operations == ["GetItem", "Query"]
+    with dynamo.count_calls() as calls:
+        again = services.load_lobby(lobby.code)
+    assert calls.operations == ["GetItem"]  # unchanged: the rev alone
+    assert again == first
+
+
+def test_a_snapshot_is_never_changed_by_a_write(lobby):
+    before = services.load_lobby(lobby.code)
+    services.join_lobby(before, "Ann", None)
+    assert [p.display_name for p in before.participants.values()] == ["Olivia"]
+    with pytest.raises(TypeError):
+        before.participants["x"] = None
+    after = services.load_lobby(lobby.code)
+    assert after.rev == before.rev + 1 and after != before
+    assert [p.display_name for p in after.participants.values()] == ["Olivia", "Ann"]
 
 
 def test_concurrent_creations_never_share_a_code(lobby_settings, monkeypatch):

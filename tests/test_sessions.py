@@ -1,50 +1,61 @@
-"""letshangout.sessions reads what Django's database sessions write, and nothing expired."""
+"""Sessions are Django's signed-cookie engine: no database read on a page or a poll, and
+signing out ends the session."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from http import HTTPStatus
 
 import pytest
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.urls import reverse
-from django.utils import timezone
 
-from letshangout.sessions import SessionStore
-from lobbies import identity
+from lobbies import services
 
 pytestmark = pytest.mark.django_db
 
 
-def saved_session(**data) -> str:
-    store = SessionStore()
-    store.update(data)
-    store.save()
-    return store.session_key
-
-
-def test_the_engine_in_use_is_this_one():
-    assert settings.SESSION_ENGINE == "letshangout.sessions"
-
-
-def test_a_saved_session_reads_back():
-    key = saved_session(**{identity.SESSION_KEY: {"ABCDEFGH": "p1"}, "n": 3})
-    store = SessionStore(key)
-    assert store[identity.SESSION_KEY] == {"ABCDEFGH": "p1"} and store["n"] == 3
-    assert store.session_key == key
-
-
-def test_an_expired_or_unknown_session_reads_as_empty_and_is_not_reused():
-    key = saved_session(n=1)
-    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(1))
-    expired = SessionStore(key)
-    assert dict(expired.items()) == {} and expired.session_key is None
-    unknown = SessionStore("x" * 32)
-    assert unknown.get("n") is None and unknown.session_key is None
+def test_the_engine_is_djangos_signed_cookies():
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.signed_cookies"
 
 
 def test_a_browser_keeps_its_seat_across_requests(lobby, join_as):
-    client, ann = join_as(lobby, "Ann")
-    assert isinstance(client.session, SessionStore)
+    client, _ann = join_as(lobby, "Ann")
     page = client.get(reverse("lobbies:detail", args=[lobby.code]))
     assert "Ann" in page.content.decode() and b"Leave this lobby" in page.content
+
+
+def test_a_lobby_page_and_a_poll_make_no_database_query(lobby, join_as, django_assert_num_queries):
+    client, _ann = join_as(lobby, "Ann")
+    rev = services.lobby_rev(lobby.code)
+    with django_assert_num_queries(0):
+        page = client.get(reverse("lobbies:detail", args=[lobby.code]))
+        poll = client.get(reverse("lobbies:poll", args=[lobby.code]), {"rev": rev})
+    assert page.status_code == HTTPStatus.OK and b"Leave this lobby" in page.content
+    assert poll.status_code == HTTPStatus.NO_CONTENT
+
+
+def test_joining_writes_the_seat_into_the_cookie(lobby, client):
+    response = client.post(reverse("lobbies:join", args=[lobby.code]), {"display_name": "Bo"})
+    assert response.status_code == HTTPStatus.FOUND
+    assert settings.SESSION_COOKIE_NAME in response.cookies
+    page = client.get(reverse("lobbies:detail", args=[lobby.code])).content.decode()
+    assert "Bo" in page and "Leave this lobby" in page
+
+
+def test_signing_out_ends_the_session(client, user, lobby):
+    client.force_login(user)
+    assert client.get(reverse("lobbies:mine")).status_code == HTTPStatus.OK
+    response = client.post(reverse("account_logout"))
+    assert response.status_code == HTTPStatus.FOUND
+    mine = client.get(reverse("lobbies:mine"))
+    assert mine.status_code == HTTPStatus.FOUND and "login" in mine["Location"]
+
+
+def test_changing_the_password_ends_sessions_elsewhere(client, user):
+    client.force_login(user)
+    elsewhere = client.cookies[settings.SESSION_COOKIE_NAME].value
+    user.set_password("a brand new password")
+    user.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = elsewhere
+    mine = client.get(reverse("lobbies:mine"))
+    assert mine.status_code == HTTPStatus.FOUND and "login" in mine["Location"]

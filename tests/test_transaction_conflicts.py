@@ -52,7 +52,7 @@ def conflicts(monkeypatch):
 def test_a_save_that_meets_other_saves_is_tried_again(organizer_client, lobby, conflicts):
     me = lobby.organizer
     conflicts(dynamo.TRANSACTION_TRIES - 1)
-    response = organizer_client.post(save_url(lobby.code), form(lobby, me, y=["0", "1"]))
+    response = organizer_client.post(save_url(lobby.code), form(lobby, me, day="0", y=["0", "1"]))
     assert response.status_code == HTTPStatus.FOUND
     assert marks(lobby.code, me.participant_id) == ({0, 1}, set())
 
@@ -63,7 +63,7 @@ def test_a_save_that_keeps_conflicting_is_a_503_and_stores_nothing(
     me = lobby.organizer
     rev = services.lobby_rev(lobby.code)
     conflicts(dynamo.TRANSACTION_TRIES)
-    response = organizer_client.post(save_url(lobby.code), form(lobby, me, y=["0"]))
+    response = organizer_client.post(save_url(lobby.code), form(lobby, me, day="0", y=["0"]))
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert b"try again" in response.content.lower()
     assert services.lobby_rev(lobby.code) == rev
@@ -81,4 +81,4 @@ def test_a_vote_that_meets_others_is_tried_again(organizer_client, lobby, confli
 def test_a_failed_condition_is_not_mistaken_for_a_conflict():
     refused = conflict(2)
     refused.cause.cancellation_reasons[1] = CancellationReason(code="ConditionalCheckFailed")
-    assert dynamo.conflicted(conflict(2)) and not dynamo.conflicted(refused)
+    assert dynamo.only_busy(conflict(2)) and not dynamo.only_busy(refused)

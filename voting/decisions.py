@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from django.utils.translation import gettext as _
 
+from lobbies import weekly
 from lobbies.answers import answers_of, spec_for
 from lobbies.entities import Decision, Lobby
 from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed
@@ -83,11 +84,13 @@ def settle(
     place_id: str | None,
     *,
     automatic: bool = False,
+    repeat: weekly.Repeat | None = None,
 ) -> Decision:
     """Fix the lobby's time window and place (None: no place). Only the organizer, or the
     operator's command with `automatic`. One unversioned UpdateItem, so it never conflicts
     with the organizer's open settings form; the condition makes a replay or a second
-    settler fail cleanly instead of settling twice."""
+    settler fail cleanly instead of settling twice. A weekly lobby's meeting also needs its
+    `repeat`: from the first date on, every week."""
     lobby = snapshot.lobby
     if not automatic and not snapshot.is_organizer(actor_id):
         raise NotAllowed(_("Only the organizer can settle this lobby."))
@@ -99,6 +102,8 @@ def settle(
         raise LobbyError(_("That time is not a possible meeting time in this lobby's calendar."))
     if place_id:
         require_place(snapshot, place_id)
+    if weekly.is_weekly(lobby):
+        return _settle_weekly(snapshot, spec, start_slot, width, place_id, automatic, repeat)
     decision = Decision(
         start_slot=start_slot,
         slot_count=width,
@@ -109,6 +114,41 @@ def settle(
         ends_at=spec.slot_end(start_slot + width - 1).astimezone(UTC),
         all_day=spec.whole_day,
     )
+    _store_decision(snapshot, decision)
+    return decision
+
+
+def _settle_weekly(snapshot, spec, start, width, place_id, automatic, repeat) -> Decision:
+    lobby = snapshot.lobby
+    weekday = spec.dates[spec.slot_position(start)[0]].isoweekday()
+    today = datetime.now(spec.zone).date()
+    if repeat is None:
+        repeat = weekly.Repeat(weekly.next_on(weekday, today))
+    if repeat.first.isoweekday() != weekday:
+        raise LobbyError(_("The first date must be on the day of the week you settle on."))
+    if repeat.first < today:
+        raise LobbyError(_("The first date must not be in the past."))
+    starts, ends = weekly.occurrence(
+        spec.wall_start(start), spec.wall_end(start + width - 1), repeat.first, lobby.timezone
+    )
+    decision = Decision(
+        start_slot=start,
+        slot_count=width,
+        place_id=place_id or None,
+        settled_at=_now(),
+        automatic=automatic,
+        starts_at=starts.astimezone(UTC),
+        ends_at=ends.astimezone(UTC),
+        all_day=spec.whole_day,
+        first_date=repeat.first.isoformat(),
+        until_date=repeat.until.isoformat() if repeat.until else None,
+        repeat_count=repeat.count,
+    )
+    _store_decision(snapshot, decision)
+    return decision
+
+
+def _store_decision(snapshot: LobbySnapshot, decision: Decision) -> None:
     try:
         update_lobby(
             snapshot.code,
@@ -121,7 +161,6 @@ def settle(
         raise LobbyError(
             _("This lobby is already settled. Reopen it to change the decision.")
         ) from error
-    return decision
 
 
 def reopen(snapshot: LobbySnapshot, actor_id: str) -> None:
@@ -204,6 +243,7 @@ class SettledView:
     ends_at: datetime
     all_day: bool
     place: Place | None
+    repeat: weekly.Repeat | None = None
 
 
 def settled_view(snapshot: LobbySnapshot) -> SettledView | None:
@@ -223,7 +263,7 @@ def settled_view(snapshot: LobbySnapshot) -> SettledView | None:
             return None
         all_day = spec.whole_day
     place = snapshot.place(decision.place_id)
-    return SettledView(decision, starts_at, ends_at, all_day, place)
+    return SettledView(decision, starts_at, ends_at, all_day, place, weekly.repeat_of(decision))
 
 
 def settled_window(snapshot: LobbySnapshot) -> Window | None:
@@ -235,7 +275,13 @@ def settled_window(snapshot: LobbySnapshot) -> Window | None:
     spec = spec_for(snapshot.lobby)
     start, width = int(settled.decision.start_slot), int(settled.decision.slot_count)
     try:
-        if spec.slot_start(start) != settled.starts_at:
+        planned = spec.slot_start(start)
+        if settled.repeat is not None:  # the same weekday and time, moved to the first date
+            wall_end = spec.wall_end(start + width - 1)
+            planned = weekly.occurrence(
+                spec.wall_start(start), wall_end, settled.repeat.first, spec.tz
+            )[0]
+        if planned != settled.starts_at:
             return None
         return describe_window(spec, answers_of(snapshot), start, width)
     except ValueError:
@@ -262,4 +308,14 @@ def settled_event(snapshot: LobbySnapshot, lobby_url: str) -> ics.EventDetails |
         url=lobby_url,
         sequence=int(lobby.rev or 0),
         stamp=settled.decision.settled_at,
+        recurrence=_recurrence(settled, lobby.timezone),
     )
+
+
+def _recurrence(settled: SettledView, tz: str) -> ics.Recurrence | None:
+    repeat = settled.repeat
+    if repeat is None:
+        return None
+    until = weekly.until_instant(repeat.until, tz) if repeat.until else None
+    day = weekly.rrule_day(repeat.first.isoweekday())
+    return ics.Recurrence(day, until, repeat.count)

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from lobbies.grid import GridSpec, get_zone
+from lobbies.labels import day_label
 from lobbies.windows import Window
 from voting import services
 from voting.decisions import window_starts
@@ -175,7 +176,7 @@ def _grouped_starts(spec: GridSpec, width: int, zone: ZoneInfo) -> list:
     for start in window_starts(spec, width):
         begins = spec.slot_start(start).astimezone(zone)
         ends = spec.slot_end(start + width - 1).astimezone(zone)
-        day = date_format(begins, "l j F")
+        day = day_label(begins.date())  # a weekly lobby's day is a weekday, with no date
         label = day if spec.whole_day else _time_range(begins, ends)
         groups.setdefault(day, []).append((start, label))
     return list(groups.items())

@@ -10,11 +10,35 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vRecur
 
 PRODUCT_ID = "-//LetsHangOut//Lobby decision//EN"
 UID_DOMAIN = "letshangout"
 GOOGLE_CALENDAR_URL = "https://calendar.google.com/calendar/render"
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """A weekly meeting's repetition: on `byday` (MO…SU) every week, until the instant `until`
+    or `count` times, or without end."""
+
+    byday: str
+    until: datetime | None = None
+    count: int | None = None
+
+    def rule(self, all_day: bool, tz: str) -> dict:
+        """The RRULE as icalendar's vRecur takes it (UNTIL a date for all-day events)."""
+        rule: dict = {"FREQ": "WEEKLY", "BYDAY": self.byday}
+        if self.until is not None:
+            until = self.until.astimezone(ZoneInfo(tz)).date() if all_day else self.until
+            rule["UNTIL"] = until if all_day else until.astimezone(UTC)
+        if self.count is not None:
+            rule["COUNT"] = self.count
+        return rule
+
+    def text(self, all_day: bool, tz: str) -> str:
+        """The RRULE as a line of text, as Google Calendar's `recur` takes it."""
+        return "RRULE:" + vRecur(self.rule(all_day, tz)).to_ical().decode()
 
 
 @dataclass(frozen=True)
@@ -32,6 +56,7 @@ class EventDetails:
     url: str
     sequence: int
     stamp: datetime
+    recurrence: Recurrence | None = None
 
     @property
     def uid(self) -> str:
@@ -71,9 +96,16 @@ def build_ics(event: EventDetails) -> bytes:
     if event.all_day:
         entry.add("dtstart", event.first_day)
         entry.add("dtend", event.last_day_exclusive)
+    elif event.recurrence is not None:
+        # A repeating meeting keeps its wall-clock time across daylight-saving changes, so it
+        # is given in the lobby's zone (TZID and a VTIMEZONE), not in UTC.
+        entry.add("dtstart", event._local(event.starts_at))
+        entry.add("dtend", event._local(event.ends_at))
     else:
         entry.add("dtstart", event.starts_at.astimezone(UTC))
         entry.add("dtend", event.ends_at.astimezone(UTC))
+    if event.recurrence is not None:
+        entry.add("rrule", event.recurrence.rule(event.all_day, event.timezone))
     if event.location:
         entry.add("location", event.location)
     if event.full_description:
@@ -83,12 +115,18 @@ def build_ics(event: EventDetails) -> bytes:
     entry.add("status", "CONFIRMED")
     entry.add("transp", "OPAQUE")
     calendar.add_component(entry)
+    if event.recurrence is not None and not event.all_day:
+        calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
 def google_calendar_url(event: EventDetails) -> str:
     if event.all_day:
         dates = f"{event.first_day:%Y%m%d}/{event.last_day_exclusive:%Y%m%d}"
+    elif event.recurrence is not None:
+        # Wall-clock times in `ctz`, so the repeats keep their time across DST changes.
+        start, end = event._local(event.starts_at), event._local(event.ends_at)
+        dates = f"{start:%Y%m%dT%H%M%S}/{end:%Y%m%dT%H%M%S}"
     else:
         start, end = event.starts_at.astimezone(UTC), event.ends_at.astimezone(UTC)
         dates = f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"
@@ -97,4 +135,6 @@ def google_calendar_url(event: EventDetails) -> str:
         query["location"] = event.location
     if event.full_description:
         query["details"] = event.full_description
+    if event.recurrence is not None:
+        query["recur"] = event.recurrence.text(event.all_day, event.timezone)
     return f"{GOOGLE_CALENDAR_URL}?{urlencode(query)}"

@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from lobbies import weekly
 from lobbies.access import absolute_lobby_url
 from lobbies.labels import viewer_zone, window_label
 from lobbies.snapshot import LobbySnapshot
@@ -24,6 +25,7 @@ from voting import decisions, ics, notifications, services
 from voting.entities import Place
 from voting.forms import PlaceForm
 from voting.ranking import MAYBE, NO, VOTE_VALUES, YES
+from voting.weekly_settle import repeat_label
 
 
 def vote_choices() -> list[tuple[str, str]]:
@@ -158,6 +160,7 @@ def _settled_context(request: HttpRequest, snapshot: LobbySnapshot, viewer_tz: s
         "settled": settled,
         "settled_missing": _names(snapshot, window.missing) if window else (),
         "settled_zone": viewer_tz,
+        "settled_repeat": repeat_label(settled),
         "google_calendar_url": ics.google_calendar_url(event),
         "ics_url": reverse("voting:ics", args=[snapshot.code]),
     }
@@ -198,6 +201,7 @@ def places_context(request: HttpRequest, snapshot: LobbySnapshot, seat: str) -> 
         "vote_choices": vote_choices(),
         "viewer_zone_name": viewer_tz,
         "deadline_passed": services.deadline_passed(lobby),
+        "weekly": weekly.is_weekly(lobby),
         **_settled_context(request, snapshot, viewer_tz),
         **_notify_context(request, snapshot.participant(seat)),
     }

@@ -3,6 +3,7 @@ same view answers with the fragment it changed."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from http import HTTPStatus
 
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from letshangout.ratelimit import rate_limit
 from lobbies import services as lobby_services
+from lobbies import weekly
 from lobbies.access import absolute_lobby_url, load_for_organizer, load_for_participant, lobby_url
 from lobbies.errors import LobbyError, LobbyNotFound
 from lobbies.labels import viewer_zone, window_label
@@ -21,6 +23,7 @@ from lobbies.snapshot import LobbySnapshot
 from voting import decisions, ics, notifications, services
 from voting.forms import NotifyForm, PlaceForm, SettleForm, VoteForm
 from voting.presenters import place_rows, places_context, window_view
+from voting.weekly_settle import WeeklySettleForm
 
 PLACES_TEMPLATE = "voting/_places.html"
 
@@ -173,7 +176,11 @@ def _settle_form(request, snapshot: LobbySnapshot, data=None) -> tuple[SettleFor
         "window": str(rec.window.start_slot) if rec.window else "other",
         "place": rec.place.place_id if rec.place else "",
     }
-    form = SettleForm(
+    form_class = SettleForm
+    if weekly.is_weekly(snapshot.lobby):
+        form_class = WeeklySettleForm
+        initial["first_date"] = _first_date_initial(rec)
+    form = form_class(
         data,
         initial=initial,
         spec=rec.spec,
@@ -194,6 +201,14 @@ def _settle_form(request, snapshot: LobbySnapshot, data=None) -> tuple[SettleFor
     return form, context
 
 
+def _first_date_initial(rec):
+    """The next day on the recommended window's weekday, in the lobby's zone."""
+    if rec.window is None:
+        return None
+    weekday = rec.window.start.isoweekday()
+    return weekly.next_on(weekday, datetime.now(rec.spec.zone).date())
+
+
 @require_http_methods(["GET", "POST"])
 def settle(request: HttpRequest, code: str) -> HttpResponse:
     snapshot, seat = load_for_organizer(request, code)
@@ -206,8 +221,9 @@ def settle(request: HttpRequest, code: str) -> HttpResponse:
     form, context = _settle_form(request, snapshot, data)
     if request.method == "POST" and form.is_valid():
         start, place = form.cleaned_data["start_slot"], form.cleaned_data["place"] or None
+        repeat = form.cleaned_data.get("repeat")
         try:
-            decisions.settle(snapshot, seat, start, place)
+            decisions.settle(snapshot, seat, start, place, repeat=repeat)
         except LobbyError as error:
             form.add_error(None, error.message)
         else:
