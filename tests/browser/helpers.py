@@ -81,7 +81,8 @@ def sign_in(page: Page, email: str, password: str) -> None:
 
 
 def my_cell(page: Page, row: int, col: int) -> Locator:
-    return page.locator("#my-grid tbody tr").nth(row).locator("td.c").nth(col)
+    """My grid's cell at a time (row) on a day (column)."""
+    return page.locator("#my-grid tbody tr").nth(row).locator("td").nth(col)
 
 
 def drag_mark(page: Page, col: int, first_row: int, last_row: int) -> None:
@@ -95,6 +96,24 @@ def drag_mark(page: Page, col: int, first_row: int, last_row: int) -> None:
     page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, steps=6)
     page.mouse.up()
     expect(page.locator("#save-status")).to_have_text("Saved.", timeout=LIVE)
+
+
+def mark_day_without_js(page: Page, rows, day: int | None = None) -> None:
+    """Without JavaScript: show one day in the day editor (by its name in the list), tick "Yes"
+    for the times in those rows, and save that day."""
+    editor = page.locator("#day-editor")
+    if day is not None:
+        name = page.locator("#my-grid thead th").nth(day).get_attribute("data-label")
+        editor.get_by_label("Mark one day at a time").select_option(label=name)
+        editor.get_by_role("button", name="Show this day").click()
+        expect(editor.get_by_role("group")).to_contain_text(name)
+    times = editor.locator("tbody th").all_inner_texts()
+    for row in rows:
+        editor.get_by_role("checkbox", name=f"{times[row]} Yes", exact=True).check()
+    editor.get_by_role("button", name="Save this day").click()
+    expect(page.locator("main")).to_contain_text("Your availability is saved.")
+    for row in rows:
+        expect(editor.get_by_role("checkbox", name=f"{times[row]} Yes", exact=True)).to_be_checked()
 
 
 def nudge(page: Page) -> None:

@@ -18,7 +18,7 @@ from lobbies import services as lobby_services
 from tests.browser.helpers import PHONE
 from tests.factories import make_settings
 from tests.voting_support import evening_window, mark, propose, reload, slots, vote
-from voting import services as voting
+from voting import decisions
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -122,7 +122,7 @@ def test_main_pages_have_no_serious_violations(new_context, seat, answered_lobby
     phone.goto(f"/l/{code}/")
     found += audit(phone, "lobby on a phone (guest)")
 
-    voting.settle(reload(code), organizer.participant_id, start, sushi.place_id)
+    decisions.settle(reload(code), organizer.participant_id, start, sushi.place_id)
     olivia.goto(f"/l/{code}/")
     found += audit(olivia, "settled lobby (organizer)")
     phone.goto(f"/l/{code}/")
