@@ -13,6 +13,8 @@ from pathlib import Path
 from icalendar import Calendar
 from playwright.sync_api import Locator, Page, expect
 
+from tests.conftest import wait_until
+
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CODE = re.compile(r"/l/([0-9A-Z]{8})/")
 LIVE = 20_000  # ms: a live update arrives within a poll interval or two on a busy machine
@@ -95,6 +97,49 @@ def drag_mark(page: Page, col: int, first_row: int, last_row: int) -> None:
     page.mouse.down()
     page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, steps=6)
     page.mouse.up()
+    expect(page.locator("#save-status")).to_have_text("Saved.", timeout=LIVE)
+
+
+def centre(locator: Locator) -> tuple[float, float]:
+    box = locator.bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def swipe(page: Page, start: Locator, end: Locator) -> None:
+    """A finger from the middle of one element to the middle of another (real touch events,
+    as a phone sends them)."""
+    touch = page.context.new_cdp_session(page)
+    (x0, y0), (x1, y1) = centre(start), centre(end)
+    point = "Input.dispatchTouchEvent"
+    touch.send(point, {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]})
+    for step in range(1, 7):
+        x, y = x0 + (x1 - x0) * step / 6, y0 + (y1 - y0) * step / 6
+        touch.send(point, {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+    touch.send(point, {"type": "touchEnd", "touchPoints": []})
+    touch.detach()
+
+
+def settle_scroll(page: Page) -> None:
+    """Wait for momentum scrolling to stop, so coordinates taken now stay true."""
+    positions = []
+
+    def still() -> bool:
+        positions.append(page.evaluate("window.scrollY"))
+        return len(positions) > 2 and positions[-1] == positions[-2] == positions[-3]
+
+    assert wait_until(still, interval=0.1)
+
+
+def paint_with_finger(page: Page, col: int, first_row: int, last_row: int) -> None:
+    """On a touch screen: turn on "Paint with finger" and swipe down one day's column."""
+    toggle = page.get_by_role("button", name="Paint with finger")
+    if toggle.get_attribute("aria-pressed") != "true":
+        toggle.tap()
+        expect(toggle).to_have_attribute("aria-pressed", "true")
+    start = my_cell(page, first_row, col)
+    start.scroll_into_view_if_needed()
+    settle_scroll(page)
+    swipe(page, start, my_cell(page, last_row, col))
     expect(page.locator("#save-status")).to_have_text("Saved.", timeout=LIVE)
 
 

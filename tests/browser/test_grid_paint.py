@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 from lobbies import services
 from lobbies.answers import marks_of, spec_for
 from tests.browser.conftest import PHONE
+from tests.browser.helpers import centre, settle_scroll, swipe
 from tests.conftest import wait_until
 from tests.factories import make_settings
 from tests.voting_support import mark
@@ -69,22 +70,6 @@ def wait_for_marks(code: str, participant_id: str, expected) -> None:
     )
 
 
-def settle_scroll(page: Page) -> None:
-    """Wait for momentum scrolling to stop, so coordinates taken now stay true."""
-    positions = []
-
-    def still() -> bool:
-        positions.append(page.evaluate("window.scrollY"))
-        return len(positions) > 2 and positions[-1] == positions[-2] == positions[-3]
-
-    assert wait_until(still, interval=0.1)
-
-
-def centre(locator):
-    box = locator.bounding_box()
-    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-
-
 def drag(page: Page, start, end) -> None:
     start.scroll_into_view_if_needed()
     page.mouse.move(*centre(start))
@@ -121,24 +106,10 @@ def test_paint_with_the_mouse(new_page, seat, lobby_code):
 def test_paint_with_a_finger_in_paint_mode(new_page, seat, lobby_code):
     code, me = lobby_code
     page = open_lobby(new_page, seat, code, me, **PHONE)
-    touch = page.context.new_cdp_session(page)
-
-    def swipe(start, end) -> None:
-        (x0, y0), (x1, y1) = centre(start), centre(end)
-        touch.send(
-            "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]}
-        )
-        for step in range(1, 7):
-            x, y = x0 + (x1 - x0) * step / 6, y0 + (y1 - y0) * step / 6
-            touch.send(
-                "Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]}
-            )
-        touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-
     # Outside paint mode a swipe up the grid scrolls the page and marks nothing...
     cell(page, 9).scroll_into_view_if_needed()
     before = page.evaluate("window.scrollY")
-    swipe(cell(page, 9), cell(page, 0))
+    swipe(page, cell(page, 9), cell(page, 0))
     assert wait_until(lambda: page.evaluate("window.scrollY") > before)
     expect(page.locator('#my-grid td[data-st="y"]')).to_have_count(0)
     # ...and a tap marks one cell (once the swipe's scrolling has come to rest).
@@ -153,7 +124,7 @@ def test_paint_with_a_finger_in_paint_mode(new_page, seat, lobby_code):
     )
     cell(page, 1).scroll_into_view_if_needed()
     settle_scroll(page)
-    swipe(cell(page, 1), cell(page, 12))
+    swipe(page, cell(page, 1), cell(page, 12))
     expect(page.locator("#save-status")).to_have_text("Saved.")
     wait_for_marks(code, me, ({1, 2, 4, 11, 12}, set()))
     assert page._errors == []

@@ -111,8 +111,10 @@ def test_on_phones_with_touch(new_context, tmp_path):
     screenshot(gus, "join-phone")
     helpers.join_lobby(gus, "Gus")
 
-    for page in (olivia, gus):
-        tap_mark(page, col=2, rows=range(1, 5))
+    # Olivia taps the slots one by one; Gus paints them in one swipe of his finger.
+    tap_mark(olivia, col=2, rows=range(1, 5))
+    helpers.paint_with_finger(gus, col=2, first_row=1, last_row=4)
+    expect(gus.locator('#my-grid td[data-st="y"]')).to_have_count(4)
     helpers.answered(olivia, 2, 2)
     helpers.my_cell(olivia, 0, 2).scroll_into_view_if_needed()
     screenshot(olivia, "lobby-phone", full_page=False)

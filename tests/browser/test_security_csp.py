@@ -20,6 +20,13 @@ document.addEventListener('securitypolicyviolation', (e) => {
 """
 
 
+def settled(page, expression: str):
+    """The expression's value once a frame was drawn and the tasks queued before it ran
+    (violation reports are queued tasks)."""
+    page.evaluate("new Promise((done) => requestAnimationFrame(() => setTimeout(done)))")
+    return page.evaluate(expression)
+
+
 @pytest.fixture
 def chromium(browser):
     """The session's shared chromium (tests/browser/conftest.py): one browser per run."""
@@ -40,12 +47,11 @@ def visit_all(browser, base: str, paths: list[str], sign_in: tuple[str, str] | N
     for path in paths:
         page.goto(path)
         page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(300)  # let deferred scripts and htmx settle
-        found[path] = page.evaluate("window.__csp")
+        found[path] = settled(page, "window.__csp")
     # The recorder itself works: an inline style set by script is a violation it reports.
     page.evaluate("document.body.setAttribute('style', 'color: red')")
-    page.wait_for_timeout(200)
-    assert page.evaluate("window.__csp.length") == 1
+    page.wait_for_function("window.__csp.length > 0")
+    assert settled(page, "window.__csp.length") == 1
     context.close()
     return found
 
