@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
@@ -93,7 +94,9 @@ class TestReferenceWeek:
         assert (start.hour, end.hour, start.date()) == (19, 21, monday)
         assert start.utcoffset() == timedelta(hours=2)
         with pytest.raises(ValueError):
-            weekly.occurrence(datetime(2001, 1, 1, 19), datetime(2001, 1, 1, 21), monday + timedelta(1), ZONE)
+            weekly.occurrence(
+                datetime(2001, 1, 1, 19), datetime(2001, 1, 1, 21), monday + timedelta(1), ZONE
+            )
 
     def test_repeat_refuses_contradictions(self):
         with pytest.raises(ValueError):
@@ -129,12 +132,12 @@ class TestCreate:
 
     def test_no_weekday_is_refused(self, client):
         response = client.post(reverse("lobbies:create"), create_payload(weekdays=[]))
-        assert response.status_code == HTTPStatus.OK
+        assert response.status_code == HTTPStatus.BAD_REQUEST
         assert "Pick at least one day of the week." in response.content.decode()
 
     def test_bad_weekday_is_refused(self, client):
         response = client.post(reverse("lobbies:create"), create_payload(weekdays=["8"]))
-        assert response.status_code == HTTPStatus.OK
+        assert response.status_code == HTTPStatus.BAD_REQUEST
         assert not list(dynamo.TableItem.scan())
 
     def test_dates_stay_the_default(self, client):
@@ -147,7 +150,8 @@ class TestCreate:
     def test_settings_form_shows_and_keeps_the_weekdays(self, weekly_lobby, organizer_client):
         url = reverse("lobbies:edit", args=[weekly_lobby.code])
         page = organizer_client.get(url).content.decode()
-        assert 'value="weekdays" checked' in page or 'value="weekdays"\n' in page
+        assert re.search(r'name="schedule" value="weekdays"[^>]*checked', page)
+        assert re.search(r'name="weekdays" value="1"[^>]*checked', page)
         payload = create_payload(weekdays=["6", "7"], version=str(weekly_lobby.lobby.version))
         response = organizer_client.post(url, payload)
         assert response.status_code == HTTPStatus.FOUND
@@ -172,8 +176,8 @@ class TestPage:
         _client, ben = join_as(weekly_lobby, "Ben")
         owner = weekly_lobby.lobby.owner_id
         friday = evening_window(weekly_lobby, 2, 19)
-        mark(weekly_lobby.code, owner, yes=slots(friday, 2))
-        mark(weekly_lobby.code, ben.participant_id, yes=slots(friday, 2))
+        mark(weekly_lobby.code, owner, yes=slots(friday, 4))
+        mark(weekly_lobby.code, ben.participant_id, yes=slots(friday, 4))
         rec = decisions.recommendation(reload(weekly_lobby.code))
         assert rec.window.start_slot == friday
         url = reverse("lobbies:detail", args=[weekly_lobby.code])
@@ -185,7 +189,13 @@ class TestPage:
         slot = spec.slot_index(1, 1)  # Wednesday 19:00
         response = organizer_client.post(
             reverse("lobbies:availability", args=[weekly_lobby.code]),
-            {"grid": _key(weekly_lobby), "day": "1", "y": [str(slot)], "tz": "Asia/Tokyo"},
+            {
+                "participant": weekly_lobby.lobby.owner_id,
+                "grid": _key(weekly_lobby),
+                "day": "1",
+                "y": [str(slot)],
+                "tz": "Asia/Tokyo",
+            },
         )
         assert response.status_code == HTTPStatus.FOUND
         from lobbies.answers import answers_of
@@ -287,7 +297,7 @@ class TestSettle:
 
     def test_automatic_settle_picks_the_next_such_weekday(self, weekly_lobby):
         owner = weekly_lobby.lobby.owner_id
-        mark(weekly_lobby.code, owner, yes=slots(evening_window(weekly_lobby, 0, 18), 2))
+        mark(weekly_lobby.code, owner, yes=slots(evening_window(weekly_lobby, 0, 18), 4))
         decision = decisions.settle_automatically(reload(weekly_lobby.code))
         first = date.fromisoformat(decision.first_date)
         assert first.isoweekday() == 1
@@ -340,6 +350,7 @@ class TestCalendar:
 
     def test_who_can_come_still_shows_after_settling(self, weekly_lobby, join_as):
         _client, ben = join_as(weekly_lobby, "Ben")
+        mark(weekly_lobby.code, ben.participant_id, yes=slots(evening_window(weekly_lobby, 0), 4))
         snapshot = self.settle(weekly_lobby, weekly.Repeat(next_on(3)))
         window = decisions.settled_window(snapshot)
         assert window is not None
