@@ -24,6 +24,7 @@ LOBBY_SK = "LOBBY"
 PARTICIPANT_PREFIX = "P#"
 PLACE_PREFIX = "PLACE#"
 PLACE_KEY_PREFIX = "PLACEKEY#"
+COMMENT_PREFIX = "COMMENT#"
 
 
 def lobby_pk(code: str) -> str:
@@ -85,6 +86,11 @@ class Lobby(TableItem, discriminator="lobby"):
     # it counts, on condition that it stays within the cap.
     participant_count = NumberAttribute(default=0)
     place_count = NumberAttribute(default=0)
+    comment_count = NumberAttribute(default=0)
+    # The organizer's reminder (voting/reminders.py): hours before the deadline, and the
+    # instant that makes, kept so the operator's Scan can filter on it.
+    remind_hours = NumberAttribute(null=True)
+    remind_at = UTCDateTimeAttribute(null=True)
     rev = NumberAttribute(default=0)
     version = VersionAttribute()
 
@@ -133,6 +139,18 @@ class Lobby(TableItem, discriminator="lobby"):
             & (cls.deadline <= now)
         )
 
+    @classmethod
+    def due_for_reminders(cls, now: datetime):
+        """Open lobbies whose reminder time has come and whose deadline has not passed.
+
+        A paginated Scan, so only the operator's `manage.py send_reminders` may call it,
+        never a visitor's request (as due_for_auto_settle).
+        """
+        return cls.scan(
+            (cls.remind_at <= now) & (cls.status == "open") & (cls.deadline > now),
+            attributes_to_get=["pk", "sk", "kind"],
+        )
+
     def is_expired(self, now: datetime | None = None) -> bool:
         # TTL deletes late (up to days), so reads must not trust that the item is gone.
         now = now or datetime.now(UTC)
@@ -178,6 +196,8 @@ class Participant(TableItem, discriminator="participant"):
     # instead of being read against the wrong slots.
     grid_key = UnicodeAttribute(null=True)
     notify_settled = BooleanAttribute(default=True)
+    # Set, on condition that it was not, before the reminder email goes out: at most once.
+    reminded_at = UTCDateTimeAttribute(null=True)
 
     @property
     def participant_id(self) -> str:
@@ -191,3 +211,23 @@ class Participant(TableItem, discriminator="participant"):
     def for_user(cls, user_id: int, limit: int = 100):
         """A signed-in user's participations, newest first (GSI1)."""
         return cls.user_index.query(f"USER#{user_id}", scan_index_forward=False, limit=limit)
+
+
+class Comment(TableItem, discriminator="comment"):
+    """pk = LOBBY#<code>, sk = COMMENT#<time>#<id>: a participant's short note in the lobby,
+    read with the rest of it (one Query, oldest first by its sort key). Carries the lobby's
+    `expires_at`; the Lobby item's `comment_count` moves in the same transaction.
+    """
+
+    author_id = UnicodeAttribute()
+    text = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+    @property
+    def comment_id(self) -> str:
+        return self.sk.rsplit("#", 1)[-1]
+
+    @classmethod
+    def key_for(cls, code: str, created: datetime, comment_id: str) -> tuple[str, str]:
+        stamp = created.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        return lobby_pk(code), f"{COMMENT_PREFIX}{stamp}#{comment_id}"

@@ -13,23 +13,25 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from lobbies.entities import Lobby, Participant
+from lobbies.entities import COMMENT_PREFIX, Lobby, Participant
 from lobbies.errors import LobbyNotFound
 
 
 @dataclass(frozen=True, eq=False)
 class LobbySnapshot:
-    """One lobby at one rev: its Lobby item, participants by id in the order they joined, and
-    places in the order they were proposed. Read it, never change it or its items."""
+    """One lobby at one rev: its Lobby item, participants by id in the order they joined,
+    places in the order they were proposed, and comments newest last. Read it, never change it
+    or its items."""
 
     lobby: Lobby
     participants: Mapping[str, Participant]
     places: tuple = ()
+    comments: tuple = ()
 
     @classmethod
     def from_items(cls, items: Iterable, include_expired: bool = False) -> LobbySnapshot:
         """Assemble the items of one lobby's Query; LobbyNotFound without a live Lobby item."""
-        lobby, participants, places = None, [], []
+        lobby, participants, places, comments = None, [], [], []
         for item in items:
             if isinstance(item, Lobby):
                 lobby = item
@@ -37,12 +39,15 @@ class LobbySnapshot:
                 participants.append(item)
             elif item.sk.startswith("PLACE#"):
                 places.append(item)
+            elif item.sk.startswith(COMMENT_PREFIX):
+                comments.append(item)
         if lobby is None or (lobby.is_expired() and not include_expired):
             raise LobbyNotFound()
         participants.sort(key=lambda person: person.joined_at)
         places.sort(key=lambda place: place.created_at)
+        comments.sort(key=lambda comment: comment.sk)  # its time, then its id
         by_id = {person.participant_id: person for person in participants}
-        return cls(lobby, MappingProxyType(by_id), tuple(places))
+        return cls(lobby, MappingProxyType(by_id), tuple(places), tuple(comments))
 
     @property
     def code(self) -> str:
@@ -79,3 +84,6 @@ class LobbySnapshot:
 
     def place(self, place_id: str | None):
         return next((place for place in self.places if place.place_id == place_id), None)
+
+    def comment(self, comment_id: str | None):
+        return next((c for c in self.comments if c.comment_id == comment_id), None)

@@ -23,10 +23,12 @@ from django.utils.translation import gettext as _
 from letshangout.dynamo import TableItem, is_unavailable, transact
 from lobbies import codes, services
 from lobbies.entities import (
+    COMMENT_PREFIX,
     LOBBY_SK,
     PARTICIPANT_PREFIX,
     PLACE_KEY_PREFIX,
     PLACE_PREFIX,
+    Comment,
     Lobby,
     Participant,
     lobby_pk,
@@ -39,6 +41,7 @@ EXPORT_VERSION = 1
 # Where each kind of item lives in the partition; anything else is refused.
 SORT_KEY_OF = {Lobby: LOBBY_SK, Participant: PARTICIPANT_PREFIX, Place: PLACE_PREFIX}
 SORT_KEY_OF[PlaceKey] = PLACE_KEY_PREFIX
+SORT_KEY_OF[Comment] = COMMENT_PREFIX
 # Counters a restore moves on instead of copying: they only need to differ from before.
 MOVED_ON = ("rev", "version")
 
