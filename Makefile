@@ -10,7 +10,7 @@ PORT ?= 8000
 # pytest-xdist workers; each starts its own in-memory DynamoDB Local.
 TEST_WORKERS ?= 2
 
-.PHONY: help run test lint format check-python deps chromium test-postgres bench reliability reliability-ci smoke clean
+.PHONY: help run test lint format check-python deps chromium messages makemessages test-postgres bench reliability reliability-ci smoke clean
 
 help:
 	@echo "make run      set up and serve the app at http://127.0.0.1:$(PORT)/ (SQLite + DynamoDB Local in var/)"
@@ -41,7 +41,21 @@ deps: $(VENV)/.installed node_modules/.installed
 chromium:
 	@bash scripts/ensure-chromium.sh
 
-run: deps
+# Compiled translations (.mo) and the JavaScript catalogs (static/jsi18n/) are built, not
+# committed: every run and test run builds them from locale/.
+messages: $(VENV)/.installed
+	@bash scripts/ensure-gettext.sh
+	@echo "==> Compiling translations and the JavaScript catalogs"
+	@$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=var -v 0
+	@$(PY) manage.py build_js_catalogs -v 0
+
+# Refresh locale/*/django.po and djangojs.po from the code and templates (then translate).
+MESSAGES_IGNORE := -i .venv -i node_modules -i staticfiles -i var -i static/jsi18n -i test-artifacts
+makemessages: $(VENV)/.installed
+	@$(PY) manage.py makemessages -a $(MESSAGES_IGNORE) --no-obsolete
+	@$(PY) manage.py makemessages -d djangojs -a $(MESSAGES_IGNORE) --no-obsolete
+
+run: deps messages
 	@mkdir -p var
 	@echo "==> Starting LetsHangOut (Ctrl+C stops it; data stays in var/)"
 	@$(PY) manage.py dev 127.0.0.1:$(PORT)
@@ -55,7 +69,7 @@ format: $(VENV)/.installed
 	@$(VENV)/bin/ruff format .
 	@$(VENV)/bin/ruff check --fix .
 
-test: deps chromium lint
+test: deps chromium messages lint
 	@echo "==> Running the tests (DynamoDB Local in memory; Django's tables on $${DATABASE_URL:+PostgreSQL}$${DATABASE_URL:-SQLite})"
 	@DJANGO_ENV=test $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 

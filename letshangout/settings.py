@@ -299,6 +299,8 @@ RATE_LIMITS = {
     "lobby_lookup": (env_int("RATE_LIMIT_LOOKUP", 20), 60),
     "lobby_create": (env_int("RATE_LIMIT_CREATE", 10), 3600),
     "place_propose": (env_int("RATE_LIMIT_PROPOSE", 30), 600),
+    "comment_post": (env_int("RATE_LIMIT_COMMENT", 20), 600),
+    "calendar_import": (env_int("RATE_LIMIT_CALENDAR", 20), 600),
 }
 
 METRICS_EMF = env_bool("METRICS_EMF")

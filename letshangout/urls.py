@@ -4,10 +4,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from letshangout import bench_views, views
+from letshangout import bench_views, languages, views
 
 urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
+    path("language/", languages.set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("voting.urls")),

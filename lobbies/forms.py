@@ -7,9 +7,11 @@ import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
+from babel import Locale, UnknownLocaleError
 from django import forms
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from lobbies import codes
@@ -58,8 +60,21 @@ class MonthCalendarWidget(forms.CheckboxSelectMultiple):
         context["widget"]["months"] = [
             _month_weeks(year, month, chosen, today) for year, month in _upcoming_months(today)
         ]
-        context["widget"]["weekdays"] = [calendar.day_abbr[i] for i in range(7)]
+        context["widget"]["weekdays"] = week_of(get_language() or "en")[1]
         return context
+
+
+@cache
+def week_of(language: str) -> tuple[int, tuple[str, ...]]:
+    """The first day of the week where `language` is read (0 = Monday) and the weekdays'
+    short names in calendar order, from CLDR through babel: Django has no such setting."""
+    try:
+        locale = Locale.parse(language, sep="-")
+    except (ValueError, UnknownLocaleError):
+        locale = Locale.parse("en")
+    first = locale.first_week_day
+    names = locale.days["stand-alone"]["abbreviated"]
+    return first, tuple(names[(first + i) % 7] for i in range(7))
 
 
 def _upcoming_months(today: date) -> list[tuple[int, int]]:
@@ -73,7 +88,8 @@ def _upcoming_months(today: date) -> list[tuple[int, int]]:
 
 def _month_weeks(year: int, month: int, chosen: set[str], today: date) -> dict:
     weeks = []
-    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+    first = week_of(get_language() or "en")[0]
+    for week in calendar.Calendar(firstweekday=first).monthdatescalendar(year, month):
         weeks.append(
             [
                 {

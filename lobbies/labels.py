@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import dateformat
 from django.utils.translation import gettext as _
 
+from letshangout.formats import local_format
 from lobbies import grid, weekly
 
 TZ_COOKIE = "tz"
@@ -57,17 +58,17 @@ def remember_zone(response, request: HttpRequest, zone: str) -> None:
 def day_label(day: date) -> str:
     if weekly.is_reference(day):  # a weekday column of a weekly lobby: no date to show
         return dateformat.format(day, "l")
-    return dateformat.format(day, "l j F")
+    return dateformat.format(day, local_format("DAY_FORMAT"))
 
 
 def short_day_label(day: date) -> tuple[str, str]:
     if weekly.is_reference(day):
         return dateformat.format(day, "D"), ""
-    return dateformat.format(day, "D"), dateformat.format(day, "j M")
+    return dateformat.format(day, "D"), dateformat.format(day, local_format("SHORT_DAY_FORMAT"))
 
 
 def time_text(moment) -> str:
-    return moment.strftime("%H:%M")
+    return dateformat.time_format(moment, local_format("TIME_FORMAT"))
 
 
 def row_label(row, whole_day: bool, spec=None) -> str:

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from lobbies.access import lobby_url
 from lobbies.codes import display_code
+from lobbies.comment_page import comments_context
 from lobbies.pages import availability_context, group_view
 from lobbies.snapshot import LobbySnapshot
 from voting.presenters import places_context
@@ -33,6 +34,7 @@ LIVE_FRAGMENTS: list[str] = [
     "lobbies/_availability.html#grid-notice",
     "voting/_decision.html#decision",
     "voting/_places.html#places-list",
+    "lobbies/_comments.html#comments-list",
 ]
 
 
@@ -65,6 +67,7 @@ def lobby_context(
         "avail": availability_context(request, snapshot, seat, marks=marks, error=error),
         **group_view(request, snapshot, oob=oob),
         **places_context(request, snapshot, seat),
+        **comments_context(request, snapshot, seat),
     }
 
 

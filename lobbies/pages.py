@@ -149,29 +149,6 @@ def availability_context(
         "closed": closed,
         "error": error,
         "grid_changed": bool(client_key) and client_key != key,
-        "strings": grid_strings(language),
-    }
-
-
-@lru_cache(maxsize=16)
-def grid_strings(language: str) -> dict[str, str]:
-    """Everything grid.js says, in the active language (shared: read only)."""
-    return {
-        "yes": _("yes"),
-        "maybe": _("if need be"),
-        "no": _("no"),
-        "gap": _("does not exist (the clocks change)"),
-        "none": _("no slot"),
-        "saving": _("Saving…"),
-        "saved": _("Saved."),
-        "unsaved": _("Unsaved changes…"),
-        "offline": _(
-            "Not saved: the connection failed. Your marks are still here; "
-            "we will try again, or press Save."
-        ),
-        "marked": _("%(count)s slots marked “%(mark)s”."),
-        "heat": _("%(yes)s can come, %(maybe)s if need be"),
-        "whofail": _("Could not load who can come. Point at the slot again to retry."),
     }
 
 

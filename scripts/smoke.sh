@@ -548,6 +548,10 @@ prod() { env "${CLEAN_ENV[@]}" "${PROD_ENV[@]}" PATH="$VENV/bin:$PATH" "$@"; }
 manage() { prod "$PY" manage.py "$@"; }
 
 # --- 2. The image's build steps ----------------------------------------------------------
+say "Build step: build_js_catalogs (static/jsi18n/, before collectstatic)"
+manage build_js_catalogs || fail "build_js_catalogs failed"
+[[ -f static/jsi18n/de/djangojs.js ]] || fail "build_js_catalogs wrote no static/jsi18n/de/djangojs.js"
+
 say "Build step: collectstatic --noinput (production settings, throwaway SECRET_KEY)"
 manage collectstatic --noinput --verbosity 1 || fail "collectstatic failed"
 [[ -f staticfiles/staticfiles.json ]] || fail "collectstatic wrote no staticfiles/staticfiles.json (manifest storage?)"

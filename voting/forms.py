@@ -12,6 +12,7 @@ from django.core.validators import URLValidator
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from letshangout.formats import local_format
 from lobbies.grid import GridSpec, get_zone
 from lobbies.labels import day_label
 from lobbies.windows import Window
@@ -110,9 +111,9 @@ class NotifyForm(forms.Form):
 
 
 def _time_range(start: datetime, end: datetime) -> str:
-    text = f"{date_format(start, 'H:i')}–{date_format(end, 'H:i')}"
+    text = f"{date_format(start, 'TIME_FORMAT')}–{date_format(end, 'TIME_FORMAT')}"
     if end.date() != start.date():
-        text += f" ({date_format(end, 'D j M')})"
+        text += f" ({date_format(end, 'D ' + local_format('SHORT_DAY_FORMAT'))})"
     return text
 
 

@@ -6,6 +6,7 @@ swallowed here (ResilientSMTPBackend already does that for SMTP; this covers the
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from letshangout import metrics
+from letshangout.languages import language_of, languages_of
 from lobbies import services
 from lobbies.errors import LobbyNotFound
 from lobbies.snapshot import LobbySnapshot
@@ -36,11 +38,17 @@ def verified_emails(user_ids: Iterable[int]) -> dict[int, str]:
     return found
 
 
-def _render(name: str, context: dict, zone: str = "UTC") -> str:
-    """An email part, in the lobby's zone: the date filter shows aware times in the *current*
-    zone, which is the server's (UTC) outside a request."""
-    with translation.override(settings.LANGUAGE_CODE), timezone.override(ZoneInfo(zone)):
+def _render(name: str, context: dict, zone: str = "UTC", language: str | None = None) -> str:
+    """An email part, in the lobby's zone and the recipient's language: the date filter shows
+    aware times in the *current* zone, which is the server's (UTC) outside a request."""
+    language = language or settings.LANGUAGE_CODE
+    with translation.override(language), timezone.override(ZoneInfo(zone)):
         return render_to_string(f"voting/email/{name}", context)
+
+
+def _one_line(text: str) -> str:
+    """A subject on one line; no-break spaces (French punctuation) stay."""
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
 
 
 def _send(messages: list[EmailMessage]) -> int:
@@ -82,14 +90,20 @@ def _settled_messages(snapshot: LobbySnapshot, lobby_url: str) -> list[EmailMess
         "place": settled.place,
         "google_url": ics.google_calendar_url(event),
     }
-    subject = " ".join(_render("settled_subject.txt", context, zone.key).split())
+    languages = languages_of(p.user_id for p in wanted)
     attachment = ics.build_ics(event).decode("utf-8")
     messages = []
     for participant in wanted:
         address = addresses.get(participant.user_id)
         if address is None:
             continue
-        body = _render("settled_body.txt", {**context, "participant": participant}, zone.key)
+        language = languages.get(participant.user_id)
+        parts = ("settled_subject.txt", "settled_body.txt")
+        subject, body = (
+            _render(part, {**context, "participant": participant}, zone.key, language)
+            for part in parts
+        )
+        subject = _one_line(subject)
         message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
         message.attach(f"{snapshot.code.lower()}.ics", attachment, "text/calendar")
         messages.append(message)
@@ -129,7 +143,8 @@ def _notify_if_all_answered(code: str, lobby_url: str) -> bool:
         "lobby_url": lobby_url,
         "count": len(snapshot.participants),
     }
-    subject = " ".join(_render("all_answered_subject.txt", context).split())
-    body = _render("all_answered_body.txt", context)
+    language = language_of(organizer.user_id)
+    subject = _one_line(_render("all_answered_subject.txt", context, language=language))
+    body = _render("all_answered_body.txt", context, language=language)
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
     return _send([message]) > 0

@@ -1,4 +1,8 @@
 // Small progressive enhancements shared by every page. Everything works without this file.
+// Without a catalog (English), translated strings are their English source.
+window.gettext = window.gettext || function (text) { return text; };
+window.ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+
 (function () {
   "use strict";
 
@@ -10,7 +14,7 @@
     if (!source) return;
     var status = document.querySelector(".copy-status");
     var done = function () {
-      if (status) status.textContent = button.getAttribute("data-copied") || "Copied.";
+      if (status) status.textContent = gettext("Copied.");
     };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(source.value).then(done, function () {

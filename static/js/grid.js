@@ -1,9 +1,5 @@
-// The availability grid (lobbies/_availability.html) and the group heatmap (_group_view.html).
-// Both work without this file: the page then edits one day at a time with checkboxes. With
-// it, a cell is the control: drag to paint a rectangle, paint with a finger in paint mode, or
-// use the keyboard (arrows move, Shift+arrows select, Space/Enter mark); changes save by
-// themselves. The heatmap asks the server who can come on hover, focus or tap. CSP allows no
-// inline script or style: state lives in data attributes.
+// My grid (_availability.html) and the heatmap (_group_view.html); both work without this
+// file. CSP allows no inline script or style: state lives in data attributes.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -11,17 +7,15 @@
   var CODES = { yes: "y", maybe: "m", clear: "n" };
   var PAINTABLE = { y: 1, m: 1, n: 1, b: 1 };
   var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
-  var strings = {};
+  // gettext: Django's JavaScript catalog (static/jsi18n/), or app.js's English fallback.
+  var WORDS = { y: gettext("yes"), m: gettext("if need be"), n: gettext("no"), x: gettext("does not exist (the clocks change)") };
+  var NONE = gettext("no slot");
 
   function format(text, values) {
     return String(text).replace(/%\((\w+)\)s/g, function (all, key) { return key in values ? values[key] : all; });
   }
-  function parse(text) {
-    try { return JSON.parse(text || "null"); } catch (error) { return null; }
-  }
 
-  // The server shows times in the zone of the `tz` cookie: set it once from the browser.
-  // Once only: the server ignores a zone it does not know, and the cookie then stays as it is.
+  // Times show in the zone of the `tz` cookie. Set once only: the server ignores unknown zones.
   function setUpZone() {
     var line = document.getElementById("tz-line");
     if (!line || /(?:^|;\s*)tz=/.test(document.cookie)) return;
@@ -30,12 +24,11 @@
     if (!zone) return;
     document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax" +
       (location.protocol === "https:" ? "; secure" : "");
-    // Not while the personal link is shown: it is shown once, a reload would lose it.
+    // Not while the personal link shows: it is shown once.
     if (zone !== line.dataset.viewerTz && !document.getElementById("personal-link")) location.reload();
   }
 
-  // A table navigated as an ARIA grid: one tab stop, arrow keys move (roving tabindex).
-  // withHeaders: the header row and column belong to the grid (their buttons act).
+  // An ARIA grid with a roving tabindex; withHeaders: the heading buttons are cells too.
   function Roving(table, withHeaders, onFocus) {
     var self = this;
     var rows = withHeaders ? [table.tHead.rows[0]] : [];
@@ -78,7 +71,7 @@
     var to = moves[e.key];
     return to ? { r: Math.max(0, Math.min(last, to[0])), c: Math.max(0, Math.min(width, to[1])) } : null;
   };
-  // Focus arrived by pointer or a live update: the one tab stop follows it.
+  // Focus moved by pointer or a live update: the tab stop follows.
   Roving.prototype.syncTo = function (node) {
     var cell = node && node.closest && node.closest("td, th");
     if (!cell || !cell._pos || !this.table.contains(cell)) return;
@@ -87,7 +80,7 @@
     this.target(cell).tabIndex = 0;
   };
 
-  // ---- My availability ----------------------------------------------------------------------
+  // ---- My availability
   function MyGrid(form) {
     var self = this;
     var table = form.querySelector("#my-grid");
@@ -133,7 +126,7 @@
       self.dirty = true;
       self.save();
     });
-    // Leaving with marks not yet sent: send them on the way out, and again on return if that failed.
+    // Unsent marks go out on leaving, and again on return if that failed.
     window.addEventListener("pagehide", function () { self.flush(); });
     document.addEventListener("visibilitychange", function () {
       if (document.hidden) self.flush();
@@ -146,9 +139,7 @@
     var checked = this.form.querySelector("input[name=mark]:checked");
     return CODES[checked ? checked.value : "yes"];
   };
-  G.word = function (code) {
-    return { y: strings.yes, m: strings.maybe, n: strings.no, x: strings.gap }[code] || strings.none;
-  };
+  G.word = function (code) { return WORDS[code] || NONE; };
   G.label = function (cell) { cell.setAttribute("aria-label", cell._when + ", " + this.word(cell.dataset.st)); };
   G.set = function (cell, code) {
     if (!PAINTABLE[cell.dataset.st] || cell.dataset.st === code) return false;
@@ -168,7 +159,7 @@
     }
     return this.paintable(cells);
   };
-  // Marking cells that all carry the chosen mark already takes it off again.
+  // Marking cells that all carry the mark already takes it off.
   G.effective = function (cells) {
     var mark = this.mark();
     var all = cells.length && cells.every(function (c) { return c.dataset.st === mark; });
@@ -181,7 +172,7 @@
   };
   G.done = function (count, code) {
     var live = document.getElementById("grid-announce");
-    if (live) live.textContent = format(strings.marked, { count: count, mark: this.word(code) });
+    if (live) live.textContent = format(ngettext("%(count)s slot marked “%(mark)s”.", "%(count)s slots marked “%(mark)s”.", count), { count: count, mark: this.word(code) });
     this.changed();
   };
   G.select = function (cells) {
@@ -190,8 +181,7 @@
     this.selected = cells;
   };
 
-  // A mouse paints at once; a finger paints only in paint mode, otherwise it scrolls, and a
-  // tap that does not scroll marks one cell.
+  // A finger paints only in paint mode; otherwise it scrolls, and a tap marks one cell.
   G.down = function (e) {
     var cell = this.cellOf(e.target);
     if (!cell || (e.pointerType === "mouse" && e.button !== 0)) return;
@@ -245,7 +235,7 @@
     if (drag.cells.some(function (c) { return drag.base.get(c) !== c.dataset.st; })) this.done(drag.cells.length, drag.code);
   };
 
-  // Keyboard: arrows move, Shift extends a rectangle from where it started, Space/Enter marks.
+  // Shift+arrows extend a rectangle from where it started.
   G.key = function (e) {
     var grid = this.grid, next = grid.next(e);
     if (next) {
@@ -269,8 +259,7 @@
     }
   };
 
-  // Quick actions (a day or time heading, "Clear all") are submit buttons the server applies
-  // without JavaScript; here they act at once.
+  // Quick actions: submit buttons without JavaScript, instant here.
   G.click = function (e) {
     var button = e.target.closest("button[name=fill]");
     if (!button) {
@@ -288,11 +277,11 @@
     this.apply(this.paintable(cells), this.mark());
   };
 
-  // Autosave: the whole state as two bitmaps, debounced, one request in flight at a time.
+  // Autosave: two bitmaps, debounced, one request in flight.
   G.changed = function () {
     var self = this;
     this.dirty = true;
-    this.show(strings.unsaved, "");
+    this.show(gettext("Unsaved changes…"), "");
     clearTimeout(this.timer);
     this.timer = setTimeout(function () { self.save(); }, 700);
   };
@@ -324,17 +313,17 @@
     if (!this.dirty) return;
     this.dirty = false;
     this.inFlight = true;
-    this.show(strings.saving, "");
+    this.show(gettext("Saving…"), "");
     this.request(false)
       .then(function (response) {
         return response.text().then(function (html) {
           var found = new DOMParser().parseFromString(html, "text/html").getElementById("save-status");
           if (response.ok) {
-            self.show(found ? found.textContent : strings.saved, self.dirty ? "" : "ok");
+            self.show(found ? found.textContent : gettext("Saved."), self.dirty ? "" : "ok");
             document.dispatchEvent(new CustomEvent("live:poll"));
             return;
           }
-          // Refused or failed: nothing was stored, so the marks on screen stay unsaved.
+          // Nothing was stored: the marks stay unsaved.
           self.dirty = true;
           if (found && response.status < 500) self.show(found.textContent, "error");
           else self.offline();
@@ -354,7 +343,7 @@
   };
   G.offline = function () {
     var self = this;
-    this.show(strings.offline, "error");
+    this.show(gettext("Not saved: the connection failed. Your marks are still here; we will try again, or press Save."), "error");
     clearTimeout(this.retry);
     this.retry = setTimeout(function () { self.save(); }, 5000);
   };
@@ -371,15 +360,15 @@
     }
   };
 
-  // ---- The heatmap: who can come at the slot under the pointer, focus or finger. ------------
+  // ---- The heatmap
   var shownSlot = null;
 
-  // A heatmap cell says "3" or "3+1" (can come, + if need be): read out in words.
+  // "3+1": 3 can come, 1 if need be.
   function heatWords(cell) {
-    if (cell.classList.contains("h-x")) return strings.gap;
-    if (cell.classList.contains("h-none")) return strings.none;
+    if (cell.classList.contains("h-x")) return WORDS.x;
+    if (cell.classList.contains("h-none")) return NONE;
     var parts = cell.textContent.trim().split("+");
-    return format(strings.heat, { yes: parts[0] || "0", maybe: parts[1] || "0" });
+    return format(gettext("%(yes)s can come, %(maybe)s if need be"), { yes: parts[0] || "0", maybe: parts[1] || "0" });
   }
 
   function Heatmap(table) {
@@ -416,8 +405,7 @@
     var again = shownSlot && this.grid.cell(shownSlot);
     if (again) this.show(again);
   }
-  // Who can come is asked of the server (the page holds counts only), a moment after the
-  // pointer settles, and only the newest answer is shown.
+  // The page holds counts only: who can come is fetched once the pointer settles.
   Heatmap.prototype.show = function (cell) {
     var panel = document.getElementById("slot-details"), self = this;
     if (!panel || !cell._pos || cell.classList.contains("h-none") || panel._cell === cell) return;
@@ -439,7 +427,7 @@
         panel.textContent = "";
         while (found.firstChild) panel.appendChild(found.firstChild);
       })
-      .catch(function () { if (panel._cell === cell) panel.textContent = strings.whofail || ""; })
+      .catch(function () { if (panel._cell === cell) panel.textContent = gettext("Could not load who can come. Point at the slot again to retry."); })
       .then(function () { panel.removeAttribute("aria-busy"); });
   };
 
@@ -451,7 +439,6 @@
   }
 
   function start() {
-    strings = parse((document.getElementById("grid-strings") || {}).textContent) || {};
     setUpZone();
     var form = document.getElementById("my-grid-form");
     if (form && form.querySelector("#my-grid")) form._grid = new MyGrid(form);

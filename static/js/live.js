@@ -1,8 +1,6 @@
-// Live updates of the lobby page (how fragments are chosen: LIVE_FRAGMENTS in lobbies/lobby_page.py).
-// Every few seconds, unless the tab is hidden: GET <poll url>?rev=N. 204 = nothing new (one
-// small read); otherwise htmx out-of-band fragments that replace their twins by id, keeping
-// focus, scroll and open <details>. "live:poll" on document asks for a check now; "live:updated"
-// follows each update.
+// Live updates (LIVE_FRAGMENTS in lobbies/lobby_page.py): GET <poll url>?rev=N while the tab
+// shows; 204 = nothing new, else out-of-band fragments, keeping focus, scroll and <details>.
+// "live:poll" asks now; "live:updated" follows each update.
 (function () {
   "use strict";
   var root = document.getElementById("live");

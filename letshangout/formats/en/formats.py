@@ -1,0 +1,7 @@
+# English as the app has always shown it: day before month, a 24-hour clock.
+DAY_FORMAT = "l j F"
+DAY_YEAR_FORMAT = "l j F Y"
+SHORT_DAY_FORMAT = "j M"
+TIME_FORMAT = "H:i"
+YEAR_MONTH_FORMAT = "F Y"
+SHORT_DAY_YEAR_FORMAT = "j M Y"

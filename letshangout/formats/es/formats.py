@@ -1,0 +1,6 @@
+DAY_FORMAT = r"l, j \d\e F"
+DAY_YEAR_FORMAT = r"l, j \d\e F \d\e Y"
+SHORT_DAY_FORMAT = "j b"
+TIME_FORMAT = "H:i"
+YEAR_MONTH_FORMAT = r"F \d\e Y"
+SHORT_DAY_YEAR_FORMAT = "j b Y"
