@@ -1,0 +1,76 @@
+"""What the lobby page shows of its comments, and the form to write one: presentation
+beside the views (lobbies/comment_views.py, lobbies/lobby_page.py)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from lobbies.comments import TEXT_MAX, can_delete
+from lobbies.labels import viewer_zone
+from lobbies.snapshot import LobbySnapshot
+
+SHOWN = 50
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label=gettext_lazy("Your comment"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": TEXT_MAX}),
+    )
+
+
+def _rows(request: HttpRequest, snapshot: LobbySnapshot, seat: str | None, comments) -> list:
+    zone = ZoneInfo(viewer_zone(request, snapshot.lobby))
+    gone = _("Former participant")
+    rows = []
+    for comment in comments:
+        author = snapshot.participant(comment.author_id)
+        rows.append(
+            {
+                "id": comment.comment_id,
+                "author": author.display_name if author else gone,
+                "mine": comment.author_id == seat,
+                # Naive in the viewer's zone: templates would otherwise show it in UTC.
+                "when": comment.created_at.astimezone(zone).replace(tzinfo=None),
+                "text": comment.text,
+                "can_delete": can_delete(snapshot, seat, comment),
+            }
+        )
+    return rows
+
+
+def comments_context(
+    request: HttpRequest, snapshot: LobbySnapshot, seat: str | None, form=None
+) -> dict:
+    """The last SHOWN comments, newest last, and how many older ones the "show older" page
+    lists; `form`: a refused comment shown back as it was sent."""
+    comments = snapshot.comments
+    shown = comments[-SHOWN:]
+    return {
+        "comment_rows": _rows(request, snapshot, seat, shown),
+        "older_comments": len(comments) - len(shown),
+        "comment_form": form or CommentForm(),
+    }
+
+
+def older_context(
+    request: HttpRequest, snapshot: LobbySnapshot, seat: str | None, before: str | None
+) -> dict:
+    """The SHOWN comments before the one with id `before` (by default, those the lobby page
+    leaves out), and the id to ask for the ones before them."""
+    comments = snapshot.comments
+    ids = [comment.comment_id for comment in comments]
+    end = ids.index(before) if before in ids else max(len(comments) - SHOWN, 0)
+    start = max(end - SHOWN, 0)
+    return {
+        "lobby": snapshot.lobby,
+        "comment_rows": _rows(request, snapshot, seat, comments[start:end]),
+        "older_before": ids[start] if start > 0 else None,
+        "older_comments": start,
+    }

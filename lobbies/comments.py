@@ -1,0 +1,98 @@
+"""Comments in a lobby: posting and deleting, each one transaction with the lobby's rev bump.
+
+A comment is an item in the lobby's partition (`COMMENT#<time>#<id>`, lobbies/entities.py)
+with the lobby's TTL. The Lobby item's `comment_count` moves in the same transaction as the
+comment, on condition that it stays under the cap, so a burst of posts cannot pass it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.utils.translation import gettext as _
+from pynamodb.exceptions import TransactWriteError
+
+from letshangout.dynamo import transact
+from lobbies import codes
+from lobbies.entities import Comment, Lobby
+from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed
+from lobbies.services import require_participant
+from lobbies.snapshot import LobbySnapshot
+from lobbies.store import bump_rev, get_lobby, refused
+
+MAX_COMMENTS = 500
+TEXT_MAX = 1000
+
+
+def _full_message() -> str:
+    return _(
+        "This lobby already holds %(count)d comments, the most it can. Delete an old one to "
+        "write a new one."
+    ) % {"count": MAX_COMMENTS}
+
+
+def clean_text(text: str) -> str:
+    """The comment as it will be stored, or a LobbyError saying what is wrong with it."""
+    text = (text or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise LobbyError(_("Write something first."))
+    if len(text) > TEXT_MAX:
+        raise LobbyError(_("A comment can have at most %(max)d characters.") % {"max": TEXT_MAX})
+    return text
+
+
+def post_comment(snapshot: LobbySnapshot, author_id: str, text: str) -> Comment:
+    """Add a comment by a participant: the comment and the lobby's count in one transaction."""
+    require_participant(snapshot, author_id)
+    text = clean_text(text)
+    if len(snapshot.comments) >= MAX_COMMENTS:
+        raise LobbyError(_full_message())
+    now = datetime.now(UTC)
+    comment = Comment(
+        *Comment.key_for(snapshot.code, now, codes.new_id()),
+        author_id=author_id,
+        text=text,
+        created_at=now,
+        expires_at=snapshot.lobby.expires_at,
+    )
+    room = Lobby.comment_count.does_not_exist() | (Lobby.comment_count < MAX_COMMENTS)
+
+    def writes(transaction) -> None:
+        transaction.save(comment, condition=Comment.pk.does_not_exist())
+        bump_rev(transaction, snapshot.code, room, comment_count=1)
+
+    try:
+        transact(writes)
+    except TransactWriteError as error:
+        if (refused(error) + [False, False])[1]:
+            if get_lobby(snapshot.code) is None:
+                raise LobbyNotFound() from error
+            raise LobbyError(_full_message()) from error
+        raise LobbyError(_("That did not work. Please try again.")) from error
+    return comment
+
+
+def can_delete(snapshot: LobbySnapshot, actor_id: str | None, comment: Comment) -> bool:
+    """Authors delete their own comments; the organizer deletes any."""
+    return actor_id is not None and (
+        comment.author_id == actor_id or snapshot.is_organizer(actor_id)
+    )
+
+
+def delete_comment(snapshot: LobbySnapshot, actor_id: str, comment_id: str) -> None:
+    comment = snapshot.comment(comment_id)
+    if comment is None:
+        raise LobbyError(_("That comment is gone already."))
+    if not can_delete(snapshot, actor_id, comment):
+        raise NotAllowed(_("Only its author, or the organizer, can delete a comment."))
+
+    def writes(transaction) -> None:
+        transaction.delete(Comment(comment.pk, comment.sk), condition=Comment.pk.exists())
+        bump_rev(transaction, snapshot.code, comment_count=-1)
+
+    try:
+        transact(writes)
+    except TransactWriteError as error:
+        if (refused(error) + [False, False])[1]:
+            raise LobbyNotFound() from error
+        raise LobbyError(_("That comment is gone already.")) from error
