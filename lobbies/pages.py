@@ -73,12 +73,23 @@ def _state(cell, marks: Marks) -> str:
 
 
 @lru_cache(maxsize=128)
-def my_grid_html(spec: GridSpec, viewer_tz: str, language: str, closed: bool, marks: Marks):
-    """My grid's table: the same for everyone with the same grid, zone, language and marks."""
+def my_grid_html(
+    spec: GridSpec,
+    viewer_tz: str,
+    language: str,
+    closed: bool,
+    marks: Marks,
+    busy: frozenset[int] = frozenset(),
+):
+    """My grid's table: the same for everyone with the same grid, zone, language and marks
+    (and `busy` slots from their own calendar, lobbies/calendar_import.py)."""
     labels = labels_for(spec, viewer_tz, language)
     view = grid_view(spec, viewer_tz)
     rows = [
-        {**label, "cells": [(cell.slot, _state(cell, marks)) for cell in row.cells]}
+        {
+            **label,
+            "cells": [(cell.slot, _state(cell, marks), cell.slot in busy) for cell in row.cells],
+        }
         for label, row in zip(labels.rows, view.rows, strict=True)
     ]
     context = {"grid": labels, "rows": rows, "closed": closed}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from lobbies import comment_views, grid_views, views
+from lobbies import calendar_views, comment_views, grid_views, views
 
 app_name = "lobbies"
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("l/<str:code>/group/", grid_views.group, name="group"),
     path("l/<str:code>/who/", grid_views.who, name="who"),
     path("l/<str:code>/timezone/", grid_views.set_timezone, name="timezone"),
+    path("l/<str:code>/calendar/", calendar_views.compare, name="calendar"),
     path("l/<str:code>/comments/", comment_views.older, name="comments"),
     path("l/<str:code>/comments/new/", comment_views.post, name="comment"),
     path("l/<str:code>/comments/delete/", comment_views.delete, name="delete_comment"),
