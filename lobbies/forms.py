@@ -33,6 +33,15 @@ MEETING_CHOICES = [
     (WHOLE_DAY, _("A whole day")),
 ]
 NAME_MAX = 60
+REMIND_CHOICES = [
+    (1, _("1 hour")),
+    (3, _("3 hours")),
+    (6, _("6 hours")),
+    (12, _("12 hours")),
+    (24, _("1 day")),
+    (48, _("2 days")),
+    (72, _("3 days")),
+]
 
 
 @cache
@@ -182,6 +191,12 @@ class LobbyForm(ScheduleFields):
     notify_owner_all_answered = forms.BooleanField(
         label=_("Email me when everyone has answered"), required=False
     )
+    remind = forms.BooleanField(
+        label=_("Email a reminder to those who have not answered"), required=False
+    )
+    remind_hours = forms.TypedChoiceField(
+        label=_("How long before the deadline"), choices=REMIND_CHOICES, coerce=int, initial=24
+    )
 
     def __init__(
         self,
@@ -224,6 +239,8 @@ class LobbyForm(ScheduleFields):
         # A weekly lobby's columns are no days a deadline could be bounded by.
         bound = () if weekdays is not None else cleaned["dates"]
         self._clean_deadline(cleaned, zoneinfo.ZoneInfo(tz_name), bound)
+        if cleaned.get("remind") and not cleaned.get("deadline"):
+            self.add_error("remind", _("Set a deadline to send a reminder before it."))
         return cleaned
 
     def _clean_dates(self, cleaned: dict, today: date) -> tuple[date, ...]:
@@ -322,6 +339,7 @@ class LobbyForm(ScheduleFields):
             deadline=data.get("deadline"),
             auto_settle=data["auto_settle"],
             notify_owner_all_answered=data["notify_owner_all_answered"],
+            remind_hours=data["remind_hours"] if data.get("remind") else None,
             **self.schedule_settings(),
         )
 
@@ -344,6 +362,8 @@ class LobbyForm(ScheduleFields):
             else None,
             "auto_settle": lobby.auto_settle,
             "notify_owner_all_answered": lobby.notify_owner_all_answered,
+            "remind": lobby.remind_hours is not None,
+            "remind_hours": int(lobby.remind_hours or 24),
             **cls.schedule_initial(lobby),
         }
 

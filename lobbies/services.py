@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from django.utils.translation import gettext as _
 from pynamodb.exceptions import TransactWriteError
@@ -87,6 +87,8 @@ class LobbySettings:
     deadline: datetime | None = None
     auto_settle: bool = False
     notify_owner_all_answered: bool = False
+    # Hours before the deadline to remind those who have not answered (None: no reminder).
+    remind_hours: int | None = None
     # "dates", or "weekdays" with ISO weekday numbers; `dates` then holds the reference
     # week's days for them (lobbies/weekly.py).
     schedule: str = "dates"
@@ -138,6 +140,10 @@ def _settings_values(values: LobbySettings, created_at: datetime) -> dict:
         "deadline": values.deadline,
         "auto_settle": values.auto_settle,
         "notify_owner_all_answered": values.notify_owner_all_answered,
+        "remind_hours": values.remind_hours if values.deadline else None,
+        "remind_at": values.deadline - timedelta(hours=values.remind_hours)
+        if values.deadline and values.remind_hours
+        else None,
         "expires_at": expiry_of(values.schedule, values.dates, created_at),
     }
 
