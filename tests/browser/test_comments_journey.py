@@ -1,0 +1,119 @@
+"""Comments, and my calendar beside the grid, in a real browser: on a phone, with the
+keyboard, and without JavaScript."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from lobbies import comments, services
+from lobbies.answers import answers_of, spec_for
+from tests.browser.conftest import PHONE
+from tests.factories import make_settings
+
+pytestmark = pytest.mark.browser
+
+FIRST = date.today() + timedelta(days=2)
+
+
+def make_lobby():
+    values = make_settings(timezone="UTC", dates=(FIRST, FIRST + timedelta(days=1)))
+    organizer = services.create_lobby(values, "Olivia", None).participant
+    snapshot = services.load_lobby(organizer.code)
+    guest = services.join_lobby(snapshot, "Gus", None).participant
+    return organizer.code, organizer.participant_id, guest.participant_id
+
+
+def open_as(new_context, seat, code: str, participant_id: str, **options):
+    context = new_context(**options)
+    seat(context, code, participant_id)
+    page = context.new_page()
+    page.goto(f"/l/{code}/")
+    return page
+
+
+def test_comments_live_on_a_phone_with_the_keyboard(new_context, seat):
+    code, olivia, gus = make_lobby()
+    organizer = open_as(new_context, seat, code, olivia)
+    phone = open_as(new_context, seat, code, gus, **PHONE)
+    box = phone.get_by_label("Your comment")
+    box.focus()
+    phone.keyboard.type("Shall we <b>meet</b> early?")
+    phone.keyboard.press("Tab")
+    phone.keyboard.press("Enter")
+    expect(phone.locator("#comments-list")).to_contain_text("Shall we <b>meet</b> early?")
+    expect(phone.get_by_label("Your comment")).to_have_value("")
+    # The organizer's page gets it from the live poll, escaped, and may delete it.
+    expect(organizer.locator("#comments-list")).to_contain_text(
+        "Shall we <b>meet</b> early?", timeout=15_000
+    )
+    organizer.get_by_role("button", name="Delete comment by Gus").click()
+    expect(organizer.locator("#comments")).to_contain_text("Comment deleted.")
+    expect(phone.locator("#comments-list")).not_to_contain_text("meet", timeout=15_000)
+    assert services.load_lobby(code).comments == ()
+
+
+def test_comments_without_javascript(new_context, seat):
+    code, olivia, gus = make_lobby()
+    for n in range(52):
+        comments.post_comment(services.load_lobby(code), olivia, f"old note {n}")
+    page = open_as(new_context, seat, code, gus, java_script_enabled=False)
+    page.get_by_label("Your comment").fill("No script here")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator("#comments-list")).to_contain_text("No script here")
+    page.get_by_role("button", name="Delete comment by Gus").click()
+    expect(page.locator("#comments-list")).not_to_contain_text("No script here")
+    page.get_by_role("link", name="Show 2 older comments").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Older comments")
+    expect(page.locator(".comment-list")).to_contain_text("old note 0")
+    expect(page.locator(".comment-list")).not_to_contain_text("old note 2")
+
+
+def calendar_file() -> bytes:
+    day = f"{FIRST:%Y%m%d}"
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\nBEGIN:VEVENT\r\nUID:a@t\r\n"
+        f"DTSTART:{day}T180000Z\r\nDTEND:{day}T193000Z\r\nSUMMARY:Busy\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+def expected_busy(code: str) -> frozenset[int]:
+    return frozenset({0, 1, 2})  # 18:00, 18:30 and 19:00 on the first day
+
+
+def test_my_calendar_on_the_grid_with_javascript(new_context, seat):
+    code, olivia, _gus = make_lobby()
+    page = open_as(new_context, seat, code, olivia, **PHONE)
+    link = page.get_by_role("link", name="Compare with my calendar (.ics)")
+    link.focus()
+    page.keyboard.press("Enter")
+    page.get_by_label("Calendar file (.ics)").set_input_files(
+        files=[{"name": "me.ics", "mimeType": "text/calendar", "buffer": calendar_file()}]
+    )
+    page.get_by_role("button", name="Show my busy times").click()
+    expect(page.locator("#calendar-result")).to_contain_text("busy in 3 slots")
+    expect(page.locator("#my-grid td[data-busy]")).to_have_count(3)
+    assert answers_of(services.load_lobby(code)).get(olivia) is None  # nothing saved yet
+    page.get_by_role("button", name="Fill in my grid").click()
+    expect(page.locator("#save-status")).to_have_text("Saved.", timeout=10_000)
+    spec = spec_for(services.load_lobby(code).lobby)
+    yes, maybe = answers_of(services.load_lobby(code))[olivia]
+    assert yes == spec.existing_slots() - expected_busy(code) and maybe == frozenset()
+    expect(page.locator('#my-grid td[data-busy][data-st="n"]')).to_have_count(3)
+
+
+def test_my_calendar_without_javascript(new_context, seat, tmp_path):
+    code, _olivia, gus = make_lobby()
+    path = tmp_path / "me.ics"
+    path.write_bytes(calendar_file())
+    page = open_as(new_context, seat, code, gus, java_script_enabled=False)
+    page.get_by_role("link", name="Compare with my calendar (.ics)").click()
+    page.get_by_label("Calendar file (.ics)").set_input_files(path)
+    page.get_by_role("button", name="Show my busy times").click()
+    expect(page.locator("#my-grid td[data-busy]")).to_have_count(3)
+    page.get_by_role("button", name="Keep my marks, and set “no” where I am busy").click()
+    expect(page.get_by_text("Your availability is saved.")).to_be_visible()
+    assert answers_of(services.load_lobby(code))[gus] == (frozenset(), frozenset())
