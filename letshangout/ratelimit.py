@@ -74,11 +74,12 @@ class _Window:
     period: int
 
 
-def _window(request: HttpRequest, name: str) -> _Window:
+def _window(request: HttpRequest, name: str, key: str | None = None) -> _Window:
+    """The named limit's current window, for `key` (a user, a browser) or the client IP."""
     limit, period = settings.RATE_LIMITS[name]
     now = time.time()
     number = int(now // period)
-    prefix = f"rl:{name}:{client_ip(request)}"
+    prefix = f"rl:{name}:{key or client_ip(request)}"
     return _Window(
         key=f"{prefix}:{number}",
         previous=f"{prefix}:{number - 1}",
@@ -104,11 +105,20 @@ def _claim(window: _Window) -> int | None:
     timeout = _kept_for(window.period)
     while taken < limit:
         taken += 1
-        if cache.add(f"{window.key}#{taken}", 1, timeout=timeout):
+        slot = f"{window.key}#{taken}"
+        if cache.add(slot, 1, timeout=timeout):
             cache.set(window.key, taken, timeout=timeout)
             return taken
+        if cache.get(slot) is None:
+            # The database cache answers a failed INSERT ("database is locked") with False,
+            # as if the slot were taken; a slot that is not there was never taken.
+            raise CacheFailed(slot)
     cache.set(window.key, taken, timeout=timeout)
     return None
+
+
+class CacheFailed(Exception):
+    """The cache did not store a slot it had no reason to refuse."""
 
 
 def _release(key: str, slot: int, period: int) -> None:
@@ -121,9 +131,9 @@ def _release(key: str, slot: int, period: int) -> None:
 _NO_SLOT_NEEDED = 0  # the cache failed: let the request through, nothing to give back
 
 
-def _take(request: HttpRequest, name: str) -> tuple[str, int, int | None]:
+def _take(request: HttpRequest, name: str, key: str | None = None) -> tuple[str, int, int | None]:
     try:
-        window = _window(request, name)
+        window = _window(request, name, key)
         return window.key, window.period, _claim(window)
     except Exception:
         # A cache outage must not lock everyone out; it is logged and the request goes on.
@@ -140,10 +150,56 @@ def _give_back(key: str, slot: int, period: int) -> None:
         log.warning("rate limit cache unavailable", exc_info=True)
 
 
-def consume(request: HttpRequest, name: str) -> bool:
-    """Count this request against the named limit; False once the limit is used up."""
-    _key, _period, slot = _take(request, name)
+def consume(request: HttpRequest, name: str, key: str | None = None) -> bool:
+    """Count this request against the named limit (per `key`, else per client IP); False
+    once the limit is used up."""
+    _key, _period, slot = _take(request, name, key)
     return slot is not None
+
+
+def retry_after(request: HttpRequest, name: str, key: str | None = None) -> int:
+    """Seconds until the named limit lets this client through again: the sliding window
+    lets the last window's count weigh less as time goes on."""
+    try:
+        window = _window(request, name, key)
+        counts = cache.get_many([window.key, window.previous])
+    except Exception:
+        log.warning("rate limit cache unavailable", exc_info=True)
+        return 60
+    limit, period = window.limit, window.period
+    current, previous = counts.get(window.key, 0), counts.get(window.previous, 0)
+    elapsed = (1 - window.overlap) * period
+    if current < limit:
+        # Free once ceil(previous × overlap) <= limit - current - 1.
+        room = limit - current - 1
+        needed = 1 - room / previous if previous else 0
+        return max(1, math.ceil(needed * period - elapsed))
+    # Not in this window: in the next one, this window's count weighs as `previous` did.
+    needed = 1 - (limit - 1) / current if current else 0
+    return max(1, math.ceil(period - elapsed + needed * period))
+
+
+class RateLimited(Exception):
+    """Raised from view helpers; RateLimitMiddleware answers it with the 429 page."""
+
+    def __init__(self, seconds: int = 60):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+class RateLimitMiddleware:
+    """Turns RateLimited into the 429 page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if isinstance(exception, RateLimited):
+            return rate_limited_response(request, exception.seconds)
+        return None
 
 
 def is_limited(request: HttpRequest, name: str) -> bool:
@@ -151,9 +207,11 @@ def is_limited(request: HttpRequest, name: str) -> bool:
     return not consume(request, name)
 
 
-def rate_limited_response(request: HttpRequest) -> HttpResponse:
-    response = render(request, "429.html", status=HTTPStatus.TOO_MANY_REQUESTS)
-    response["Retry-After"] = "60"
+def rate_limited_response(request: HttpRequest, seconds: int = 60) -> HttpResponse:
+    """The 429 page, saying how long to wait (and Retry-After, in seconds)."""
+    context = {"wait_minutes": max(1, math.ceil(seconds / 60))}
+    response = render(request, "429.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
+    response["Retry-After"] = str(max(1, int(seconds)))
     return response
 
 
@@ -189,7 +247,7 @@ def rate_limit(
                 return view(request, *args, **kwargs)
             key, period, slot = _take(request, name)
             if slot is None:
-                return rate_limited_response(request)
+                return rate_limited_response(request, retry_after(request, name))
             if counts is None:
                 return view(request, *args, **kwargs)
             try:

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "letshangout.middleware.DynamoUnavailableMiddleware",
+    "letshangout.ratelimit.RateLimitMiddleware",
 ]
 
 # Widgets render through the project's templates too (the month calendar lives there).
@@ -297,7 +298,10 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 RATE_LIMITS = {
     # name: (requests, seconds) per client IP
     "lobby_lookup": (env_int("RATE_LIMIT_LOOKUP", 20), 60),
+    # Per signed-in user, or per browser for guests (lobbies/views.py); an office or a mobile
+    # carrier puts many people behind one address, so the per-address limit is only a backstop.
     "lobby_create": (env_int("RATE_LIMIT_CREATE", 10), 3600),
+    "lobby_create_address": (env_int("RATE_LIMIT_CREATE_ADDRESS", 60), 3600),
     "place_propose": (env_int("RATE_LIMIT_PROPOSE", 30), 600),
     "comment_post": (env_int("RATE_LIMIT_COMMENT", 20), 600),
     "calendar_import": (env_int("RATE_LIMIT_CALENDAR", 20), 600),

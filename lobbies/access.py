@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from letshangout import ratelimit
 from lobbies import identity, services
 from lobbies.codes import normalize_code
 from lobbies.errors import LobbyNotFound
@@ -49,12 +50,28 @@ def my_seat(request: HttpRequest, snapshot: LobbySnapshot) -> str | None:
 
 
 def load_for_participant(request: HttpRequest, code: str) -> tuple[LobbySnapshot, str]:
-    """The lobby and my participant id; 404 for outsiders, so codes leak nothing."""
-    snapshot = load(code)
+    """The lobby and my participant id. Outsiders and unknown codes get the same 404,
+    counted against the same limit as looking codes up; a visitor with no seat in this
+    session who is not signed in gets it without any DynamoDB read."""
+    canonical = canonical_code(code)
+    if identity.seat_in(request, canonical) is None and identity.user_id_of(request) is None:
+        raise outsider(request)
+    try:
+        snapshot = services.load_lobby(canonical)
+    except LobbyNotFound as error:
+        raise outsider(request) from error
     seat = my_seat(request, snapshot)
     if seat is None:
-        raise Http404(_("You are not in this lobby."))
+        raise outsider(request)
     return snapshot, seat
+
+
+def outsider(request: HttpRequest) -> Exception:
+    """The one answer to "no such lobby" and "not in this lobby" alike: a 404 that counts
+    as a guess (the "lobby_lookup" limit), or a 429 once guessing went on too long."""
+    if not ratelimit.consume(request, "lobby_lookup"):
+        return ratelimit.RateLimited(ratelimit.retry_after(request, "lobby_lookup"))
+    return Http404(_("There is no such lobby, or you are not in it."))
 
 
 def load_for_organizer(request: HttpRequest, code: str) -> tuple[LobbySnapshot, str]:

@@ -14,6 +14,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
@@ -86,6 +87,9 @@ class Lobby(TableItem, discriminator="lobby"):
     # it counts, on condition that it stays within the cap.
     participant_count = NumberAttribute(default=0)
     place_count = NumberAttribute(default=0)
+    # Who the organizer removed, kept out of this lobby: "U:<user id>" and "B:<browser key
+    # hash>" (lobbies/seats.py); a join's transaction is conditioned on not being in it.
+    banned = UnicodeSetAttribute(null=True)
     comment_count = NumberAttribute(default=0)
     # The organizer's reminder (voting/reminders.py): hours before the deadline, and the
     # instant that makes, kept so the operator's Scan can filter on it.
@@ -196,6 +200,8 @@ class Participant(TableItem, discriminator="participant"):
     # instead of being read against the wrong slots.
     grid_key = UnicodeAttribute(null=True)
     notify_settled = BooleanAttribute(default=True)
+    # A hash of the key of the browser that joined (lobbies/identity.py): what a ban holds.
+    browser_hash = UnicodeAttribute(null=True)
     # Set, on condition that it was not, before the reminder email goes out: at most once.
     reminded_at = UTCDateTimeAttribute(null=True)
 

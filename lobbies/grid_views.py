@@ -14,7 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from lobbies import identity, services
-from lobbies.access import absolute_lobby_url, canonical_code, load_for_participant, lobby_url
+from lobbies.access import (
+    absolute_lobby_url,
+    canonical_code,
+    load_for_participant,
+    lobby_url,
+    outsider,
+)
 from lobbies.answers import answers_of, spec_for
 from lobbies.codes import normalize_code
 from lobbies.errors import AnswersClosed, GridChanged, LobbyError, NotInLobby
@@ -102,20 +108,20 @@ def poll(request: HttpRequest, code: str) -> HttpResponse:
     fragment as an out-of-band swap. X-Lobby-Rev says the rev they show."""
     canonical = normalize_code(code)
     if canonical is None or identity.seat_in(request, canonical) is None:
-        raise Http404(_("You are not in this lobby."))
+        raise outsider(request)
     known = request.GET.get("rev", "")
     if not known.isdigit() or len(known) > 15:
         return HttpResponse(status=HTTPStatus.BAD_REQUEST)
     rev = services.lobby_rev(canonical)
     if rev is None:
-        raise Http404(_("There is no lobby with that code."))
+        raise outsider(request)
     if rev == int(known):
         response = HttpResponse(status=HTTPStatus.NO_CONTENT)
     else:
         snapshot = services.snapshot_at(canonical, rev)
         seat = identity.seat_in(request, canonical)
         if snapshot.participant(seat) is None:
-            raise Http404(_("You are not in this lobby."))
+            raise outsider(request)
         context = lobby_context(request, snapshot, seat, oob=True)
         response = render(request, "lobbies/_live.html", context)
         rev = snapshot.rev

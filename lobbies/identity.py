@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from lobbies import codes
+
 SESSION_KEY = "lobby_seats"
 
 
@@ -30,3 +32,16 @@ def forget(request: HttpRequest, code: str) -> None:
 
 def user_id_of(request: HttpRequest) -> int | None:
     return request.user.pk if request.user.is_authenticated else None
+
+
+BROWSER_KEY = "browser"
+
+
+def browser_hash(request: HttpRequest) -> str:
+    """A hash of this browser's own random key, kept in its session from the first join: what
+    a participant records, so the organizer's removal keeps this browser out too."""
+    key = request.session.get(BROWSER_KEY)
+    if not isinstance(key, str) or len(key) < 20:
+        key = codes.new_token()
+        request.session[BROWSER_KEY] = key
+    return codes.hash_token(key)[:32]

@@ -28,10 +28,12 @@ from lobbies.errors import (
     StaleEdit,
 )
 from lobbies.retention import expiry_for, expiry_of
+from lobbies.seats import ban_of, is_banned, not_banned
 from lobbies.snapshot import LobbySnapshot
 from lobbies.store import (
     bump_rev,
     delete_collection,
+    expiry_is,
     forget_snapshots,
     get_lobby,
     load_lobby,
@@ -207,41 +209,63 @@ def _joining_open():
     )
 
 
-def join_lobby(snapshot: LobbySnapshot, display_name: str, user_id: int | None) -> Membership:
+def join_lobby(
+    snapshot: LobbySnapshot,
+    display_name: str,
+    user_id: int | None,
+    browser_hash: str | None = None,
+) -> Membership:
     """Join as a guest or signed in; a signed-in person already inside gets their old seat.
-    The cap, the lock and the lobby's existence are the transaction's conditions, so a race
-    of joins cannot pass the cap and a join cannot outlive a delete."""
+    The cap, the lock, a ban, the lobby's existence and its TTL (which the new item copies)
+    are the transaction's conditions, so a race of joins cannot pass the cap, a join cannot
+    outlive a delete, and no seat expires before its lobby."""
     existing = snapshot.participant_for_user(user_id)
     if existing is not None:
         return Membership(existing, None, created=False)
-    reason = _join_refusal(snapshot)
+    who = (user_id, browser_hash)
+    reason = _join_refusal(snapshot, *who)
     if reason:
         raise LobbyError(reason)
-    lobby = snapshot.lobby
-    participant, token = _new_participant(snapshot.code, display_name, user_id, lobby.expires_at)
+    expires_at = snapshot.lobby.expires_at
+    for _attempt in range(MAX_CODE_ATTEMPTS):
+        participant, token = _new_participant(snapshot.code, display_name, user_id, expires_at)
+        participant.browser_hash = browser_hash
+        condition = _joining_open() & expiry_is(expires_at)
+        banned = not_banned(*who)
+        condition = condition if banned is None else condition & banned
 
-    def writes(transaction) -> None:
-        transaction.save(participant, condition=Participant.pk.does_not_exist())
-        bump_rev(transaction, snapshot.code, _joining_open(), participant_count=1)
+        def writes(transaction, participant=participant, condition=condition) -> None:
+            transaction.save(participant, condition=Participant.pk.does_not_exist())
+            bump_rev(transaction, snapshot.code, condition, participant_count=1)
 
-    try:
-        transact(writes)
-    except TransactWriteError as error:
-        refused(error)
-        current = get_lobby(snapshot.code)
-        if current is None:
-            raise LobbyNotFound() from error
-        raise LobbyError(_join_refusal_of(current) or _("This lobby is full.")) from error
-    return Membership(participant, token, created=True)
+        try:
+            transact(writes)
+        except TransactWriteError as error:
+            refused(error)
+            current = get_lobby(snapshot.code)
+            if current is None:
+                raise LobbyNotFound() from error
+            if current.expires_at != expires_at:
+                expires_at = current.expires_at  # the organizer moved the days meanwhile
+                continue
+            raise LobbyError(_join_refusal_of(current, *who) or _full_message()) from error
+        return Membership(participant, token, created=True)
+    raise LobbyError(_("The lobby kept changing while you joined. Please try again."))
 
 
-def _join_refusal(snapshot: LobbySnapshot) -> str | None:
+def _join_refusal(
+    snapshot: LobbySnapshot, user_id: int | None = None, browser_hash: str | None = None
+) -> str | None:
     if len(snapshot.participants) >= MAX_PARTICIPANTS:
         return _full_message()
-    return _join_refusal_of(snapshot.lobby)
+    return _join_refusal_of(snapshot.lobby, user_id, browser_hash)
 
 
-def _join_refusal_of(lobby: Lobby) -> str | None:
+def _join_refusal_of(
+    lobby: Lobby, user_id: int | None = None, browser_hash: str | None = None
+) -> str | None:
+    if is_banned(lobby, user_id, browser_hash):
+        return _("The organizer removed you from this lobby, so you cannot join it again.")
     if lobby.joining_locked:
         return _("The organizer has locked this lobby; nobody new can join.")
     if lobby.status == "settled":
@@ -285,18 +309,22 @@ def leave_lobby(snapshot: LobbySnapshot, participant_id: str) -> None:
 
 
 def remove_participant(snapshot: LobbySnapshot, actor_id: str, participant_id: str) -> None:
+    """The organizer removes someone and keeps them out: their account and the browser they
+    joined from go into the lobby's ban list in the same transaction (lobbies/seats.py)."""
     require_organizer(snapshot, actor_id)
     if participant_id == actor_id:
         raise LobbyError(_("You cannot remove yourself; delete the lobby instead."))
-    _delete_participant(snapshot, participant_id)
+    _delete_participant(snapshot, participant_id, ban=True)
 
 
-def _delete_participant(snapshot: LobbySnapshot, participant_id: str) -> None:
+def _delete_participant(snapshot: LobbySnapshot, participant_id: str, ban: bool = False) -> None:
     participant = require_participant(snapshot, participant_id)
+    marks = ban_of(participant) if ban else set()
+    extra = [Lobby.banned.add(marks)] if marks else []
 
     def writes(transaction) -> None:
         transaction.delete(participant, condition=Participant.pk.exists())
-        bump_rev(transaction, snapshot.code, participant_count=-1)
+        bump_rev(transaction, snapshot.code, None, extra, participant_count=-1)
 
     try:
         transact(writes)
@@ -334,7 +362,10 @@ def update_settings(
     except TransactWriteError as error:
         refused(error)
         raise StaleEdit() from error
-    if fields["expires_at"] != snapshot.lobby.expires_at:
+    # Compared with every item, not just the Lobby's old TTL: a move that failed half-way is
+    # finished by the next save, even an unchanged one.
+    items = [*snapshot.participants.values(), *snapshot.places, snapshot.lobby]
+    if any(item.expires_at != fields["expires_at"] for item in items):
         move_expiry(snapshot.code, fields["expires_at"])
 
 

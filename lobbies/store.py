@@ -11,6 +11,7 @@ counts, whichever process or clock made it.
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 
 from pynamodb.exceptions import TransactWriteError
@@ -85,13 +86,23 @@ def get_lobby(code: str) -> Lobby | None:
 # --- writing -----------------------------------------------------------------------------------
 
 
-def bump_rev(transaction, code: str, condition=None, **counts: int) -> None:
-    """Add the lobby's rev bump (and changes to its counts) to a transaction, done only while
-    the lobby exists and meets `condition`. Through the base item, not Lobby: Lobby's
-    optimistic lock would make the organizer's open settings edit look stale."""
+def bump_rev(transaction, code: str, condition=None, extra=(), **counts: int) -> None:
+    """Add the lobby's rev bump (and changes to its counts, and `extra` actions on it) to a
+    transaction, done only while the lobby exists and meets `condition`. Through the base
+    item, not Lobby: Lobby's optimistic lock would make the organizer's open settings edit
+    look stale."""
     actions = [Lobby.rev.add(1), *(getattr(Lobby, name).add(n) for name, n in counts.items())]
+    actions += list(extra)
     required = Lobby.pk.exists() if condition is None else Lobby.pk.exists() & condition
     transaction.update(TableItem(*Lobby.key_for(code)), actions=actions, condition=required)
+
+
+def expiry_is(expires_at: int | None):
+    """Condition on the Lobby item: its TTL is still the one a new child item copies, so no
+    child of a lobby expires before it (a settings edit may move the TTL meanwhile)."""
+    if expires_at is None:
+        return Lobby.expires_at.does_not_exist()
+    return Lobby.expires_at == expires_at
 
 
 def update_in_lobby(code: str, item: TableItem, actions: list, condition=None) -> None:
@@ -148,22 +159,36 @@ def move_expiry(code: str, expires_at: int) -> None:
                 raise
 
 
+DELETE_TRIES = 5
+
+
 def delete_collection(code: str) -> int:
     """Delete the Lobby item, then read the partition again until it is empty (a join or a
-    proposal may have been on its way): a delete is complete, never half done."""
+    proposal may have been on its way): a delete is complete, never half done. Throttling
+    on the way is waited out a few times, since once the Lobby item is gone nobody could
+    ask for the rest to go again."""
     removed = 0
     lobby = TableItem(*Lobby.key_for(code))
     lobby.delete()
     removed += 1
+    troubles = 0
     while True:
-        items = [
-            item for item in Lobby.collection(code, consistent=True) if not isinstance(item, Lobby)
-        ]
-        if not items:
-            return removed
-        for item in items:
-            item.delete()
-        removed += len(items)
+        try:
+            items = [
+                item
+                for item in Lobby.collection(code, consistent=True)
+                if not isinstance(item, Lobby)
+            ]
+            if not items:
+                return removed
+            for item in items:
+                item.delete()
+                removed += 1
+        except Exception as error:
+            troubles += 1
+            if not is_unavailable(error) or troubles >= DELETE_TRIES:
+                raise
+            time.sleep(0.05 * 2**troubles)
 
 
 def table_is_reachable() -> None:

@@ -5,6 +5,7 @@ The grid's own requests (saving marks, the live poll, the group view) are in gri
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from http import HTTPStatus
 
@@ -13,9 +14,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from letshangout.ratelimit import missed, rate_limit, succeeded
+from letshangout.ratelimit import consume, missed, rate_limit, retry_after
 from lobbies import identity, services
 from lobbies.access import (
     canonical_code,
@@ -68,11 +70,27 @@ def find(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@rate_limit("lobby_create", counts=succeeded)
 def create(request: HttpRequest) -> HttpResponse:
+    status = None
     if request.method == "POST":
         form = CreateLobbyForm(request.POST, today=_visitor_today(request))
-        if form.is_valid():
+        wait = _creation_wait(request) if form.is_valid() else None
+        if wait:
+            # The form comes back as it was filled in, with the true wait.
+            minutes = max(1, math.ceil(wait / 60))
+            form.add_error(
+                None,
+                ngettext(
+                    "You have created many lobbies in a short time. You can create another "
+                    "in a minute; your answers here are kept.",
+                    "You have created many lobbies in a short time. You can create another "
+                    "in %(minutes)d minutes; your answers here are kept.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+            )
+            status = HTTPStatus.TOO_MANY_REQUESTS
+        elif form.is_valid():
             membership = services.create_lobby(
                 form.to_settings(),
                 form.cleaned_data["display_name"],
@@ -83,7 +101,25 @@ def create(request: HttpRequest) -> HttpResponse:
             return redirect("lobbies:detail", code=code)
     else:
         form = CreateLobbyForm(initial=_create_defaults(request), today=_visitor_today(request))
-    return render(request, "lobbies/create.html", {"form": form}, status=form_status(form))
+    context = {"form": form}
+    return render(request, "lobbies/create.html", context, status=status or form_status(form))
+
+
+def _creation_wait(request: HttpRequest) -> int | None:
+    """Count a creation against its limits: per account when signed in, else per browser,
+    with a looser per-address backstop for guests (who can drop their cookies). Returns the
+    seconds to wait when a limit is used up, else None."""
+    if request.user.is_authenticated:
+        limits = [("lobby_create", f"user:{request.user.pk}")]
+    else:
+        limits = [
+            ("lobby_create", f"browser:{identity.browser_hash(request)}"),
+            ("lobby_create_address", None),
+        ]
+    for name, key in limits:
+        if not consume(request, name, key):
+            return retry_after(request, name, key)
+    return None
 
 
 def _visitor_today(request: HttpRequest):
@@ -129,7 +165,10 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     if form.is_valid():
         try:
             membership = services.join_lobby(
-                snapshot, form.cleaned_data["display_name"], identity.user_id_of(request)
+                snapshot,
+                form.cleaned_data["display_name"],
+                identity.user_id_of(request),
+                identity.browser_hash(request),
             )
         except services.LobbyNotFound as error:
             raise Http404(error.message) from error
@@ -147,17 +186,27 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@require_GET
-@rate_limit("lobby_lookup", methods=("GET",), counts=missed)
+@require_http_methods(["GET", "POST"])
+@rate_limit("lobby_lookup", methods=("GET", "POST"), counts=missed)
 def personal_link(request: HttpRequest, code: str, token: str) -> HttpResponse:
-    """The personal link: this browser becomes that participant."""
+    """The personal link: a page that asks, then (POST) this browser becomes that
+    participant. A seat this browser already holds here is never replaced without saying so."""
     snapshot = load(code)
     participant = services.participant_by_token(snapshot, token) if len(token) < 64 else None
     if participant is None:
         raise Http404(_("This personal link is not valid any more."))
-    identity.remember(request, snapshot.code, participant.participant_id)
-    messages.success(request, _("Welcome back, %(name)s.") % {"name": participant.display_name})
-    return redirect(lobby_url(snapshot.code))
+    current = snapshot.participant(my_seat(request, snapshot))
+    if current is not None and current.participant_id == participant.participant_id:
+        return redirect(lobby_url(snapshot.code))
+    if request.method == "POST" and (current is None or request.POST.get("switch") == "1"):
+        identity.remember(request, snapshot.code, participant.participant_id)
+        messages.success(
+            request, _("Welcome back, %(name)s.") % {"name": participant.display_name}
+        )
+        return redirect(lobby_url(snapshot.code))
+    context = {"lobby": snapshot.lobby, "participant": participant, "current": current}
+    status = HTTPStatus.CONFLICT if request.method == "POST" else HTTPStatus.OK
+    return render(request, "lobbies/personal_link.html", context, status=status)
 
 
 @require_POST
@@ -229,7 +278,11 @@ def remove_participant(request: HttpRequest, code: str, participant_id: str) -> 
     except LobbyError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("%(name)s was removed.") % {"name": removed.display_name})
+        messages.success(
+            request,
+            _("%(name)s was removed and cannot join this lobby again.")
+            % {"name": removed.display_name},
+        )
     return redirect(lobby_url(snapshot.code))
 
 

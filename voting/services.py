@@ -26,7 +26,14 @@ from lobbies.entities import Lobby, Participant
 from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed
 from lobbies.services import require_participant
 from lobbies.snapshot import LobbySnapshot
-from lobbies.store import bump_rev, get_lobby, refused, update_in_lobby
+from lobbies.store import (
+    bump_rev,
+    expiry_is,
+    get_lobby,
+    load_lobby,
+    refused,
+    update_in_lobby,
+)
 from voting.entities import Place, PlaceKey
 from voting.ranking import VOTE_VALUES, PlaceScore, normalize_place_key, rank_places
 
@@ -122,9 +129,12 @@ def _full_message() -> str:
 # --- places ---------------------------------------------------------------------------------------
 
 
-def propose_place(snapshot: LobbySnapshot, proposer_id: str, values: PlaceValues) -> Place:
+def propose_place(
+    snapshot: LobbySnapshot, proposer_id: str, values: PlaceValues, tries: int = 3
+) -> Place:
     """Add a place: the place, its name marker and the lobby's count in one transaction, so
-    equal names and the cap hold however many people propose at once."""
+    equal names and the cap hold however many people propose at once. Both items copy the
+    lobby's TTL, on condition that it is still that one (a settings edit may move it)."""
     require_participant(snapshot, proposer_id)
     _require_open(snapshot.lobby)
     duplicate = _find_duplicate(snapshot, values.dedupe_key)
@@ -154,7 +164,8 @@ def propose_place(snapshot: LobbySnapshot, proposer_id: str, values: PlaceValues
     def writes(transaction) -> None:
         transaction.save(place, condition=Place.pk.does_not_exist())
         transaction.save(marker, condition=PlaceKey.pk.does_not_exist())
-        bump_rev(transaction, code, votes_open(_now()) & room, place_count=1)
+        same_ttl = expiry_is(snapshot.lobby.expires_at)
+        bump_rev(transaction, code, votes_open(_now()) & room & same_ttl, place_count=1)
 
     try:
         transact(writes)
@@ -167,6 +178,8 @@ def propose_place(snapshot: LobbySnapshot, proposer_id: str, values: PlaceValues
             current = get_lobby(code)
             if current is None:
                 raise LobbyNotFound() from error
+            if current.expires_at != snapshot.lobby.expires_at and tries > 1:
+                return propose_place(load_lobby(code), proposer_id, values, tries - 1)
             raise LobbyError(lock_reason(current) or _full_message()) from error
         raise LobbyError(_("That did not work. Please try again.")) from error
     return place

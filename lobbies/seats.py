@@ -1,0 +1,136 @@
+"""Who sits where: the organizer's removal as a ban, and one seat per account and lobby.
+
+A ban is a string set on the Lobby item (`banned`): "U:<user id>" for a signed-in person and
+"B:<browser key hash>" for the browser they joined from (lobbies/identity.py). A join's
+transaction is conditioned on neither being in it, so a removed person cannot rejoin under
+another name, whichever device or account the removal knew of.
+
+On sign-in, a guest seat this browser holds in a lobby where the account already has a seat
+is merged into the account's seat (its marks and votes are kept where the account's seat
+has none) and removed, in one transaction with the lobby's rev bump.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from pynamodb.attributes import MapAttribute
+from pynamodb.exceptions import TransactWriteError
+
+from letshangout.dynamo import transact
+from lobbies.entities import Lobby, Participant
+from lobbies.errors import LobbyNotFound
+from lobbies.snapshot import LobbySnapshot
+from lobbies.store import bump_rev, load_lobby, refused
+
+log = logging.getLogger(__name__)
+
+
+class NotMerged(Exception):
+    """The seats changed meanwhile (a seat gone, or claimed by an account): nothing merged."""
+
+USER_MARK = "U:"
+BROWSER_MARK = "B:"
+
+
+def marks_of(user_id: int | None, browser_hash: str | None) -> set[str]:
+    """What a ban records of a person (and what a join is checked against)."""
+    marks = set()
+    if user_id is not None:
+        marks.add(f"{USER_MARK}{int(user_id)}")
+    if browser_hash:
+        marks.add(f"{BROWSER_MARK}{browser_hash}")
+    return marks
+
+
+def ban_of(participant: Participant) -> set[str]:
+    return marks_of(participant.user_id, participant.browser_hash)
+
+
+def is_banned(lobby: Lobby, user_id: int | None, browser_hash: str | None) -> bool:
+    return bool(set(lobby.banned or ()) & marks_of(user_id, browser_hash))
+
+
+def not_banned(user_id: int | None, browser_hash: str | None):
+    """The join's condition on the Lobby item: none of this person's marks is banned."""
+    condition = None
+    for mark in sorted(marks_of(user_id, browser_hash)):
+        clause = ~Lobby.banned.contains(mark)
+        condition = clause if condition is None else condition & clause
+    return condition
+
+
+# --- one seat per account -------------------------------------------------------------------------
+
+
+def seat_in_lobbies(memberships: Mapping[str, str], user_id: int) -> dict[str, str]:
+    """After sign-in: for each lobby this browser holds a guest seat in where the account
+    already has a seat, merge the guest seat into it. Returns code -> the seat the session
+    should point at (only for lobbies whose seat changed)."""
+    held = {p.code: p.participant_id for p in Participant.for_user(user_id)}
+    moved = {}
+    for code, guest_id in memberships.items():
+        account_id = held.get(code)
+        if account_id is None or account_id == guest_id:
+            continue
+        try:
+            merge_guest_seat(load_lobby(code), guest_id, account_id)
+        except LobbyNotFound:
+            continue
+        except NotMerged:
+            log.info("guest seat not merged (gone, or someone else's)", extra={"code": code})
+        moved[code] = account_id
+    return moved
+
+
+def merge_guest_seat(snapshot: LobbySnapshot, guest_id: str, account_id: str) -> None:
+    """The guest seat's marks and votes go to the account's seat where it has none; the guest
+    seat goes (and, were it the organizer's, the account's seat organizes instead)."""
+    guest, account = snapshot.participant(guest_id), snapshot.participant(account_id)
+    if guest is None or account is None or guest.user_id is not None:
+        raise NotMerged()
+    actions = []
+    if account.answered_at is None and guest.answered_at is not None:
+        for name in ("yes", "maybe", "grid_key", "answered_at"):
+            value = getattr(guest, name)
+            if value is not None:
+                actions.append(getattr(Participant, name).set(value))
+    mine = _votes(account)
+    for place_id, value in _votes(guest).items():
+        if place_id not in mine:
+            actions.append(Participant.votes[place_id].set(value))
+    lobby_actions, condition = [], None
+    if snapshot.lobby.owner_id == guest_id:
+        lobby_actions.append(Lobby.owner_id.set(account_id))
+        condition = Lobby.owner_id == guest_id
+
+    def writes(transaction) -> None:
+        if actions:
+            transaction.update(
+                Participant(account.pk, account.sk),
+                actions=actions,
+                condition=Participant.pk.exists(),
+            )
+        else:
+            transaction.condition_check(
+                Participant, account.pk, account.sk, condition=Participant.pk.exists()
+            )
+        transaction.delete(
+            Participant(guest.pk, guest.sk),
+            condition=Participant.pk.exists() & Participant.user_id.does_not_exist(),
+        )
+        bump_rev(transaction, snapshot.code, condition, lobby_actions, participant_count=-1)
+
+    try:
+        transact(writes)
+    except TransactWriteError as error:
+        refused(error)
+        raise NotMerged() from error
+
+
+def _votes(participant: Participant) -> dict[str, str]:
+    votes = participant.votes
+    if isinstance(votes, MapAttribute):
+        return dict(votes.as_dict())
+    return dict(votes or {})
