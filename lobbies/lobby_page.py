@@ -8,13 +8,17 @@ lobbies/pages.py, places and the decision from voting/presenters.py.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from lobbies.access import lobby_url
 from lobbies.codes import display_code
 from lobbies.comment_page import comments_context
+from lobbies.labels import chosen_zone, time_text
 from lobbies.pages import availability_context, group_view
 from lobbies.snapshot import LobbySnapshot
 from voting.presenters import places_context
@@ -63,12 +67,26 @@ def lobby_context(
         "expires_at": datetime.fromtimestamp(int(lobby.expires_at), UTC)
         if lobby.expires_at
         else None,
+        **_expiry(request, lobby),
         "live_fragments": LIVE_FRAGMENTS,
         "avail": availability_context(request, snapshot, seat, marks=marks, error=error),
         **group_view(request, snapshot, oob=oob),
         **places_context(request, snapshot, seat),
         **comments_context(request, snapshot, seat),
     }
+
+
+def _expiry(request: HttpRequest, lobby) -> dict:
+    """When the lobby will be deleted (its TTL), in the viewer's own zone and language."""
+    if not lobby.expires_at:
+        return {}
+    zone = chosen_zone(request) or lobby.timezone
+    local = datetime.fromtimestamp(int(lobby.expires_at), UTC).astimezone(ZoneInfo(zone))
+    label = _("%(day)s, %(time)s") % {
+        "day": date_format(local, "DATE_FORMAT"),
+        "time": time_text(local),
+    }
+    return {"expires_label": label, "expires_zone": zone}
 
 
 def _pop_new_token_url(request: HttpRequest, code: str) -> str | None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from lobbies import calendar_views, comment_views, grid_views, views
+from lobbies import account_views, calendar_views, comment_views, export_views, grid_views, views
 
 app_name = "lobbies"
 
@@ -28,6 +28,9 @@ urlpatterns = [
     path("l/<str:code>/comments/", comment_views.older, name="comments"),
     path("l/<str:code>/comments/new/", comment_views.post, name="comment"),
     path("l/<str:code>/comments/delete/", comment_views.delete, name="delete_comment"),
+    path("l/<str:code>/export/mine.<str:fmt>", export_views.my_data, name="export_mine"),
+    path("l/<str:code>/export/lobby.<str:fmt>", export_views.lobby_data, name="export_lobby"),
+    path("me/account/delete/", account_views.delete_account, name="delete_account"),
     path(
         "l/<str:code>/participants/<str:participant_id>/remove/",
         views.remove_participant,

@@ -102,3 +102,7 @@ def repeat_of(decision) -> Repeat | None:
     until = date.fromisoformat(decision.until_date) if decision.until_date else None
     count = int(decision.repeat_count) if decision.repeat_count else None
     return Repeat(date.fromisoformat(first), until, count)
+
+
+# Weekday names in exports, which are data rather than pages: English, like ISO's names.
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
