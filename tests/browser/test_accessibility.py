@@ -2,8 +2,8 @@
 
 Every main page is audited as people reach it: home, create, sign-in and sign-up, the join
 page, the lobby page with a filled grid, heatmap, places and votes (desktop and phone), the
-settle form and the settled lobby with its banner. No violation of serious or critical
-impact is allowed; the rest are printed for the record. Results go to
+settle form, the time zone picker and the settled lobby with its banner. No violation of
+serious or critical impact is allowed; the rest are printed for the record. Results go to
 test-artifacts/axe-results.json.
 """
 
@@ -115,6 +115,8 @@ def test_main_pages_have_no_serious_violations(new_context, seat, answered_lobby
     found += audit(olivia, "lobby: grid, heatmap, places, votes (organizer)")
     olivia.goto(f"/l/{code}/settle/")
     found += audit(olivia, "settle form")
+    olivia.goto(f"/l/{code}/timezone/")
+    found += audit(olivia, "time zone picker")
 
     phone_context = new_context(bypass_csp=True, **PHONE)
     seat(phone_context, code, ann.participant_id)

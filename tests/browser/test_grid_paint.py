@@ -309,3 +309,25 @@ def test_without_javascript_the_grid_is_edited_one_day_at_a_time(new_page, seat,
     who.get_by_role("button", name="Show").click()
     expect(page.locator("#slot-details")).to_contain_text("Can come (1)")
     expect(page.locator("#slot-details")).to_contain_text("Olivia")
+
+
+def test_times_in_another_time_zone(new_page, seat, lobby_code):
+    """The zone picker is a page of its own: the grid then shows, and saves, the chosen zone's
+    times."""
+    code, me = lobby_code
+    page = open_lobby(new_page, seat, code, me)
+    zone_line = page.locator("#tz-line")
+    expect(zone_line).to_contain_text("Times shown in Europe/Berlin")
+    zone_line.get_by_role("link", name="Change time zone").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Show times in another time zone")
+    page.get_by_label("Time zone", exact=True).select_option(label="Europe/London")
+    page.get_by_role("button", name="Show times in this zone").click()
+
+    expect(page.locator("#tz-line")).to_contain_text("Times shown in Europe/London")
+    expect(page.get_by_text("The organizer planned this in Europe/Berlin")).to_be_visible()
+    expect(page.locator("#my-grid tbody th").first).to_have_text("17:00")
+    drag(page, cell(page, 0), cell(page, 1))  # 17:00-17:30 in London is 18:00-18:30 in Berlin
+    expect(page.locator("#save-status")).to_have_text("Saved.")
+    wait_for_marks(code, me, ({0, 1}, set()))
+    expect(cell(page, 1)).to_have_attribute("aria-label", re.compile(r", 17:30, yes$"))
+    assert page._errors == []
