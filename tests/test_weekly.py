@@ -47,6 +47,7 @@ def create_payload(**overrides) -> dict:
         "meeting_minutes": "120",
         "timezone": ZONE,
         "display_name": "Olivia",
+        "remind_hours": "24",  # the reminder's field, posted by the form as it renders
     }
     payload.update(overrides)
     return payload
