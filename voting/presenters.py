@@ -122,8 +122,11 @@ def place_rows(snapshot: LobbySnapshot, seat: str | None) -> list[PlaceRow]:
 
 
 @lru_cache(maxsize=256)
-def place_cards_html(snapshot: LobbySnapshot, seat: str | None, language: str) -> SafeString:
-    """The place cards as one viewer sees them (their votes and rights), kept per snapshot."""
+def place_cards_html(
+    snapshot: LobbySnapshot, seat: str | None, language: str, locked: bool
+) -> SafeString:
+    """The place cards as one viewer sees them (their votes and rights), kept per snapshot
+    and per open or closed (a deadline passes without a new rev)."""
     context = {"place_rows": place_rows(snapshot, seat), "vote_choices": vote_choices()}
     return mark_safe(render_to_string("voting/_places.html#place-cards", context))
 
@@ -193,7 +196,9 @@ def places_context(request: HttpRequest, snapshot: LobbySnapshot, seat: str) -> 
     viewer_tz = viewer_zone(request, lobby)
     context = {
         "place_rows": place_rows(snapshot, seat),
-        "place_cards": place_cards_html(snapshot, seat, get_language()),
+        "place_cards": place_cards_html(
+            snapshot, seat, get_language(), services.lock_reason(lobby) is not None
+        ),
         "places_locked": services.lock_reason(lobby),
         "place_form": PlaceForm(),
         "places_full": len(snapshot.places) >= services.MAX_PLACES,
