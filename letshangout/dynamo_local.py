@@ -45,6 +45,17 @@ def find_java() -> str:
     return java
 
 
+def port_is_free(port: int) -> bool:
+    """Nothing listens on the port (another checkout's DynamoDB Local, say)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -87,12 +98,15 @@ def is_ready(port: int) -> bool:
 class DynamoLocal:
     process: subprocess.Popen
     port: int
+    # Set once stopping is asked for: an exit after that is no crash.
+    stopping: bool = False
 
     @property
     def endpoint_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
+        self.stopping = True
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -105,6 +119,11 @@ class DynamoLocal:
 def start(port: int | None = None, db_path: Path | None = None, quiet: bool = True) -> DynamoLocal:
     """Start DynamoDB Local and return once it answers (in memory when db_path is None)."""
     port = port or free_port()
+    if not port_is_free(port):
+        # Otherwise whatever answers there would pass for ours while ours dies at start.
+        raise DynamoLocalError(
+            f"Port {port} is already taken (another DynamoDB Local?); choose another port."
+        )
     output = subprocess.DEVNULL if quiet else None
     process = subprocess.Popen(command_line(port, db_path), stdout=output, stderr=output)
     local = DynamoLocal(process, port)
@@ -115,7 +134,7 @@ def start(port: int | None = None, db_path: Path | None = None, quiet: bool = Tr
                 f"DynamoDB Local exited at start (code {process.returncode}); "
                 f"is port {port} already taken?"
             )
-        if is_ready(port):
+        if is_ready(port) and process.poll() is None:
             return local
         time.sleep(0.1)
     local.stop()

@@ -64,7 +64,8 @@ def test_an_outsider_and_an_unknown_code_get_the_same_404_without_a_read(lobby, 
         real = _send(outsider, method, lobby.code, path)
         unknown = _send(outsider, method, UNKNOWN, path)
     assert real.status_code == unknown.status_code == HTTPStatus.NOT_FOUND
-    assert _plain(real) == _plain(unknown)
+    # The page may echo the path it was asked for (the language switcher's `next`).
+    assert _plain(real).replace(lobby.code, UNKNOWN) == _plain(unknown)
     assert calls.count == 0
 
 
@@ -76,7 +77,7 @@ def test_a_signed_in_outsider_gets_the_same_404(lobby, user):
         real = _send(outsider, method, lobby.code, path)
         unknown = _send(outsider, method, UNKNOWN, path)
         assert real.status_code == unknown.status_code == HTTPStatus.NOT_FOUND, path
-        assert _plain(real) == _plain(unknown)
+        assert _plain(real).replace(lobby.code, UNKNOWN) == _plain(unknown)
 
 
 @pytest.mark.django_db
@@ -198,6 +199,7 @@ def _create_payload(title: str) -> dict:
         "slot_minutes": "30",
         "meeting_minutes": "120",
         "timezone": "Europe/Berlin",
+        "remind_hours": "24",
         "display_name": "Olivia",
     }
 

@@ -166,6 +166,7 @@ def test_edit_form_keeps_an_untouched_deadline_in_the_lobbys_zone():
             "meeting_minutes": "60",
             "timezone": "America/New_York",
             "deadline": (date.today() + timedelta(days=2)).isoformat() + "T20:00",
+            "remind_hours": "24",
             "version": "1",
         }
     )

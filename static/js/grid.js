@@ -98,6 +98,7 @@
       row.slice(1).forEach(function (cell, c) {
         cell._when = columns[c + 1] + (whole ? "" : ", " + row[0].dataset.label);
         if (cell.dataset.s && !cell.dataset.st) cell.dataset.st = "n"; // the page leaves "no" unwritten
+        cell._saved = cell.dataset.st; // what the server holds, to go back to when a save is refused
         self.label(cell);
         self.cells.push(cell);
       });
@@ -142,7 +143,7 @@
   G.word = function (code) { return WORDS[code] || NONE; };
   G.label = function (cell) { cell.setAttribute("aria-label", cell._when + ", " + this.word(cell.dataset.st)); };
   G.set = function (cell, code) {
-    if (!PAINTABLE[cell.dataset.st] || cell.dataset.st === code) return false;
+    if (this.locked || !PAINTABLE[cell.dataset.st] || cell.dataset.st === code) return false;
     cell.dataset.st = code;
     this.label(cell);
     return true;
@@ -314,11 +315,14 @@
     this.dirty = false;
     this.inFlight = true;
     this.show(gettext("Saving…"), "");
+    var sent = this.cells.map(function (cell) { return cell.dataset.st; });
     this.request(false)
       .then(function (response) {
         return response.text().then(function (html) {
           var found = new DOMParser().parseFromString(html, "text/html").getElementById("save-status");
+          if (response.status === 409) return self.lock(found ? found.textContent : "");
           if (response.ok) {
+            self.cells.forEach(function (cell, i) { cell._saved = sent[i]; });
             self.show(found ? found.textContent : gettext("Saved."), self.dirty ? "" : "ok");
             document.dispatchEvent(new CustomEvent("live:poll"));
             return;
@@ -340,6 +344,27 @@
           self.save();
         }
       });
+  };
+  // Answers closed (settled, locked, past the deadline) or the grid changed: nothing more can
+  // be saved here, so the cells go back to what is stored and stop taking paint.
+  G.lock = function (message) {
+    var self = this;
+    if (this.locked) return;
+    this.locked = true;
+    this.dirty = false;
+    clearTimeout(this.timer);
+    clearTimeout(this.retry);
+    this.select([]);
+    this.cells.forEach(function (cell) {
+      if (cell._saved && cell.dataset.st !== cell._saved) {
+        cell.dataset.st = cell._saved;
+        self.label(cell);
+      }
+    });
+    each(this.form.querySelectorAll(".paint-tools, [data-save]"), function (node) { node.disabled = true; });
+    this.table.classList.add("locked");
+    this.table.setAttribute("aria-readonly", "true");
+    this.show(message, "error");
   };
   G.offline = function () {
     var self = this;
@@ -443,8 +468,12 @@
     var form = document.getElementById("my-grid-form");
     if (form && form.querySelector("#my-grid")) form._grid = new MyGrid(form);
     setUpHeatmap();
-    // Live updates and the filter (htmx) render the heatmap anew.
+    // Live updates and the filter (htmx) render the heatmap anew; one may say answers closed.
     document.addEventListener("live:updated", setUpHeatmap);
+    document.addEventListener("live:updated", function () {
+      var closed = document.querySelector("#grid-notice [data-closed]");
+      if (closed && form && form._grid) form._grid.lock(closed.textContent.trim());
+    });
     document.addEventListener("htmx:load", setUpHeatmap);
   }
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import _thread
 import signal
+import threading
 from pathlib import Path
 
 from django.conf import settings
@@ -27,15 +29,22 @@ class Command(BaseCommand):
 
     def handle(self, *args, addrport: str, dynamodb_dir: Path, **options):
         port = settings.DYNAMODB_LOCAL_PORT
-        local = None
-        if dynamo_local.is_ready(port):
-            self.stdout.write(f"• DynamoDB Local already answers on port {port}; using it.")
-        else:
-            self.stdout.write(f"• Starting DynamoDB Local on port {port} (data in {dynamodb_dir})…")
-            try:
-                local = dynamo_local.start(port, dynamodb_dir)
-            except dynamo_local.DynamoLocalError as error:
-                raise CommandError(str(error)) from error
+        if not dynamo_local.port_is_free(port):
+            # Another checkout's emulator (or anything else) there: never use it or die on it.
+            taken, port = port, dynamo_local.free_port()
+            self.stdout.write(
+                self.style.WARNING(
+                    f"• Port {taken} is taken (another checkout's DynamoDB Local?); "
+                    f"using port {port} for this one. Set DYNAMODB_LOCAL_PORT to choose."
+                )
+            )
+        self.stdout.write(f"• Starting DynamoDB Local on port {port} (data in {dynamodb_dir})…")
+        try:
+            local = dynamo_local.start(port, dynamodb_dir)
+        except dynamo_local.DynamoLocalError as error:
+            raise CommandError(str(error)) from error
+        dynamo.configure(local.endpoint_url, settings.DYNAMODB_TABLE)
+        _stop_with(local, self.stderr)
         # A closed terminal (SIGHUP) or a `kill` (SIGTERM) must stop DynamoDB Local too, as
         # Ctrl+C does: without this the jar outlived the server and held the port.
         for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -48,9 +57,21 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"• LetsHangOut is at http://{addrport}/"))
             call_command("runserver", addrport, use_reloader=False)
         finally:
-            if local is not None:
-                local.stop()
-                self.stdout.write("• DynamoDB Local stopped; your lobbies are kept in var/.")
+            local.stop()
+            self.stdout.write("• DynamoDB Local stopped; your lobbies are kept in var/.")
+
+
+def _stop_with(local, stderr) -> None:
+    """The emulator dying under the server must stop the server too, loudly: a server that
+    runs on without its database only answers 503s."""
+
+    def watch() -> None:
+        code = local.process.wait()
+        if not local.stopping:
+            stderr.write(f"DynamoDB Local exited (code {code}); stopping the server.")
+            _thread.interrupt_main()
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _exit_cleanly(signum, _frame) -> None:
