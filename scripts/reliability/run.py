@@ -8,6 +8,9 @@
     rejected input changes nothing  (test_hostile_input.py, run by pytest)
 (d) guessing codes: 429 long before a hit; "no such lobby" and "not a code" look alike
     (guessing.py)
+(e) injected faults: busy transactions, throttled reads, an unreachable endpoint and a lobby
+    deleted mid-request on every write and page: 0 responses with status 500
+    (test_faults.py, run by pytest)
 
 Everything runs on 127.0.0.1 with production settings (scripts/stack.py) and stops at the
 end. `--ci` is the bounded subset `.ci/run` uses (shorter phases, fewer examples).
@@ -112,6 +115,61 @@ def run_fuzzing(examples: int, seconds: float) -> PartResult:
     return result
 
 
+def run_faults(subset: bool) -> PartResult:
+    """(e) in its own pytest process, like (c): test settings, in-memory DynamoDB Local."""
+    result = PartResult("(e) injected faults")
+    started = time.monotonic()
+    report = Path(tempfile.mkstemp(prefix="lho-faults-", suffix=".json")[1])
+    env = {
+        **BASE_ENV,
+        "DJANGO_ENV": "test",
+        "LOG_LEVEL": "WARNING",
+        "RELIABILITY_FAULTS_REPORT": str(report),
+        **({"RELIABILITY_FAULTS_SUBSET": "1"} if subset else {}),
+    }
+    log("(e) fault injection on every write and page")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(HERE / "test_faults.py"),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(stack.ROOT),
+            "-o",
+            "addopts=-p no:locust",
+        ],
+        cwd=stack.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    data = json.loads(report.read_text() or "{}") if report.exists() else {}
+    report.unlink(missing_ok=True)
+    cases = data.get("cases", {})
+    statuses: dict[str, int] = {}
+    for counts in cases.values():
+        for status, n in counts.items():
+            statuses[status] = statuses.get(status, 0) + n
+    total = sum(statuses.values())
+    errors = statuses.get("500", 0)
+    result.check(done.returncode == 0, "pytest failed:\n" + _tail(done.stdout + done.stderr))
+    result.check(total > 0, "no faults were injected")
+    result.check(errors == 0, f"{errors} responses with status 500")
+    result.figures += [
+        f"{total} requests under {data.get('injected', 0)} injected faults: {errors} with "
+        f"status 500; statuses {dict(sorted(statuses.items()))}",
+        "per fault: "
+        + ", ".join(f"{name} {dict(sorted(c.items()))}" for name, c in sorted(cases.items())),
+    ]
+    result.seconds = time.monotonic() - started
+    return result
+
+
 def _tail(text: str, lines: int = 40) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
@@ -174,7 +232,7 @@ def print_summary(results: list[PartResult], total: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ci", action="store_true", help="the bounded subset for CI")
-    parser.add_argument("--only", default="a,b,c,d", help="parts to run, e.g. a,d")
+    parser.add_argument("--only", default="a,b,c,d,e", help="parts to run, e.g. a,d")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
     args = parser.parse_args()
     sizes = CI if args.ci else FULL
@@ -214,9 +272,11 @@ def main() -> int:
             stk.close(keep_workdir=args.keep)
     if "c" in parts:
         results.append(run_fuzzing(sizes["fuzz_examples"], sizes["fuzz_seconds"]))
+    if "e" in parts:
+        results.append(run_faults(subset=args.ci))
     total = time.monotonic() - started
     print_summary(results, total)
-    if not args.ci and parts == {"a", "b", "c", "d"}:
+    if not args.ci and parts == {"a", "b", "c", "d", "e"}:
         write_doc(results, total)
     return 0 if all(r.passed for r in results) else 1
 
