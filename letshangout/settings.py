@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "letshangout.middleware.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After LocaleMiddleware: a signed-in user's stored language wins over the browser's.
+    "letshangout.languages.UserLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -196,8 +198,15 @@ SOCIALACCOUNT_PROVIDERS = (
 )
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+LANGUAGES = [
+    ("en", _("English")),
+    ("de", _("German")),
+    ("fr", _("French")),
+    ("es", _("Spanish")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Day labels, times and the calendar's month headings per language (letshangout/formats/).
+FORMAT_MODULE_PATH = ["letshangout.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
