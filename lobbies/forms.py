@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import calendar
 import zoneinfo
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
 from django import forms
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from lobbies import codes
+from lobbies.deadlines import WallClockDateTimeField, check_deadline
 from lobbies.services import LobbySettings
 from lobbies.weekly_forms import ScheduleFields
 
@@ -112,26 +111,6 @@ def _month_weeks(year: int, month: int, chosen: set[str], today: date) -> dict:
             ]
         )
     return {"first": date(year, month, 1), "weeks": weeks}
-
-
-class WallClockDateTimeField(forms.DateTimeField):
-    """A date and time as typed, without a zone: the lobby's zone gives it its meaning.
-
-    Django's DateTimeField makes the value aware in the *current* zone, so the lobby's zone
-    could never be applied; here the value stays naive (an explicit offset is kept)."""
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            try:
-                parsed = parse_datetime(value.strip())
-            except ValueError:
-                parsed = None
-            if parsed is not None and parsed.tzinfo is not None:
-                return parsed
-        # UTC has no gaps or repeats, so the wall-clock time goes through unchanged.
-        with timezone.override(UTC):
-            result = super().to_python(value)
-        return None if result is None else timezone.make_naive(result, UTC)
 
 
 def _minutes(value: time) -> int:
@@ -293,37 +272,14 @@ class LobbyForm(ScheduleFields):
             cleaned["meeting_minutes"] = end_min - start_min
 
     def _clean_deadline(self, cleaned: dict, tz: zoneinfo.ZoneInfo, dates) -> None:
-        deadline = cleaned.get("deadline")
-        if deadline is None:
+        if cleaned.get("deadline") is None:
             return
         # The browser sends a wall-clock time; it means the lobby's zone, not the server's.
-        if deadline.tzinfo is None:
-            aware = deadline.replace(tzinfo=tz)
-            if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != deadline:
-                self.add_error(
-                    "deadline",
-                    _("The clocks skip %(time)s on that day in %(zone)s; choose another time.")
-                    % {"time": deadline.strftime("%H:%M"), "zone": tz.key},
-                )
-                return
+        deadline, error = check_deadline(cleaned["deadline"], tz, dates)
+        if error:
+            self.add_error("deadline", error)
         else:
-            aware = deadline
-        if aware <= datetime.now(UTC):
-            self.add_error("deadline", _("The deadline must be in the future."))
-        elif dates and dates[-1] >= today_in(tz.key):
-            # Answers are about the candidate days: a deadline after the last one makes no
-            # sense, and an unbounded one (year 9999) breaks date arithmetic later on.
-            end = datetime.combine(dates[-1] + timedelta(days=1), time(), tzinfo=tz)
-            if aware > end:
-                self.add_error(
-                    "deadline",
-                    _("Choose a deadline no later than the end of the last day, %(day)s.")
-                    % {"day": dates[-1].isoformat()},
-                )
-        elif aware > datetime.now(UTC) + timedelta(days=MAX_DAYS_AHEAD):
-            # Days that are no dates (a weekly lobby's), or all past: a year at most.
-            self.add_error("deadline", _("Choose a deadline within the next year."))
-        cleaned["deadline"] = aware.astimezone(UTC)
+            cleaned["deadline"] = deadline
 
     def to_settings(self) -> LobbySettings:
         data = self.cleaned_data

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from django.utils.translation import gettext as _
 from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import TransactWriteError
 
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 class NotMerged(Exception):
     """The seats changed meanwhile (a seat gone, or claimed by an account): nothing merged."""
 
+
+MAX_PARTICIPANTS = 100
 USER_MARK = "U:"
 BROWSER_MARK = "B:"
 
@@ -59,6 +62,44 @@ def not_banned(user_id: int | None, browser_hash: str | None):
         clause = ~Lobby.banned.contains(mark)
         condition = clause if condition is None else condition & clause
     return condition
+
+
+# --- who may join ---------------------------------------------------------------------------------
+
+
+def joining_open():
+    """The join's condition on the Lobby item: open, not locked, not full."""
+    return (
+        (Lobby.status == "open")
+        & (Lobby.joining_locked.does_not_exist() | (Lobby.joining_locked == False))  # noqa: E712
+        & (Lobby.participant_count.does_not_exist() | (Lobby.participant_count < MAX_PARTICIPANTS))
+    )
+
+
+def join_refusal(
+    snapshot: LobbySnapshot, user_id: int | None = None, browser_hash: str | None = None
+) -> str | None:
+    if len(snapshot.participants) >= MAX_PARTICIPANTS:
+        return full_message()
+    return join_refusal_of(snapshot.lobby, user_id, browser_hash)
+
+
+def join_refusal_of(
+    lobby: Lobby, user_id: int | None = None, browser_hash: str | None = None
+) -> str | None:
+    if is_banned(lobby, user_id, browser_hash):
+        return _("The organizer removed you from this lobby, so you cannot join it again.")
+    if lobby.joining_locked:
+        return _("The organizer has locked this lobby; nobody new can join.")
+    if lobby.status == "settled":
+        return _("This lobby is settled; nobody new can join.")
+    if int(lobby.participant_count or 0) >= MAX_PARTICIPANTS:
+        return full_message()
+    return None
+
+
+def full_message() -> str:
+    return _("This lobby is full (%(count)d people).") % {"count": MAX_PARTICIPANTS}
 
 
 # --- one seat per account -------------------------------------------------------------------------

@@ -28,7 +28,15 @@ from lobbies.errors import (
     StaleEdit,
 )
 from lobbies.retention import expiry_for, expiry_of
-from lobbies.seats import ban_of, is_banned, not_banned
+from lobbies.seats import (
+    MAX_PARTICIPANTS,
+    ban_of,
+    full_message,
+    join_refusal,
+    join_refusal_of,
+    joining_open,
+    not_banned,
+)
 from lobbies.snapshot import LobbySnapshot
 from lobbies.store import (
     bump_rev,
@@ -49,11 +57,11 @@ from lobbies.store import (
 
 log = logging.getLogger(__name__)
 
-MAX_PARTICIPANTS = 100
 MAX_CODE_ATTEMPTS = 5
 # The reads and transactions of lobbies/store.py that views and commands use through this
 # module, with the domain errors they catch.
 __all__ = [
+    "MAX_PARTICIPANTS",
     "LobbyError",
     "LobbyNotFound",
     "LobbySnapshot",
@@ -201,14 +209,6 @@ def create_lobby(values: LobbySettings, organizer_name: str, user_id: int | None
     raise LobbyError(_("We could not find a free lobby code. Please try again."))
 
 
-def _joining_open():
-    return (
-        (Lobby.status == "open")
-        & (Lobby.joining_locked.does_not_exist() | (Lobby.joining_locked == False))  # noqa: E712
-        & (Lobby.participant_count.does_not_exist() | (Lobby.participant_count < MAX_PARTICIPANTS))
-    )
-
-
 def join_lobby(
     snapshot: LobbySnapshot,
     display_name: str,
@@ -223,14 +223,14 @@ def join_lobby(
     if existing is not None:
         return Membership(existing, None, created=False)
     who = (user_id, browser_hash)
-    reason = _join_refusal(snapshot, *who)
+    reason = join_refusal(snapshot, *who)
     if reason:
         raise LobbyError(reason)
     expires_at = snapshot.lobby.expires_at
     for _attempt in range(MAX_CODE_ATTEMPTS):
         participant, token = _new_participant(snapshot.code, display_name, user_id, expires_at)
         participant.browser_hash = browser_hash
-        condition = _joining_open() & expiry_is(expires_at)
+        condition = joining_open() & expiry_is(expires_at)
         banned = not_banned(*who)
         condition = condition if banned is None else condition & banned
 
@@ -248,35 +248,9 @@ def join_lobby(
             if current.expires_at != expires_at:
                 expires_at = current.expires_at  # the organizer moved the days meanwhile
                 continue
-            raise LobbyError(_join_refusal_of(current, *who) or _full_message()) from error
+            raise LobbyError(join_refusal_of(current, *who) or full_message()) from error
         return Membership(participant, token, created=True)
     raise LobbyError(_("The lobby kept changing while you joined. Please try again."))
-
-
-def _join_refusal(
-    snapshot: LobbySnapshot, user_id: int | None = None, browser_hash: str | None = None
-) -> str | None:
-    if len(snapshot.participants) >= MAX_PARTICIPANTS:
-        return _full_message()
-    return _join_refusal_of(snapshot.lobby, user_id, browser_hash)
-
-
-def _join_refusal_of(
-    lobby: Lobby, user_id: int | None = None, browser_hash: str | None = None
-) -> str | None:
-    if is_banned(lobby, user_id, browser_hash):
-        return _("The organizer removed you from this lobby, so you cannot join it again.")
-    if lobby.joining_locked:
-        return _("The organizer has locked this lobby; nobody new can join.")
-    if lobby.status == "settled":
-        return _("This lobby is settled; nobody new can join.")
-    if int(lobby.participant_count or 0) >= MAX_PARTICIPANTS:
-        return _full_message()
-    return None
-
-
-def _full_message() -> str:
-    return _("This lobby is full (%(count)d people).") % {"count": MAX_PARTICIPANTS}
 
 
 def new_personal_token(snapshot: LobbySnapshot, participant_id: str) -> str:
