@@ -8,6 +8,7 @@ from letshangout import bench_views, languages, views
 
 urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
+    path("favicon.ico", views.favicon),
     path("language/", languages.set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

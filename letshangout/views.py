@@ -11,8 +11,9 @@ from http import HTTPStatus
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from lobbies import services
@@ -50,6 +51,13 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "unavailable" if failed else "ok", "failed": failed}, status=status
     )
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico where a page names no icon (a download, an old admin
+    page): the site's icon instead of a 404 in the logs."""
+    return redirect(static("img/favicon.svg"))
 
 
 def _check_dynamodb() -> bool:

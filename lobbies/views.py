@@ -128,10 +128,15 @@ def _visitor_today(request: HttpRequest):
 
 
 def _create_defaults(request: HttpRequest) -> dict:
-    initial = {}
-    if request.user.is_authenticated:
-        initial["display_name"] = request.user.email.split("@")[0][:60]
-    return initial
+    return _name_default(request)
+
+
+def _name_default(request: HttpRequest) -> dict:
+    """A signed-in person's own first name for the name field, or nothing: the field asks.
+    Never the email's first part ("olga.f5bb" is nobody's name)."""
+    user = request.user
+    name = (user.first_name or "").strip() if user.is_authenticated else ""
+    return {"display_name": name[:60]} if name else {}
 
 
 def _seated(request: HttpRequest, code: str) -> bool:
@@ -147,7 +152,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("lobbies:detail", code=snapshot.code)
     seat = my_seat(request, snapshot)
     if seat is None:
-        return render(request, "lobbies/join.html", _join_context(snapshot, JoinForm()))
+        form = JoinForm(initial=_name_default(request))
+        return render(request, "lobbies/join.html", _join_context(snapshot, form))
     return render(request, "lobbies/lobby.html", lobby_context(request, snapshot, seat))
 
 
