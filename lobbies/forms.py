@@ -173,8 +173,14 @@ class LobbyForm(ScheduleFields):
     remind = forms.BooleanField(
         label=_("Email a reminder to those who have not answered"), required=False
     )
+    # Only read when "remind" is ticked; a form that leaves it out gets the default.
     remind_hours = forms.TypedChoiceField(
-        label=_("How long before the deadline"), choices=REMIND_CHOICES, coerce=int, initial=24
+        label=_("How long before the deadline"),
+        choices=REMIND_CHOICES,
+        coerce=int,
+        initial=24,
+        required=False,
+        empty_value=24,
     )
 
     def __init__(

@@ -463,6 +463,16 @@
     table._heatmap.grid.syncTo(document.activeElement);
   }
 
+  // The calendar panel's script is loaded with the panel, not with every lobby page (few open
+  // it, and htmx runs no scripts it swaps in).
+  function loadPanelScript() {
+    var panel = document.querySelector("[data-script]");
+    if (!panel || document.querySelector('script[src="' + panel.dataset.script + '"]')) return;
+    var script = document.createElement("script");
+    script.src = panel.dataset.script;
+    document.head.appendChild(script);
+  }
+
   function start() {
     setUpZone();
     var form = document.getElementById("my-grid-form");
@@ -475,6 +485,7 @@
       if (closed && form && form._grid) form._grid.lock(closed.textContent.trim());
     });
     document.addEventListener("htmx:load", setUpHeatmap);
+    document.addEventListener("htmx:afterSettle", loadPanelScript);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
