@@ -37,12 +37,18 @@ COPY . .
 #    served by whitenoise with far-future cache headers.
 #  - compilemessages: .mo files next to the .po files, when there are any.
 #  - compileall: bytecode now, since the root filesystem is read-only at run time.
-#  - build_js_catalogs: the JavaScript catalogs (static/jsi18n/), before collectstatic.
+#  - build_js_catalogs and build_scripts: the JavaScript catalogs (static/jsi18n/) and the
+#    scripts without their comment lines (static/build/js/), before collectstatic.
 RUN DJANGO_ENV=production \
     SECRET_KEY=build-only-not-a-secret \
     ALLOWED_HOSTS=localhost \
     EMAIL_HOST=localhost \
     python manage.py build_js_catalogs \
+ && DJANGO_ENV=production \
+    SECRET_KEY=build-only-not-a-secret \
+    ALLOWED_HOSTS=localhost \
+    EMAIL_HOST=localhost \
+    python manage.py build_scripts \
  && DJANGO_ENV=production \
     SECRET_KEY=build-only-not-a-secret \
     ALLOWED_HOSTS=localhost \

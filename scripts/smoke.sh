@@ -551,6 +551,8 @@ manage() { prod "$PY" manage.py "$@"; }
 say "Build step: build_js_catalogs (static/jsi18n/, before collectstatic)"
 manage build_js_catalogs || fail "build_js_catalogs failed"
 [[ -f static/jsi18n/de/djangojs.js ]] || fail "build_js_catalogs wrote no static/jsi18n/de/djangojs.js"
+say "Build step: build_scripts (static/build/js/, before collectstatic)"
+manage build_scripts || fail "build_scripts failed"
 
 say "Build step: collectstatic --noinput (production settings, throwaway SECRET_KEY)"
 manage collectstatic --noinput --verbosity 1 || fail "collectstatic failed"

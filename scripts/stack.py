@@ -138,6 +138,7 @@ class Stack:
 
         if collectstatic:
             call_command("build_js_catalogs", verbosity=0)
+            call_command("build_scripts", verbosity=0)
             call_command("collectstatic", interactive=False, verbosity=0)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
