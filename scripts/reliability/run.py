@@ -57,6 +57,23 @@ CI = {
 }
 
 
+def run_pytest_part(module: str, env: dict, report: Path):
+    """Run one of this folder's test modules in its own pytest process; its outcome and the
+    JSON report it wrote (then removed)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", str(HERE / module), "-q", "-p", "no:cacheprovider"]
+        + ["--rootdir", str(stack.ROOT), "-o", "addopts=-p no:locust"],
+        cwd=stack.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    data = json.loads(report.read_text() or "{}") if report.exists() else {}
+    report.unlink(missing_ok=True)
+    return done, data
+
+
 def run_fuzzing(examples: int, seconds: float) -> PartResult:
     """(c) in its own pytest process: test settings, in-memory DynamoDB Local, test client."""
     result = PartResult("(c) hostile input (hypothesis)")
@@ -71,28 +88,7 @@ def run_fuzzing(examples: int, seconds: float) -> PartResult:
         "RELIABILITY_FUZZ_REPORT": str(report),
     }
     log(f"(c) hypothesis: up to {examples} examples or {seconds} s per endpoint")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(HERE / "test_hostile_input.py"),
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--rootdir",
-            str(stack.ROOT),
-            "-o",
-            "addopts=-p no:locust",
-        ],
-        cwd=stack.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    data = json.loads(report.read_text() or "{}") if report.exists() else {}
-    report.unlink(missing_ok=True)
+    done, data = run_pytest_part("test_hostile_input.py", env, report)
     endpoints = data.get("endpoints", {})
     total = sum(e["examples"] for e in endpoints.values())
     statuses: dict[str, int] = {}
@@ -128,28 +124,7 @@ def run_faults(subset: bool) -> PartResult:
         **({"RELIABILITY_FAULTS_SUBSET": "1"} if subset else {}),
     }
     log("(e) fault injection on every write and page")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(HERE / "test_faults.py"),
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--rootdir",
-            str(stack.ROOT),
-            "-o",
-            "addopts=-p no:locust",
-        ],
-        cwd=stack.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    data = json.loads(report.read_text() or "{}") if report.exists() else {}
-    report.unlink(missing_ok=True)
+    done, data = run_pytest_part("test_faults.py", env, report)
     cases = data.get("cases", {})
     statuses: dict[str, int] = {}
     for counts in cases.values():
