@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from datetime import date, timedelta
 from http import HTTPStatus
 
@@ -263,10 +264,11 @@ class TestJoin:
     def test_personal_link_restores_identity_on_a_new_browser(self, lobby, client):
         client.post(reverse("lobbies:join", args=[lobby.code]), {"display_name": "Ann"})
         page = client.get(reverse("lobbies:detail", args=[lobby.code])).content.decode()
-        token_path = page.split("http://testserver", 2)[1].split('"')[0]
+        token_path = personal_link_path(page)
         assert "/me/" in token_path
         other_device = Client()
-        response = other_device.get(token_path, follow=True)
+        assert other_device.get(token_path).status_code == HTTPStatus.OK  # it asks first
+        response = other_device.post(token_path, follow=True)
         assert "You are in this lobby as <strong>Ann</strong>" in response.content.decode()
 
     def test_wrong_personal_token_is_404(self, lobby, client):
@@ -354,15 +356,20 @@ class TestOrganizerControls:
         assert client.post(reverse(name, args=[lobby.code])).status_code == HTTPStatus.NOT_FOUND
 
 
+def personal_link_path(page: str) -> str:
+    """The path of the personal link the page shows once."""
+    return re.search(r'value="http://testserver([^"]+)" id="personal-link"', page)[1]
+
+
 @pytest.mark.django_db
 def test_new_personal_link_replaces_the_old_one(lobby, join_as):
     client, ann = join_as(lobby, "Ann")
     response = client.post(reverse("lobbies:new_personal_link", args=[lobby.code]), follow=True)
     page = response.content.decode()
-    new_path = page.split('value="http://testserver', 1)[1].split('"')[0]
+    new_path = personal_link_path(page)
     assert "/me/" in new_path
     other_device = Client()
-    assert "as <strong>Ann</strong>" in other_device.get(new_path, follow=True).content.decode()
+    assert "as <strong>Ann</strong>" in other_device.post(new_path, follow=True).content.decode()
     assert Client().get(new_path.replace(new_path.split("/")[-2], "stale")).status_code == 404
 
 

@@ -85,7 +85,7 @@ def test_guessing_codes_hits_429_quickly(client, db, limits, how):
     assert answers[:20] == [HTTPStatus.NOT_FOUND] * 20
     assert answers[20:] == [HTTPStatus.TOO_MANY_REQUESTS] * 2
     limited = guess("ABCD2345")
-    assert limited["Retry-After"] == "60"
+    assert 0 < int(limited["Retry-After"]) <= 120  # the true wait of a sliding minute
     assert b"Too many tries" in limited.content
 
 

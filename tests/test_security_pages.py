@@ -81,7 +81,7 @@ def test_429_says_when_to_retry(client, db, settings):
     client.get(reverse("lobbies:find"), {"code": "ZZZZ-ZZZZ"})
     response = client.get(reverse("lobbies:find"), {"code": "ZZZZ-ZZZZ"})
     assert_friendly(response, HTTPStatus.TOO_MANY_REQUESTS, "Too many tries")
-    assert response["Retry-After"] == "60"
+    assert 0 < int(response["Retry-After"]) <= 120  # the true wait of a sliding minute
 
 
 @pytest.mark.urls("tests.test_security_pages")
