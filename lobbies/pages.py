@@ -179,10 +179,11 @@ def zone_options_html(viewer_tz: str, language: str) -> SafeString:
 def filter_ids(request: HttpRequest, answers: Mapping[str, object]) -> tuple[str, ...] | None:
     """The participants the heatmap is filtered to, or None for everyone who answered.
 
-    The filter form sends `known` (everyone it listed) and `only` (those ticked), so it hides
-    known - only; someone who answers later is shown until they are unticked.
+    The filter form sends `known` (everyone it listed, comma-separated) and `only` (those
+    ticked), so it hides known - only; someone who answers later is shown until unticked.
     """
-    hidden = set(request.GET.getlist("known")) - set(request.GET.getlist("only"))
+    known = {pid for value in request.GET.getlist("known") for pid in value.split(",") if pid}
+    hidden = known - set(request.GET.getlist("only"))
     if not hidden:
         return None
     return tuple(pid for pid in answers if pid not in hidden)
@@ -229,6 +230,7 @@ def group_data(snapshot, viewer_tz, language, chosen, picked) -> dict:
         "people_count": len(people),
         "filtering": chosen is not None,
         "filter_query": _filter_query(answers, chosen),
+        "known": ",".join(answers),
         "filter_choices": [
             {"id": pid, "name": name[pid], "checked": chosen is None or pid in chosen}
             for pid in answers
@@ -244,7 +246,7 @@ def _filter_query(answers, chosen) -> str:
     """The filter as query parameters, for the `who` requests grid.js makes."""
     if chosen is None:
         return ""
-    known = "&".join(f"known={pid}" for pid in answers)
+    known = f"known={','.join(answers)}"
     only = "&".join(f"only={pid}" for pid in chosen)
     return "&".join(part for part in (known, only) if part)
 
