@@ -445,7 +445,7 @@ def filter_boxes(page: str) -> dict[str, bool]:
     return {
         name.strip(): bool(checked)
         for checked, name in re.findall(
-            r'<input type="checkbox" name="only" value="[^"]+" id="[^"]+"( checked)?> ([^<]+)<',
+            r'<input type="checkbox" name="only" value="[^"]+"( checked)?> ([^<]+)<',
             page,
         )
     }
