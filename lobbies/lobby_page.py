@@ -8,11 +8,15 @@ lobbies/pages.py, places and the decision from voting/presenters.py.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from lobbies.access import lobby_url
@@ -64,6 +68,7 @@ def lobby_context(
         "invite_url": request.build_absolute_uri(lobby_url(snapshot.code)),
         "new_token_url": _pop_new_token_url(request, snapshot.code),
         "participants": list(snapshot.participants.values()),
+        "people_html": people_html(snapshot, seat, get_language()),
         "expires_at": datetime.fromtimestamp(int(lobby.expires_at), UTC)
         if lobby.expires_at
         else None,
@@ -87,6 +92,19 @@ def _expiry(request: HttpRequest, lobby) -> dict:
         "time": time_text(local),
     }
     return {"expires_label": label, "expires_zone": zone}
+
+
+@lru_cache(maxsize=256)
+def people_html(snapshot: LobbySnapshot, seat: str, language: str) -> SafeString:
+    """The participants list as one viewer sees it (their badge, the organizer's Remove
+    buttons): the same for that viewer at one rev."""
+    context = {
+        "participants": list(snapshot.participants.values()),
+        "lobby": snapshot.lobby,
+        "me": snapshot.participant(seat),
+        "is_organizer": snapshot.is_organizer(seat),
+    }
+    return mark_safe(render_to_string("lobbies/_participants.html#people", context))
 
 
 def _pop_new_token_url(request: HttpRequest, code: str) -> str | None:

@@ -131,6 +131,13 @@ def place_cards_html(
     return mark_safe(render_to_string("voting/_places.html#place-cards", context))
 
 
+@lru_cache(maxsize=8)
+def blank_place_fields(language: str) -> SafeString:
+    """The empty propose form's fields, the same for every viewer in a language."""
+    context = {"place_form": PlaceForm()}
+    return mark_safe(render_to_string("voting/_places.html#place-fields", context))
+
+
 @dataclass(frozen=True)
 class WindowView:
     start_slot: int
@@ -201,6 +208,7 @@ def places_context(request: HttpRequest, snapshot: LobbySnapshot, seat: str) -> 
         ),
         "places_locked": services.lock_reason(lobby),
         "place_form": PlaceForm(),
+        "blank_place_fields": blank_place_fields(get_language()),
         "places_full": len(snapshot.places) >= services.MAX_PLACES,
         "max_places": services.MAX_PLACES,
         "vote_choices": vote_choices(),
