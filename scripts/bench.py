@@ -58,17 +58,6 @@ JS_BUDGET_BYTES = 25 * 1024
 HTML_BUDGET_BYTES = 150 * 1024
 DOM_BUDGET = 8000
 USERS = 8
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 @dataclass(frozen=True)
@@ -309,6 +298,8 @@ def page_weight(server: stack.Server, plan: dict, routes: list[Route]) -> dict:
 def dom_elements(server: stack.Server, plan: dict) -> int | None:
     """Elements on the lobby page once chromium has loaded it and grid.js has run, or None
     where Debian's chromium is missing."""
+    from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+
     if not Path(CHROMIUM).exists():
         log("no chromium: the DOM element count is left out")
         return None
