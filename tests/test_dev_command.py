@@ -27,6 +27,28 @@ def wait_for(predicate, seconds: float) -> bool:
     return False
 
 
+def start_dev(tmp_path: Path, web: int, dynamo_port: int) -> subprocess.Popen:
+    """`manage.py dev` as `make run` starts it, in development settings of its own."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_", "DYNAMODB_"))
+    }
+    env.update(
+        DJANGO_ENV="development",
+        DYNAMODB_LOCAL_PORT=str(dynamo_port),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    command = [sys.executable, "manage.py", "dev", f"127.0.0.1:{web}"]
+    return subprocess.Popen(
+        [*command, f"--dynamodb-dir={tmp_path / 'dynamodb'}"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
 def answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=1) as response:
@@ -39,29 +61,7 @@ def answers(url: str) -> bool:
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_dev_stops_its_dynamodb_local(tmp_path, signum):
     web, dynamo_port = dynamo_local.free_port(), dynamo_local.free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_", "DYNAMODB_"))
-    }
-    env.update(
-        DJANGO_ENV="development",
-        DYNAMODB_LOCAL_PORT=str(dynamo_port),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-    )
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "dev",
-            f"127.0.0.1:{web}",
-            f"--dynamodb-dir={tmp_path / 'dynamodb'}",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    server = start_dev(tmp_path, web, dynamo_port)
     try:
         assert wait_for(lambda: answers(f"http://127.0.0.1:{web}/healthz"), 60)
         assert dynamo_local.is_ready(dynamo_port)

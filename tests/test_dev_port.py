@@ -3,18 +3,15 @@ DynamoDB Local holds. It starts its own on a free port and says which."""
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from letshangout import dynamo_local
-from tests.test_dev_command import answers, wait_for
+from tests.test_dev_command import answers, start_dev, wait_for
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -39,23 +36,7 @@ def test_starting_on_a_taken_port_fails_loudly_at_once(taken_port):
 @pytest.mark.no_dynamodb
 def test_dev_picks_a_free_port_and_says_which(tmp_path, taken_port):
     web = dynamo_local.free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_", "DYNAMODB_"))
-    }
-    env.update(
-        DJANGO_ENV="development",
-        DYNAMODB_LOCAL_PORT=str(taken_port),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-    )
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "dev", f"127.0.0.1:{web}", f"--dynamodb-dir={tmp_path}"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    server = start_dev(tmp_path, web, taken_port)
     try:
         assert wait_for(lambda: answers(f"http://127.0.0.1:{web}/healthz"), 60)
         # The app really talks to its own emulator: a page that reads DynamoDB works.
