@@ -38,3 +38,21 @@ def small_demo(seed: int, **overrides):
     }
     options.update(overrides)
     return demo.seed_demo(rng=random.Random(seed), **options)
+
+
+def create_payload(**overrides) -> dict:
+    """What the create form posts for a three-evening lobby, with `overrides`."""
+    start = date.today() + timedelta(days=3)
+    payload = {
+        "title": "Board games",
+        "range_start": start.isoformat(),
+        "range_end": (start + timedelta(days=2)).isoformat(),
+        "day_start": "18:00",
+        "day_end": "23:00",
+        "slot_minutes": "30",
+        "meeting_minutes": "120",
+        "timezone": "Europe/Berlin",
+        "display_name": "Olivia",
+    }
+    payload.update(overrides)
+    return payload

@@ -16,6 +16,7 @@ from lobbies import grid, services
 from lobbies.answers import grid_key, spec_for
 from lobbies.entities import Lobby, Participant
 from tests.conftest import seat_client
+from tests.factories import create_payload
 from tests.faults import BUSY_REASONS, Faults, cancelled, throttled, unreachable
 from tests.voting_support import propose
 
@@ -134,12 +135,10 @@ def test_a_failing_read_is_a_503(scene, faults, operation, error):
 
 @pytest.mark.django_db
 def test_creating_a_lobby_goes_through_the_retrying_helper(client, faults):
-    from tests.test_hostile import _create_payload
-
     faults.fail("TransactWriteItems", cancelled("TransactionConflict"), times=2)
-    assert client.post(reverse("lobbies:create"), _create_payload("Picnic")).status_code == 302
+    assert client.post(reverse("lobbies:create"), create_payload(title="Picnic")).status_code == 302
     faults.fail("TransactWriteItems", cancelled("ThrottlingError"), times=dynamo.TRANSACTION_TRIES)
-    response = Client().post(reverse("lobbies:create"), _create_payload("Picnic"))
+    response = Client().post(reverse("lobbies:create"), create_payload(title="Picnic"))
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, timedelta
 from http import HTTPStatus
 
 import pytest
@@ -16,6 +15,7 @@ from django.urls import reverse
 
 from letshangout import dynamo, ratelimit
 from lobbies import services
+from tests.factories import create_payload
 
 UNKNOWN = "ZZZZZZZZ"
 
@@ -188,22 +188,6 @@ def test_the_ban_holds_in_the_transaction_for_a_join_from_an_old_snapshot(lobby)
 # --- creating lobbies ---------------------------------------------------------------------------
 
 
-def _create_payload(title: str) -> dict:
-    start = date.today() + timedelta(days=3)
-    return {
-        "title": title,
-        "range_start": start.isoformat(),
-        "range_end": (start + timedelta(days=2)).isoformat(),
-        "day_start": "18:00",
-        "day_end": "23:00",
-        "slot_minutes": "30",
-        "meeting_minutes": "120",
-        "timezone": "Europe/Berlin",
-        "remind_hours": "24",
-        "display_name": "Olivia",
-    }
-
-
 @pytest.mark.django_db
 def test_the_creation_limit_keeps_the_form_and_says_the_true_wait(settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "lobby_create": (2, 3600)}
@@ -211,8 +195,8 @@ def test_the_creation_limit_keeps_the_form_and_says_the_true_wait(settings):
     guest = Client()
     url = reverse("lobbies:create")
     for n in range(2):
-        assert guest.post(url, _create_payload(f"Plan {n}")).status_code == HTTPStatus.FOUND
-    refused = guest.post(url, _create_payload("Surprise party for Bea"))
+        assert guest.post(url, create_payload(title=f"Plan {n}")).status_code == HTTPStatus.FOUND
+    refused = guest.post(url, create_payload(title="Surprise party for Bea"))
     assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
     page = refused.content.decode()
     assert 'value="Surprise party for Bea"' in page
@@ -229,13 +213,13 @@ def test_people_behind_one_address_each_have_their_own_creation_limit(settings, 
     office = [Client(REMOTE_ADDR="203.0.113.7") for _n in range(3)]
     office[2].force_login(user)
     for n, person in enumerate(office):
-        assert person.post(url, _create_payload(f"Team {n}")).status_code == HTTPStatus.FOUND
-    assert office[0].post(url, _create_payload("Again")).status_code == 429
+        assert person.post(url, create_payload(title=f"Team {n}")).status_code == HTTPStatus.FOUND
+    assert office[0].post(url, create_payload(title="Again")).status_code == 429
     # The address as a whole has a looser backstop for guests who drop their cookies.
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "lobby_create_address": (3, 3600)}
     cache.clear()
     statuses = [
-        Client(REMOTE_ADDR="203.0.113.8").post(url, _create_payload("x")).status_code
+        Client(REMOTE_ADDR="203.0.113.8").post(url, create_payload(title="x")).status_code
         for _ in range(4)
     ]
     assert statuses == [302, 302, 302, 429]

@@ -14,23 +14,7 @@ from django.urls import reverse
 from letshangout import dynamo
 from lobbies import services
 from lobbies.codes import display_code
-
-
-def create_payload(**overrides) -> dict:
-    start = date.today() + timedelta(days=3)
-    payload = {
-        "title": "Board games",
-        "range_start": start.isoformat(),
-        "range_end": (start + timedelta(days=2)).isoformat(),
-        "day_start": "18:00",
-        "day_end": "23:00",
-        "slot_minutes": "30",
-        "meeting_minutes": "120",
-        "timezone": "Europe/Berlin",
-        "display_name": "Olivia",
-    }
-    payload.update(overrides)
-    return payload
+from tests.factories import create_payload
 
 
 def only_lobby_code() -> str:

@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from letshangout import ratelimit
 from lobbies import services
-from tests.test_lobby_views import create_payload
+from tests.factories import create_payload
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
