@@ -31,6 +31,7 @@ from lobbies.pages import group_view, slot_details, zone_options_html
 from voting.notifications import notify_if_all_answered
 
 SAVE_STATUS = "lobbies/_availability.html#save-status"
+NO_MARKS = (frozenset(), frozenset())
 
 
 @require_POST
@@ -38,14 +39,7 @@ def save_availability(request: HttpRequest, code: str) -> HttpResponse:
     """Store my marks: from grid.js (bitmaps, htmx-style), the plain day editor, or a quick
     action. Two DynamoDB requests when this browser has a seat: the Lobby item and one
     transaction writing my item and the rev."""
-    canonical = canonical_code(code)
-    seat = identity.seat_in(request, canonical)
-    lobby = services.get_lobby(canonical) if seat else None
-    if lobby is None:
-        # Not seated in this session (an outsider, or signed in on a new device) or no such
-        # lobby: the full check, which 404s or finds the seat.
-        snapshot, seat = load_for_participant(request, code)
-        lobby = snapshot.lobby
+    lobby, seat, stored = _lobby_seat_and_marks(request, code)
     if request.POST.get("participant") != seat:
         message = _(
             "This page was opened as someone else in this lobby. Reload it to see your own "
@@ -57,7 +51,6 @@ def save_availability(request: HttpRequest, code: str) -> HttpResponse:
     marks = None
     try:
         services.check_can_answer(lobby, request.POST.get("grid", ""))
-        stored = _stored_marks(request, lobby.code, seat)
         marks = read_marks(request.POST, spec, viewer_tz, stored)
         check_marks(spec, viewer_tz, *marks)
         services.save_availability(lobby, seat, *marks, request.POST.get("grid", ""))
@@ -77,13 +70,18 @@ def save_availability(request: HttpRequest, code: str) -> HttpResponse:
     return redirect(lobby_url(lobby.code) + "#availability")
 
 
-def _stored_marks(request: HttpRequest, code: str, seat: str):
-    """My saved marks, which the plain form's day editor and quick actions change (grid.js
-    sends the whole grid, so it needs none: a save stays two requests)."""
-    if "yes" in request.POST or "maybe" in request.POST:
-        return frozenset(), frozenset()
-    snapshot = services.load_lobby(code)
-    return answers_of(snapshot).get(seat) or (frozenset(), frozenset())
+def _lobby_seat_and_marks(request: HttpRequest, code: str):
+    """The Lobby item, my seat and my saved marks. grid.js sends the whole grid, so a seated
+    browser needs only the Lobby item (a save stays two requests); the plain day editor and
+    quick actions change the saved marks, and an unseated browser must be found, so those
+    read the lobby (which 404s for outsiders)."""
+    seat = identity.seat_in(request, canonical_code(code))
+    whole_grid = "yes" in request.POST or "maybe" in request.POST
+    lobby = services.get_lobby(canonical_code(code)) if seat and whole_grid else None
+    if lobby is not None:
+        return lobby, seat, NO_MARKS
+    snapshot, seat = load_for_participant(request, code)
+    return snapshot.lobby, seat, answers_of(snapshot).get(seat) or NO_MARKS
 
 
 def _after_answer(request: HttpRequest, lobby) -> None:

@@ -303,3 +303,12 @@ def test_dynamodb_requests_per_request(organizer_client, lobby, join_as):
         response = organizer_client.post(reverse("lobbies:availability", args=[code]), data, **HTMX)
     assert response.status_code == HTTPStatus.OK
     assert calls.count == 2  # a grid.js save: the Lobby item and one transaction
+
+    organizer_client.get(detail)  # the page the plain day editor is on: this rev is read
+    plain = {key: value for key, value in data.items() if key not in ("yes", "maybe")}
+    with dynamo.count_calls() as calls:
+        response = organizer_client.post(
+            reverse("lobbies:availability", args=[code]), {**plain, "day": "0", "y": ["0"]}
+        )
+    assert response.status_code == HTTPStatus.FOUND
+    assert calls.count == 2  # a day saved without JavaScript: the rev check, one transaction
