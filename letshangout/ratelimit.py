@@ -202,11 +202,6 @@ class RateLimitMiddleware:
         return None
 
 
-def is_limited(request: HttpRequest, name: str) -> bool:
-    """Count this request; True once it is over the limit."""
-    return not consume(request, name)
-
-
 def rate_limited_response(request: HttpRequest, seconds: int = 60) -> HttpResponse:
     """The 429 page, saying how long to wait (and Retry-After, in seconds)."""
     context = {"wait_minutes": max(1, math.ceil(seconds / 60))}

@@ -5,7 +5,7 @@ Presentation helpers for pages, forms and emails; services never import this.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from urllib.parse import unquote
 
 from django.http import HttpRequest
@@ -132,9 +132,3 @@ def window_label(window, viewer_tz: str, whole_day: bool) -> str:
         "end_day": day_label(end.date()),
         "end": time_text(end),
     }
-
-
-def moment_label(moment: datetime, viewer_tz: str) -> str:
-    """A single instant (a deadline, an expiry) in the viewer's zone."""
-    local = moment.astimezone(grid.get_zone(viewer_tz))
-    return _("%(day)s, %(time)s") % {"day": day_label(local.date()), "time": time_text(local)}
