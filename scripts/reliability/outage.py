@@ -200,8 +200,9 @@ def run(stk, server, lobby: TestLobby, clients: int, up: float, down: float, aft
     other_5xx = {s: n for s, n in statuses.items() if s >= 500 and s != 503}
     result.check(not other_5xx, f"unexpected 5xx: {other_5xx}")
     result.check(bool(before), "no requests before the outage")
+    failed_before = Counter(f"{c.kind} {c.status}" for c in before if c.status >= 500)
     result.check(
-        all(c.status < 500 for c in before), "errors before the outage (the app was not healthy)"
+        not failed_before, f"errors before the outage (the app was not healthy): {failed_before}"
     )
     during_status = Counter(c.status for c in during)
     result.check(bool(during), "no request ran entirely during the outage")
