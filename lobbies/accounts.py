@@ -1,42 +1,198 @@
-"""Deleting an account: the person's seats in lobbies stay, as anonymous guests.
+"""Deleting an account: the person's seats in lobbies stay, as seats of a former participant,
+and every lobby they organize keeps someone who can run it.
 
 A service beside lobbies/services.py: it reads and writes the entities; the view deletes the
 Django user afterwards, so no seat ever points at a user who is gone.
+
+An organizer chooses, for each lobby they organize with other people in it, who takes over
+(by default whoever joined first); the seat's release and the hand-over are one transaction,
+conditioned on the successor still being there. Lobbies that older releases left without an
+organizer can be taken over by any of their participants (`take_over`).
 """
 
 from __future__ import annotations
 
-from lobbies.entities import Participant
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.utils.translation import gettext as _
+from pynamodb.exceptions import TransactWriteError
+
+from letshangout.dynamo import transact
+from lobbies import former
+from lobbies.entities import Lobby, Participant
 from lobbies.errors import LobbyError, LobbyNotFound
-from lobbies.store import condition_failed, update_in_lobby
+from lobbies.snapshot import LobbySnapshot
+from lobbies.store import bump_rev, condition_failed, load_lobby, refused, update_in_lobby
 
 
-def release_seats(user_id: int, name: str) -> int:
-    """Turn every seat of the user into a guest called `name`, without the user id and the
-    "my lobbies" index keys: one transaction per seat, with its lobby's rev bump, so everyone
-    sees the new name at once. Organizer seats stay organizers; personal links keep working.
-    Returns how many seats were released."""
-    released = 0
-    for seat in Participant.for_user(user_id, limit=None):
-        actions = [
-            Participant.user_id.remove(),
-            Participant.gsi1pk.remove(),
-            Participant.gsi1sk.remove(),
-            Participant.display_name.set(name),
-        ]
-        condition = Participant.user_id == user_id
-        item = Participant(seat.pk, seat.sk)
+class SuccessorGone(LobbyError):
+    """The chosen successor is no longer in the lobby: nothing of this lobby changed."""
+
+    def __init__(self, title: str):
+        super().__init__(
+            _("The person you chose to take over “%(title)s” is no longer in it. Choose again.")
+            % {"title": title}
+        )
+
+
+@dataclass(frozen=True)
+class Handover:
+    """A lobby the user organizes with other people in it, and who may take it over:
+    (participant id, name) pairs, longest-standing first."""
+
+    code: str
+    title: str
+    seat_id: str
+    candidates: tuple[tuple[str, str], ...]
+
+    @property
+    def default(self) -> str:
+        return self.candidates[0][0]
+
+    def successor(self, chosen: str | None) -> str:
+        """The chosen participant if they can take over, the default when nobody was chosen."""
+        if not chosen:
+            return self.default
+        if chosen not in dict(self.candidates):
+            raise SuccessorGone(self.title)
+        return chosen
+
+
+def _seats(user_id: int) -> list[Participant]:
+    return list(Participant.for_user(user_id, limit=None))
+
+
+def handovers(user_id: int) -> list[Handover]:
+    """The user's lobbies that need a successor, read afresh: one Query per lobby organized."""
+    found = []
+    for seat in _seats(user_id):
         try:
-            update_in_lobby(seat.code, item, actions, condition)
+            snapshot = load_lobby(seat.code)
         except LobbyNotFound:
-            # The lobby is gone and TTL has not removed the seat yet: still let go of the user.
-            try:
-                item.update(actions=actions, condition=condition)
-            except Exception as error:
-                if not condition_failed(error):
-                    raise
-                continue
-        except LobbyError:
-            continue  # left, removed, or released by a request running at the same time
-        released += 1
+            continue
+        handover = _handover(snapshot, seat.participant_id)
+        if handover is not None:
+            found.append(handover)
+    return found
+
+
+def _handover(snapshot: LobbySnapshot, seat_id: str) -> Handover | None:
+    if not snapshot.is_organizer(seat_id):
+        return None
+    candidates = tuple(
+        (pid, person.shown_name)
+        for pid, person in snapshot.answering().items()  # in the order they joined
+        if pid != seat_id
+    )
+    if not candidates:
+        return None
+    return Handover(snapshot.code, snapshot.lobby.title, seat_id, candidates)
+
+
+def _release_actions() -> list:
+    return [
+        Participant.user_id.remove(),
+        Participant.gsi1pk.remove(),
+        Participant.gsi1sk.remove(),
+        Participant.display_name.set(former.STORED_NAME),
+        Participant.released_at.set(datetime.now(UTC)),
+    ]
+
+
+def release_seats(user_id: int, successors: Mapping[str, str] | None = None) -> int:
+    """Turn every seat of the user into a former participant's, without the user id and the
+    "my lobbies" index keys: one transaction per seat, with its lobby's rev bump, so everyone
+    sees it at once. Each lobby the user organizes with others in it goes to the successor
+    chosen in `successors` (code -> participant id; by default whoever joined first), in the
+    seat's own transaction. SuccessorGone when a successor is no longer there: that lobby,
+    and the seats not handed over or released yet, stay as they were, so the user can choose
+    again. Returns how many seats were released."""
+    wanted = successors or {}
+    plans = {handover.code: handover for handover in handovers(user_id)}
+    chosen = {code: plan.successor(wanted.get(code)) for code, plan in plans.items()}
+    released = 0
+    for code, plan in plans.items():
+        released += _hand_over(user_id, plan, chosen[code])
+    for seat in _seats(user_id):
+        released += _release(user_id, seat)
     return released
+
+
+def _hand_over(user_id: int, plan: Handover, successor_id: str) -> int:
+    seat = Participant(*Participant.key_for(plan.code, plan.seat_id))
+
+    def writes(transaction) -> None:
+        transaction.update(
+            seat, actions=_release_actions(), condition=Participant.user_id == user_id
+        )
+        transaction.condition_check(
+            Participant,
+            *Participant.key_for(plan.code, successor_id),
+            condition=Participant.pk.exists() & Participant.released_at.does_not_exist(),
+        )
+        bump_rev(
+            transaction,
+            plan.code,
+            Lobby.owner_id == plan.seat_id,
+            [Lobby.owner_id.set(successor_id)],
+        )
+
+    try:
+        transact(writes)
+    except TransactWriteError as error:
+        seat_refused, successor_refused, lobby_refused = (refused(error) + [False] * 3)[:3]
+        if successor_refused and not seat_refused:
+            raise SuccessorGone(plan.title) from error
+        # Released meanwhile, or the lobby is gone or no longer theirs: nothing to hand over.
+        return 0
+    return 1
+
+
+def _release(user_id: int, seat: Participant) -> int:
+    actions, condition = _release_actions(), Participant.user_id == user_id
+    item = Participant(seat.pk, seat.sk)
+    try:
+        update_in_lobby(seat.code, item, actions, condition)
+    except LobbyNotFound:
+        # The lobby is gone and TTL has not removed the seat yet: still let go of the user.
+        try:
+            item.update(actions=actions, condition=condition)
+        except Exception as error:
+            if not condition_failed(error):
+                raise
+            return 0
+    except LobbyError:
+        return 0  # left, removed, or released by a request running at the same time
+    return 1
+
+
+def take_over(snapshot: LobbySnapshot, participant_id: str) -> None:
+    """A participant becomes the organizer of a lobby that has none any more (its organizer's
+    account was deleted before hand-overs existed). Conditioned on the organizer not having
+    changed, so of two people taking over at once only the first does."""
+    person = snapshot.participant(participant_id)
+    if person is None or person.is_former:
+        raise LobbyError(_("Only someone in this lobby can take it over."))
+    if not snapshot.needs_organizer:
+        raise LobbyError(_("This lobby already has an organizer."))
+
+    def writes(transaction) -> None:
+        transaction.condition_check(
+            Participant,
+            *Participant.key_for(snapshot.code, participant_id),
+            condition=Participant.pk.exists(),
+        )
+        bump_rev(
+            transaction,
+            snapshot.code,
+            Lobby.owner_id == snapshot.lobby.owner_id,
+            [Lobby.owner_id.set(participant_id)],
+        )
+
+    try:
+        transact(writes)
+    except TransactWriteError as error:
+        refused(error)
+        raise LobbyError(_("Someone else has already taken over this lobby.")) from error

@@ -34,7 +34,7 @@ def _rows(request: HttpRequest, snapshot: LobbySnapshot, seat: str | None, comme
         rows.append(
             {
                 "id": comment.comment_id,
-                "author": author.display_name if author else gone,
+                "author": author.shown_name if author else gone,
                 "mine": comment.author_id == seat,
                 # Naive in the viewer's zone: templates would otherwise show it in UTC.
                 "when": comment.created_at.astimezone(zone).replace(tzinfo=None),

@@ -20,6 +20,7 @@ from pynamodb.attributes import (
 )
 
 from letshangout.dynamo import TableItem
+from lobbies import former
 
 LOBBY_SK = "LOBBY"
 PARTICIPANT_PREFIX = "P#"
@@ -204,10 +205,25 @@ class Participant(TableItem, discriminator="participant"):
     browser_hash = UnicodeAttribute(null=True)
     # Set, on condition that it was not, before the reminder email goes out: at most once.
     reminded_at = UTCDateTimeAttribute(null=True)
+    # Set when the account behind the seat was deleted (lobbies/former.py): the seat stays,
+    # nameless, and nobody answers for it any more.
+    released_at = UTCDateTimeAttribute(null=True)
 
     @property
     def participant_id(self) -> str:
         return self.sk.removeprefix(PARTICIPANT_PREFIX)
+
+    @property
+    def is_former(self) -> bool:
+        """The account behind this seat was deleted (marked, or named so by older releases)."""
+        if self.released_at is not None:
+            return True
+        return self.user_id is None and self.display_name in former.legacy_names()
+
+    @property
+    def shown_name(self) -> str:
+        """The name people read: a released seat's in the reader's language."""
+        return former.label() if self.is_former else self.display_name
 
     @classmethod
     def key_for(cls, code: str, participant_id: str) -> tuple[str, str]:

@@ -120,7 +120,7 @@ def _person(snapshot: LobbySnapshot, spec: GridSpec, participant_id: str) -> dic
     person = snapshot.participants[participant_id]
     return {
         "id": participant_id,
-        "name": person.display_name,
+        "name": person.shown_name,
         "organizer": snapshot.is_organizer(participant_id),
         "joined_at": person.joined_at.isoformat(),
         "answered_at": person.answered_at.isoformat() if person.answered_at else None,

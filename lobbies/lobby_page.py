@@ -64,6 +64,7 @@ def lobby_context(
         "lobby": lobby,
         "me": snapshot.participant(seat),
         "is_organizer": snapshot.is_organizer(seat),
+        "can_take_over": _can_take_over(snapshot, seat),
         "display_code": display_code(snapshot.code),
         "invite_url": request.build_absolute_uri(lobby_url(snapshot.code)),
         "new_token_url": _pop_new_token_url(request, snapshot.code),
@@ -79,6 +80,12 @@ def lobby_context(
         **places_context(request, snapshot, seat),
         **comments_context(request, snapshot, seat),
     }
+
+
+def _can_take_over(snapshot: LobbySnapshot, seat: str) -> bool:
+    """A lobby left without an organizer offers its participants to take it over."""
+    me = snapshot.participant(seat)
+    return snapshot.needs_organizer and me is not None and not me.is_former
 
 
 def _expiry(request: HttpRequest, lobby) -> dict:

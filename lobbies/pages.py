@@ -217,17 +217,19 @@ def group_data(snapshot, viewer_tz, language, chosen, picked) -> dict:
     spec = spec_for(snapshot.lobby)
     answers = answers_of(snapshot)
     people = snapshot.participants
+    awaited = snapshot.answering()
     tallies = tallies_of(snapshot, chosen)
     labels = labels_for(spec, viewer_tz, language)
-    name = {pid: person.display_name for pid, person in people.items()}
+    name = {pid: person.shown_name for pid, person in people.items()}
     best = windows.best_windows(spec, int(snapshot.lobby.meeting_minutes), answers, BEST_TIMES)
     total = len(answers) if chosen is None else len(chosen)
     return {
         "grid": labels,
         "rows": _heat_rows(spec, viewer_tz, labels, tallies, total),
         "total": total,
-        "answered_count": len(answers),
-        "people_count": len(people),
+        # Seats of deleted accounts are nobody's to answer for: counted nowhere here.
+        "answered_count": sum(1 for pid in answers if pid in awaited),
+        "people_count": len(awaited),
         "filtering": chosen is not None,
         "filter_query": _filter_query(answers, chosen),
         "known": ",".join(answers),
@@ -235,7 +237,7 @@ def group_data(snapshot, viewer_tz, language, chosen, picked) -> dict:
             {"id": pid, "name": name[pid], "checked": chosen is None or pid in chosen}
             for pid in answers
         ],
-        "not_answered": [p.display_name for pid, p in people.items() if pid not in answers],
+        "not_answered": [p.display_name for pid, p in awaited.items() if pid not in answers],
         "best": [_best(window, name, viewer_tz, spec.whole_day) for window in best],
         "details": _details(snapshot, spec, viewer_tz, picked, chosen),
         "legend": list(range(HEAT_LEVELS + 1)),
@@ -304,7 +306,7 @@ def who_can_come(snapshot, spec: GridSpec, cell, row, chosen=None) -> dict:
     when = cell_label(cell.date, row, spec.whole_day, spec)
     if tally is None:
         return {"when": when, "missing": True}
-    name = {pid: person.display_name for pid, person in snapshot.participants.items()}
+    name = {pid: person.shown_name for pid, person in snapshot.participants.items()}
     return {
         "when": when,
         "yes": [name[pid] for pid in tally.yes],

@@ -71,6 +71,16 @@ class LobbySnapshot:
     def organizer(self) -> Participant | None:
         return self.participants.get(self.lobby.owner_id)
 
+    @property
+    def needs_organizer(self) -> bool:
+        """Nobody can run the lobby: its organizer's seat is gone, or its account deleted."""
+        organizer = self.organizer
+        return organizer is None or organizer.is_former
+
+    def answering(self) -> dict[str, Participant]:
+        """The people whose answers are awaited: everyone but seats of deleted accounts."""
+        return {pid: p for pid, p in self.participants.items() if not p.is_former}
+
     def participant(self, participant_id: str | None) -> Participant | None:
         return self.participants.get(participant_id) if participant_id else None
 

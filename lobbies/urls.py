@@ -19,6 +19,7 @@ urlpatterns = [
     path("l/<str:code>/lock/", views.set_lock, name="lock"),
     path("l/<str:code>/leave/", views.leave, name="leave"),
     path("l/<str:code>/delete/", views.delete, name="delete"),
+    path("l/<str:code>/take-over/", account_views.take_over, name="take_over"),
     path("l/<str:code>/availability/", grid_views.save_availability, name="availability"),
     path("l/<str:code>/poll/", grid_views.poll, name="poll"),
     path("l/<str:code>/group/", grid_views.group, name="group"),

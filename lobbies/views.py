@@ -206,7 +206,7 @@ def personal_link(request: HttpRequest, code: str, token: str) -> HttpResponse:
         return redirect(lobby_url(snapshot.code))
     if request.method == "POST" and (current is None or request.POST.get("switch") == "1"):
         identity.remember(request, snapshot.code, participant.participant_id)
-        messages.success(request, _("Welcome back, %(name)s.") % {"name": participant.display_name})
+        messages.success(request, _("Welcome back, %(name)s.") % {"name": participant.shown_name})
         return redirect(lobby_url(snapshot.code))
     context = {"lobby": snapshot.lobby, "participant": participant, "current": current}
     status = HTTPStatus.CONFLICT if request.method == "POST" else HTTPStatus.OK
@@ -285,7 +285,7 @@ def remove_participant(request: HttpRequest, code: str, participant_id: str) -> 
         messages.success(
             request,
             _("%(name)s was removed and cannot join this lobby again.")
-            % {"name": removed.display_name},
+            % {"name": removed.shown_name},
         )
     return redirect(lobby_url(snapshot.code))
 

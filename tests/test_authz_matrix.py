@@ -247,6 +247,10 @@ def lobby_created(world, role, response) -> None:
     assert response["Location"] not in (f"/l/{world.code}/", f"/l/{world.other_code}/")
 
 
+def still_organized(world, role, response) -> None:
+    assert world.snapshot().is_organizer(world.ids[ORG])  # a lobby with an organizer stays
+
+
 def intact(world, role, response) -> None:
     assert world.lobby_exists() is (role != STAFF)
 
@@ -295,6 +299,8 @@ CASES = [
     Case("lock joining", "POST", lobby_url("lobbies:lock"), only_organizer(FOUND),
          data=lambda w, r: {"locked": "1"}, effect=locked),
     Case("leave", "POST", lobby_url("lobbies:leave"), members(FOUND), effect=left),
+    Case("take over", "POST", lobby_url("lobbies:take_over"), members(FOUND),
+         effect=still_organized),
     Case("delete page", "GET", lobby_url("lobbies:delete"), only_organizer(OK)),
     Case("delete", "POST", lobby_url("lobbies:delete"), only_organizer(FOUND), effect=deleted),
     Case("remove a participant", "POST",

@@ -43,6 +43,7 @@ ROUTES = [
     ("post", "places/abc/vote/"),
     ("post", "reopen/"),
     ("post", "notifications/"),
+    ("post", "take-over/"),
 ]
 
 

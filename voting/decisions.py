@@ -203,12 +203,14 @@ def due_lobby_codes(now: datetime | None = None) -> list[str]:
 
 def everyone_answered(snapshot: LobbySnapshot) -> bool:
     """True once a lobby of two or more people has everyone's answers: each marked their
-    times for the current grid and, when there are places, voted on at least one."""
-    if len(snapshot.participants) < 2:
+    times for the current grid and, when there are places, voted on at least one. Seats of
+    deleted accounts are not waited for."""
+    awaited = snapshot.answering()
+    if len(awaited) < 2:
         return False
     marked = answers_of(snapshot)
     place_ids = {place.place_id for place in snapshot.places}
-    for participant_id, participant in snapshot.participants.items():
+    for participant_id, participant in awaited.items():
         if participant_id not in marked:
             return False
         if place_ids and not place_ids.intersection(votes_of(participant)):

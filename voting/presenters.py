@@ -75,7 +75,7 @@ class PlaceRow:
 
 def _names(snapshot: LobbySnapshot, ids) -> tuple[str, ...]:
     people = snapshot.participants
-    return tuple(people[pid].display_name for pid in ids if pid in people)
+    return tuple(people[pid].shown_name for pid in ids if pid in people)
 
 
 @lru_cache(maxsize=64)
@@ -90,7 +90,7 @@ def ranked_places(snapshot: LobbySnapshot, language: str) -> tuple[RankedPlace, 
             RankedPlace(
                 place=place,
                 rank=rank,
-                proposer=proposer.display_name if proposer else _("someone who left"),
+                proposer=proposer.shown_name if proposer else _("someone who left"),
                 yes=_names(snapshot, score.yes),
                 maybe=_names(snapshot, score.maybe),
                 no=_names(snapshot, score.no),
@@ -156,7 +156,7 @@ def window_view(snapshot, rec: decisions.Recommendation, window, viewer_tz: str)
         yes=_names(snapshot, window.yes),
         maybe=_names(snapshot, window.maybe),
         missing=_names(snapshot, window.missing),
-        unanswered=_names(snapshot, [pid for pid in snapshot.participants if pid not in answered]),
+        unanswered=_names(snapshot, [pid for pid in snapshot.answering() if pid not in answered]),
     )
 
 

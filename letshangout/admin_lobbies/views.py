@@ -172,7 +172,7 @@ def _lobby_context(snapshot: LobbySnapshot) -> dict:
     lobby = snapshot.lobby
     zone = zoneinfo.ZoneInfo(lobby.timezone)
     places = snapshot.places
-    names = {pid: p.display_name for pid, p in snapshot.participants.items()}
+    names = {pid: p.shown_name for pid, p in snapshot.participants.items()}
     tallies = {place.place_id: {"yes": 0, "maybe": 0, "no": 0} for place in places}
     people = []
     for participant in snapshot.participants.values():
