@@ -35,9 +35,7 @@ class DeleteAccountForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.handovers = list(handovers)
         for handover in self.handovers:
-            gone = _("The person you chose is no longer in “%(title)s”. Choose again.") % {
-                "title": handover.title
-            }
+            gone = accounts.SuccessorGone(handover.title).message
             self.fields[SUCCESSOR_PREFIX + handover.code] = forms.ChoiceField(
                 label=_("Who organizes “%(title)s” after you?") % {"title": handover.title},
                 choices=handover.candidates,
