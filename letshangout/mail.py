@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.mail.backends.smtp import EmailBackend
 
 log = logging.getLogger(__name__)
+
+
+def absolute_url(path: str) -> str:
+    """A link an email can carry: the site's address before the path. An email is read
+    away from the site, where a bare path leads nowhere. Where a request is at hand,
+    `request.build_absolute_uri` gives the address it came in on instead."""
+    return f"{settings.SITE_URL}{path}"
 
 
 class ResilientSMTPBackend(EmailBackend):

@@ -35,6 +35,7 @@ from django.utils import timezone, translation
 
 from letshangout import metrics
 from letshangout.languages import languages_of
+from letshangout.mail import absolute_url
 from lobbies.answers import answers_closed_reason, answers_of
 from lobbies.entities import Lobby, Participant
 from lobbies.errors import LobbyNotFound, NotInLobby
@@ -88,7 +89,7 @@ def signin_link(code: str) -> str:
     """The lobby behind the sign-in page (it goes straight on for someone signed in)."""
     lobby_path = reverse("lobbies:detail", args=[code])
     path = f"{reverse('account_login')}?next={quote(lobby_path)}"
-    return f"{settings.SITE_URL.rstrip('/')}{path}" if settings.SITE_URL else path
+    return absolute_url(path)
 
 
 def _render(name: str, context: dict, zone: str, language: str) -> str:
