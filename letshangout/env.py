@@ -59,7 +59,6 @@ def env_url(name: str, default: str = "") -> str:
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise ImproperlyConfigured(
-            f"{name} must be a full address such as https://letshangout.example.com, "
-            f"not {value!r}."
+            f"{name} must be a full address such as https://letshangout.example.com, not {value!r}."
         )
     return value.rstrip("/")
