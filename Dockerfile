@@ -43,20 +43,23 @@ RUN DJANGO_ENV=production \
     SECRET_KEY=build-only-not-a-secret \
     ALLOWED_HOSTS=localhost \
     EMAIL_HOST=localhost \
+    SITE_URL=https://localhost \
     python manage.py build_js_catalogs \
  && DJANGO_ENV=production \
     SECRET_KEY=build-only-not-a-secret \
     ALLOWED_HOSTS=localhost \
     EMAIL_HOST=localhost \
+    SITE_URL=https://localhost \
     python manage.py build_scripts \
  && DJANGO_ENV=production \
     SECRET_KEY=build-only-not-a-secret \
     ALLOWED_HOSTS=localhost \
     EMAIL_HOST=localhost \
+    SITE_URL=https://localhost \
     python manage.py collectstatic --noinput --verbosity 1 \
  && if find . -path ./staticfiles -prune -o -type d -name locale -print | grep -q .; then \
       DJANGO_ENV=production SECRET_KEY=build-only-not-a-secret ALLOWED_HOSTS=localhost \
-      EMAIL_HOST=localhost python manage.py compilemessages --ignore=staticfiles; \
+      EMAIL_HOST=localhost SITE_URL=https://localhost python manage.py compilemessages --ignore=staticfiles; \
     else echo "No locale directories: nothing to compile."; fi \
  && python -m compileall -q -j 0 /app
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -49,3 +50,15 @@ def env_required(name: str) -> str:
     if not value:
         raise ImproperlyConfigured(f"{name} must be set when DJANGO_ENV=production.")
     return value
+
+
+def env_url(name: str, default: str = "") -> str:
+    """A site address such as https://letshangout.example.com (no trailing slash): emails
+    put it before their links, which a mail reader cannot resolve against any page."""
+    value = env_str(name) or default
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ImproperlyConfigured(
+            f"{name} must be a full address such as https://letshangout.example.com, not {value!r}."
+        )
+    return value.rstrip("/")

@@ -1,12 +1,35 @@
-"""Email that never breaks the action that sent it."""
+"""Email: who can receive it, links that work in a mail reader, and a backend that never
+breaks the action that sent it."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
+from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.mail.backends.smtp import EmailBackend
 
 log = logging.getLogger(__name__)
+
+
+def verified_emails(user_ids: Iterable[int]) -> dict[int, str]:
+    """user id -> a verified address (the primary one when it is verified)."""
+    wanted = {uid for uid in user_ids if uid is not None}
+    if not wanted:
+        return {}
+    found: dict[int, str] = {}
+    rows = EmailAddress.objects.filter(user_id__in=wanted, verified=True).order_by("-primary", "pk")
+    for row in rows:
+        found.setdefault(row.user_id, row.email)
+    return found
+
+
+def absolute_url(path: str) -> str:
+    """A link an email can carry: the site's address before the path. An email is read
+    away from the site, where a bare path leads nowhere. Where a request is at hand,
+    `request.build_absolute_uri` gives the address it came in on instead."""
+    return f"{settings.SITE_URL}{path}"
 
 
 class ResilientSMTPBackend(EmailBackend):

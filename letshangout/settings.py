@@ -13,7 +13,7 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from letshangout.env import env_bool, env_int, env_list, env_required, env_str
+from letshangout.env import env_bool, env_int, env_list, env_required, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -33,7 +33,13 @@ else:
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = env_str("SITE_URL")
+# The site's address, before every link in an email (letshangout/mail.py). Development
+# defaults to the dev server's (`make run`, on PORT); `manage.py dev` puts in the address it
+# actually serves at.
+if PRODUCTION:
+    SITE_URL = env_url("SITE_URL", env_required("SITE_URL"))
+else:
+    SITE_URL = env_url("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}")
 
 INSTALLED_APPS = [
     # django.contrib.admin with our site: allauth's sign-in, and lobbies beside the models.

@@ -93,3 +93,14 @@ def answers_closed_reason(lobby, now: datetime | None = None) -> str | None:
     if lobby.deadline is not None and lobby.deadline <= now:
         return _("The deadline to answer has passed, so answers can no longer change.")
     return None
+
+
+def unanswered_signed_in(snapshot) -> list:
+    """Signed-in participants whose answers do not fit the current grid: those a reminder
+    can reach (guests have no address)."""
+    answered = answers_of(snapshot)
+    return [
+        person
+        for pid, person in snapshot.participants.items()
+        if person.user_id is not None and pid not in answered
+    ]

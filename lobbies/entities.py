@@ -81,6 +81,8 @@ class Lobby(TableItem, discriminator="lobby"):
     joining_locked = BooleanAttribute(default=False)
     status = UnicodeAttribute(default="open")
     decision = Decision(null=True)
+    # The decision a reopen took back: settling again tells people what changed from it.
+    previous_decision = Decision(null=True)
     # Set once the organizer got the "everyone has answered" email, so it is sent only once.
     all_answered_notified_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()

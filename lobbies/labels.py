@@ -11,6 +11,7 @@ from urllib.parse import unquote
 from django.http import HttpRequest
 from django.utils import dateformat
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from letshangout.formats import local_format
 from lobbies import grid, weekly
@@ -132,3 +133,21 @@ def window_label(window, viewer_tz: str, whole_day: bool) -> str:
         "end_day": day_label(end.date()),
         "end": time_text(end),
     }
+
+
+def repeat_label(repeat: weekly.Repeat | None) -> str | None:
+    """How a settled weekly meeting repeats, in words (None for a one-off): the lobby page
+    and the emails say it alike."""
+    if repeat is None:
+        return None
+    text = _("Every %(weekday)s from %(first)s") % {
+        "weekday": dateformat.format(repeat.first, "l"),
+        "first": day_label(repeat.first),
+    }
+    if repeat.until is not None:
+        return _("%(repeats)s, until %(last)s") % {"repeats": text, "last": day_label(repeat.until)}
+    if repeat.count is not None:
+        return ngettext(
+            "%(repeats)s, %(count)d time", "%(repeats)s, %(count)d times", repeat.count
+        ) % {"repeats": text, "count": repeat.count}
+    return text

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from letshangout.mail import verified_emails
 from letshangout.ratelimit import consume, missed, rate_limit, retry_after
 from lobbies import identity, services
 from lobbies.access import (
@@ -28,6 +29,7 @@ from lobbies.access import (
     my_seat,
     remember_membership,
 )
+from lobbies.answers import unanswered_signed_in
 from lobbies.codes import display_code, normalize_code
 from lobbies.errors import LobbyError, StaleEdit
 from lobbies.forms import (
@@ -246,7 +248,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
                 return _edit_page(request, services.load_lobby(snapshot.code), HTTPStatus.CONFLICT)
             messages.success(request, _("Settings saved."))
             return redirect(lobby_url(snapshot.code))
-        context = {"form": form, "lobby": lobby, "answers_exist": _answers_exist(snapshot)}
+        context = {"form": form, "lobby": lobby, **_edit_facts(snapshot)}
         return render(request, "lobbies/edit.html", context, status=form_status(form))
     return _edit_page(request, snapshot, HTTPStatus.OK)
 
@@ -256,8 +258,15 @@ def _edit_page(request: HttpRequest, snapshot: LobbySnapshot, status: int) -> Ht
     kept = frozenset(date.fromisoformat(d) for d in lobby.dates)
     initial = {**LobbyForm.initial_from(lobby), "version": lobby.version}
     form = EditLobbyForm(initial=initial, kept_dates=kept)
-    context = {"form": form, "lobby": lobby, "answers_exist": _answers_exist(snapshot)}
+    context = {"form": form, "lobby": lobby, **_edit_facts(snapshot)}
     return render(request, "lobbies/edit.html", context, status=status)
+
+
+def _edit_facts(snapshot: LobbySnapshot) -> dict:
+    """What the settings form says about the people in the lobby."""
+    waiting = unanswered_signed_in(snapshot)
+    reachable = verified_emails(person.user_id for person in waiting)
+    return {"answers_exist": _answers_exist(snapshot), "reminder_count": len(reachable)}
 
 
 def _answers_exist(snapshot: LobbySnapshot) -> bool:

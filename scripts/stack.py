@@ -59,6 +59,7 @@ def production_env(workdir: Path, dynamo_port: int, **extra: str) -> dict[str, s
         ALLOWED_HOSTS="127.0.0.1",
         CSRF_TRUSTED_ORIGINS="",
         EMAIL_HOST="localhost",
+        SITE_URL="http://127.0.0.1",
         EMAIL_PORT="1",
         EMAIL_TIMEOUT="1",
         SECURE_SSL_REDIRECT="0",

@@ -20,6 +20,7 @@ PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "letshangout.example",
     "EMAIL_HOST": "smtp.example.com",
+    "SITE_URL": "https://letshangout.example",
 }
 
 
@@ -63,11 +64,17 @@ def test_deploy_check_would_catch_a_weakened_setting():
     assert "security.W004" in done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_HOST"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_HOST", "SITE_URL"])
 def test_production_refuses_to_start_without_its_secrets(missing):
     done = manage("check", **{missing: None})
     assert done.returncode != 0
     assert missing in done.stderr
+
+
+def test_production_refuses_a_site_url_that_is_not_a_full_address():
+    done = manage("check", SITE_URL="letshangout.example")
+    assert done.returncode != 0
+    assert "SITE_URL must be a full address" in done.stderr
 
 
 def test_production_settings_in_force():

@@ -5,17 +5,22 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
+from zoneinfo import ZoneInfo
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import dateformat, timezone, translation
 
+from letshangout.formats import local_format
 from letshangout.models import LanguagePreference
 from lobbies import services
 from lobbies.entities import Lobby
 from lobbies.forms import LobbyForm
+from tests.conftest import seat_client
 from tests.factories import make_settings
 from voting import reminders
 
@@ -188,3 +193,48 @@ def _key(lobby) -> str:
     from lobbies.answers import grid_key, spec_for
 
     return grid_key(spec_for(lobby))
+
+
+@pytest.mark.django_db
+class TestWording:
+    """The deadline reads as on the pages (day and time formats), with its zone named."""
+
+    def deadline_text(self, code: str, language: str) -> tuple[str, str]:
+        deadline = services.get_lobby(code).deadline
+        with translation.override(language), timezone.override(ZoneInfo("Europe/Berlin")):
+            return (
+                dateformat.format(timezone.localtime(deadline), local_format("DAY_FORMAT")),
+                dateformat.format(timezone.localtime(deadline), local_format("TIME_FORMAT")),
+            )
+
+    def test_english_uses_the_pages_date_style(self, reminded_lobby):
+        call_command("send_reminders")
+        (message,) = mail.outbox
+        day, time = self.deadline_text(reminded_lobby, "en")
+        assert f"Answers close on {day} at {time} (Europe/Berlin)." in message.body
+        assert "a.m." not in message.body and "p.m." not in message.body
+
+    def test_french_says_a_before_the_time(self, reminded_lobby, people):
+        ann = people("ann", language="fr")
+        join(reminded_lobby, "Ann", ann.pk)
+        call_command("send_reminders")
+        (message,) = [m for m in mail.outbox if m.to == ["ann@example.com"]]
+        day, time = self.deadline_text(reminded_lobby, "fr")
+        assert f"{day} à {time}" in message.body
+
+
+@pytest.mark.django_db
+def test_settings_say_who_gets_reminders_and_how_many(reminded_lobby, people, client):
+    code = reminded_lobby
+    join(code, "Ann", people("ann").pk)
+    join(code, "Bob", people("bob", verified=False).pk)
+    join(code, "Guest", None)
+    olivia = get_user_model().objects.get(username="olivia")
+    client.force_login(olivia)
+    owner = next(
+        p for p in services.load_lobby(code).participants.values() if p.user_id == olivia.pk
+    )
+    seat_client(client, code, owner)
+    page = client.get(reverse("lobbies:edit", args=[code])).content.decode()
+    assert "signed in, with a verified email address, and have not answered yet" in page
+    assert "Right now that is 2 people." in page

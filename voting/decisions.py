@@ -172,7 +172,11 @@ def reopen(snapshot: LobbySnapshot, actor_id: str) -> None:
     try:
         update_lobby(
             snapshot.code,
-            [Lobby.status.set(OPEN), Lobby.decision.remove()],
+            [
+                Lobby.status.set(OPEN),
+                Lobby.decision.remove(),
+                Lobby.previous_decision.set(lobby.decision),
+            ],
             Lobby.status == SETTLED,
         )
     except LobbyNotFound as error:
@@ -250,9 +254,30 @@ class SettledView:
 
 def settled_view(snapshot: LobbySnapshot) -> SettledView | None:
     lobby = snapshot.lobby
-    decision = lobby.decision
-    if lobby.status != SETTLED or decision is None:
+    if lobby.status != SETTLED or lobby.decision is None:
         return None
+    return _view_of(snapshot, lobby.decision)
+
+
+def replaced_view(snapshot: LobbySnapshot) -> SettledView | None:
+    """The meeting a reopen took back, when the lobby is now settled on another time or
+    place (None when it was never reopened, or settled again on the same meeting)."""
+    settled = settled_view(snapshot)
+    previous = snapshot.lobby.previous_decision
+    if settled is None or previous is None or previous.starts_at is None:
+        return None
+    before = _view_of(snapshot, previous)
+    if before is None or _meeting(before) == _meeting(settled):
+        return None
+    return before
+
+
+def _meeting(view: SettledView) -> tuple:
+    return (view.starts_at, view.ends_at, view.all_day, view.decision.place_id, view.repeat)
+
+
+def _view_of(snapshot: LobbySnapshot, decision: Decision) -> SettledView | None:
+    lobby = snapshot.lobby
     starts_at, ends_at, all_day = decision.starts_at, decision.ends_at, bool(decision.all_day)
     if starts_at is None or ends_at is None:
         # A decision written without its instants: derive them from the grid.

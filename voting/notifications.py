@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.template.loader import render_to_string
@@ -18,24 +16,14 @@ from django.utils import timezone, translation
 
 from letshangout import metrics
 from letshangout.languages import language_of, languages_of
+from letshangout.mail import verified_emails
 from lobbies import services
 from lobbies.errors import LobbyNotFound
+from lobbies.labels import repeat_label
 from lobbies.snapshot import LobbySnapshot
 from voting import decisions, ics
 
 log = logging.getLogger(__name__)
-
-
-def verified_emails(user_ids: Iterable[int]) -> dict[int, str]:
-    """user id -> a verified address (the primary one when it is verified)."""
-    wanted = {uid for uid in user_ids if uid is not None}
-    if not wanted:
-        return {}
-    found: dict[int, str] = {}
-    rows = EmailAddress.objects.filter(user_id__in=wanted, verified=True).order_by("-primary", "pk")
-    for row in rows:
-        found.setdefault(row.user_id, row.email)
-    return found
 
 
 def _render(name: str, context: dict, zone: str = "UTC", language: str | None = None) -> str:
@@ -80,14 +68,13 @@ def _settled_messages(snapshot: LobbySnapshot, lobby_url: str) -> list[EmailMess
     if not addresses:
         return []
     settled = decisions.settled_view(snapshot)
+    replaced = decisions.replaced_view(snapshot)
     zone = ZoneInfo(snapshot.lobby.timezone)
     context = {
         "lobby": snapshot.lobby,
         "lobby_url": lobby_url,
-        "starts_at": settled.starts_at.astimezone(zone),
-        "ends_at": settled.ends_at.astimezone(zone),
-        "all_day": settled.all_day,
-        "place": settled.place,
+        "now": _meeting(settled, zone),
+        "before": _meeting(replaced, zone) if replaced else None,
         "google_url": ics.google_calendar_url(event),
     }
     languages = languages_of(p.user_id for p in wanted)
@@ -97,17 +84,30 @@ def _settled_messages(snapshot: LobbySnapshot, lobby_url: str) -> list[EmailMess
         address = addresses.get(participant.user_id)
         if address is None:
             continue
-        language = languages.get(participant.user_id)
-        parts = ("settled_subject.txt", "settled_body.txt")
+        language = languages.get(participant.user_id, settings.LANGUAGE_CODE)
+        with translation.override(language):
+            repeats = {"now_repeats": repeat_label(settled.repeat)}
+            if replaced:
+                repeats["before_repeats"] = repeat_label(replaced.repeat)
+        own = {**context, **repeats, "participant": participant}
         subject, body = (
-            _render(part, {**context, "participant": participant}, zone.key, language)
-            for part in parts
+            _render(part, own, zone.key, language)
+            for part in ("settled_subject.txt", "settled_body.txt")
         )
-        subject = _one_line(subject)
-        message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+        message = EmailMessage(_one_line(subject), body, settings.DEFAULT_FROM_EMAIL, [address])
         message.attach(f"{snapshot.code.lower()}.ics", attachment, "text/calendar")
         messages.append(message)
     return messages
+
+
+def _meeting(view: decisions.SettledView, zone: ZoneInfo) -> dict:
+    """A meeting's time and place as the email shows it, in the lobby's zone."""
+    return {
+        "starts_at": view.starts_at.astimezone(zone),
+        "ends_at": view.ends_at.astimezone(zone),
+        "all_day": view.all_day,
+        "place": view.place,
+    }
 
 
 def notify_if_all_answered(code: str, lobby_url: str) -> bool:

@@ -19,13 +19,12 @@ from django.utils.translation import gettext as _
 
 from lobbies import weekly
 from lobbies.access import absolute_lobby_url
-from lobbies.labels import viewer_zone, window_label
+from lobbies.labels import repeat_label, viewer_zone, window_label
 from lobbies.snapshot import LobbySnapshot
 from voting import decisions, ics, notifications, services
 from voting.entities import Place
 from voting.forms import PlaceForm
 from voting.ranking import MAYBE, NO, VOTE_VALUES, YES
-from voting.weekly_settle import repeat_label
 
 
 def vote_choices() -> list[tuple[str, str]]:
@@ -170,7 +169,7 @@ def _settled_context(request: HttpRequest, snapshot: LobbySnapshot, viewer_tz: s
         "settled": settled,
         "settled_missing": _names(snapshot, window.missing) if window else (),
         "settled_zone": viewer_tz,
-        "settled_repeat": repeat_label(settled),
+        "settled_repeat": repeat_label(settled.repeat),
         "google_calendar_url": ics.google_calendar_url(event),
         "ics_url": reverse("voting:ics", args=[snapshot.code]),
     }

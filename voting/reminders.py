@@ -35,7 +35,8 @@ from django.utils import timezone, translation
 
 from letshangout import metrics
 from letshangout.languages import languages_of
-from lobbies.answers import answers_closed_reason, answers_of
+from letshangout.mail import absolute_url
+from lobbies.answers import answers_closed_reason, unanswered_signed_in
 from lobbies.entities import Lobby, Participant
 from lobbies.errors import LobbyNotFound, NotInLobby
 from lobbies.snapshot import LobbySnapshot
@@ -61,12 +62,7 @@ def due_lobby_codes(now: datetime) -> list[str]:
 
 def waiting(snapshot: LobbySnapshot) -> list[Participant]:
     """Signed-in participants who have not answered this grid and were not reminded yet."""
-    answered = answers_of(snapshot)
-    return [
-        person
-        for pid, person in snapshot.participants.items()
-        if person.user_id is not None and pid not in answered and person.reminded_at is None
-    ]
+    return [person for person in unanswered_signed_in(snapshot) if person.reminded_at is None]
 
 
 def claim(code: str, participant: Participant, now: datetime) -> bool:
@@ -88,7 +84,7 @@ def signin_link(code: str) -> str:
     """The lobby behind the sign-in page (it goes straight on for someone signed in)."""
     lobby_path = reverse("lobbies:detail", args=[code])
     path = f"{reverse('account_login')}?next={quote(lobby_path)}"
-    return f"{settings.SITE_URL.rstrip('/')}{path}" if settings.SITE_URL else path
+    return absolute_url(path)
 
 
 def _render(name: str, context: dict, zone: str, language: str) -> str:
@@ -113,7 +109,14 @@ def remind_lobby(code: str, now: datetime | None = None, dry_run: bool = False) 
     if dry_run:
         return Outcome(sent=len(people))
     languages = languages_of(p.user_id for p in people)
-    context = {"lobby": lobby, "link": signin_link(code), "deadline": lobby.deadline}
+    # The app keeps no time zone for a person (pages take it from their browser), so the
+    # deadline reads in the lobby's zone, named beside it.
+    context = {
+        "lobby": lobby,
+        "link": signin_link(code),
+        "deadline": lobby.deadline,
+        "zone": lobby.timezone,
+    }
     sent = already = 0
     for person in people:
         if not claim(code, person, now):

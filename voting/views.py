@@ -279,10 +279,16 @@ def notifications_setting(request: HttpRequest, code: str) -> HttpResponse:
     except LobbyError as error:
         messages.error(request, error.message)
         return redirect(lobby_url(snapshot.code))
-    messages.success(
-        request,
-        _("You will get an email when this lobby is settled.")
-        if enabled
-        else _("You will not get an email when this lobby is settled."),
-    )
+    messages.success(request, _notify_message(snapshot.lobby.status == services.SETTLED, enabled))
     return redirect(lobby_url(snapshot.code) + "#decision")
+
+
+def _notify_message(settled: bool, enabled: bool) -> str:
+    """What the switch now does: on a settled lobby, the next email is about a change."""
+    if settled:
+        if enabled:
+            return _("You will get an email if the time or place changes.")
+        return _("You will not get an email if the time or place changes.")
+    if enabled:
+        return _("You will get an email when this lobby is settled.")
+    return _("You will not get an email when this lobby is settled.")

@@ -6,9 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import forms
-from django.utils import dateformat
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from lobbies import weekly
 from lobbies.labels import day_label
@@ -86,24 +84,3 @@ class WeeklySettleForm(SettleForm):
                 first, until if ends == UNTIL else None, count if ends == COUNT else None
             )
         return None
-
-
-def repeat_label(settled) -> str | None:
-    """How a settled weekly meeting repeats, in words (SettledView; None for a one-off)."""
-    repeat = settled.repeat
-    if repeat is None:
-        return None
-    text = _("Every %(weekday)s from %(first)s") % {
-        "weekday": dateformat.format(repeat.first, "l"),
-        "first": day_label(repeat.first),
-    }
-    if repeat.until is not None:
-        return _("%(repeats)s, until %(last)s") % {"repeats": text, "last": day_label(repeat.until)}
-    if repeat.count is not None:
-        return ngettext(
-            "%(repeats)s, %(count)d time", "%(repeats)s, %(count)d times", repeat.count
-        ) % {
-            "repeats": text,
-            "count": repeat.count,
-        }
-    return text

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import _thread
+import os
 import signal
 import threading
 from pathlib import Path
@@ -44,6 +45,8 @@ class Command(BaseCommand):
         except dynamo_local.DynamoLocalError as error:
             raise CommandError(str(error)) from error
         dynamo.configure(local.endpoint_url, settings.DYNAMODB_TABLE)
+        if not os.environ.get("SITE_URL"):
+            settings.SITE_URL = dev_site_url(addrport)  # emails link to this very server
         _stop_with(local, self.stderr)
         # A closed terminal (SIGHUP) or a `kill` (SIGTERM) must stop DynamoDB Local too, as
         # Ctrl+C does: without this the jar outlived the server and held the port.
@@ -59,6 +62,14 @@ class Command(BaseCommand):
         finally:
             local.stop()
             self.stdout.write("• DynamoDB Local stopped; your lobbies are kept in var/.")
+
+
+def dev_site_url(addrport: str) -> str:
+    """The address runserver serves `addrport` at ("8080", "0.0.0.0:8000", "[::1]:8000")."""
+    host, _, port = addrport.rpartition(":")
+    if host in {"", "0.0.0.0", "0"}:
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
 
 
 def _stop_with(local, stderr) -> None:

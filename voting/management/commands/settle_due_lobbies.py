@@ -4,10 +4,10 @@ import logging
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
+from letshangout.mail import absolute_url
 from lobbies import services as lobby_services
 from lobbies.codes import display_code
 from voting import decisions, notifications
@@ -96,5 +96,4 @@ class Command(BaseCommand):
 
 
 def _lobby_url(code: str) -> str:
-    path = reverse("lobbies:detail", args=[code])
-    return f"{settings.SITE_URL.rstrip('/')}{path}" if settings.SITE_URL else path
+    return absolute_url(reverse("lobbies:detail", args=[code]))
