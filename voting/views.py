@@ -3,7 +3,6 @@ same view answers with the fragment it changed."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from http import HTTPStatus
 
 from django.contrib import messages
@@ -176,10 +175,10 @@ def _settle_form(request, snapshot: LobbySnapshot, data=None) -> tuple[SettleFor
         "window": str(rec.window.start_slot) if rec.window else "other",
         "place": rec.place.place_id if rec.place else "",
     }
-    form_class = SettleForm
-    if weekly.is_weekly(snapshot.lobby):
-        form_class = WeeklySettleForm
-        initial["first_date"] = _first_date_initial(rec)
+    # A weekly lobby's first date is left to the page's script (which follows the chosen
+    # time) or, without it, to the server: a date filled in here would stay on the
+    # recommended weekday when another time is chosen.
+    form_class = WeeklySettleForm if weekly.is_weekly(snapshot.lobby) else SettleForm
     form = form_class(
         data,
         initial=initial,
@@ -199,14 +198,6 @@ def _settle_form(request, snapshot: LobbySnapshot, data=None) -> tuple[SettleFor
         "viewer_zone_name": viewer_tz,
     }
     return form, context
-
-
-def _first_date_initial(rec):
-    """The next day on the recommended window's weekday, in the lobby's zone."""
-    if rec.window is None:
-        return None
-    weekday = rec.window.start.isoweekday()
-    return weekly.next_on(weekday, datetime.now(rec.spec.zone).date())
 
 
 @require_http_methods(["GET", "POST"])
