@@ -3,11 +3,15 @@ same view answers with the fragment it changed."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from http import HTTPStatus
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,6 +22,7 @@ from lobbies.access import absolute_lobby_url, load_for_organizer, load_for_part
 from lobbies.errors import LobbyError, LobbyNotFound
 from lobbies.labels import viewer_zone, window_label
 from lobbies.lobby_page import lobby_context
+from lobbies.retention import endless_series_end
 from lobbies.snapshot import LobbySnapshot
 from voting import decisions, ics, notifications, services
 from voting.forms import NotifyForm, PlaceForm, SettleForm, VoteForm
@@ -197,7 +202,18 @@ def _settle_form(request, snapshot: LobbySnapshot, data=None) -> tuple[SettleFor
         "place_rows": [rows[score.place_id] for score in rec.places],
         "viewer_zone_name": viewer_tz,
     }
+    if form_class is WeeklySettleForm:
+        context.update(_retention_context(snapshot.lobby))
     return form, context
+
+
+def _retention_context(lobby) -> dict:
+    """How long a weekly lobby is kept once settled, for the settle form to say."""
+    series_end = endless_series_end(datetime.now(UTC)).astimezone(ZoneInfo(lobby.timezone))
+    return {
+        "retention_days": settings.LOBBY_RETENTION_DAYS,
+        "series_end": date_format(series_end, "DATE_FORMAT"),
+    }
 
 
 @require_http_methods(["GET", "POST"])
