@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from letshangout.ratelimit import rate_limit
 from lobbies import services as lobby_services
@@ -25,7 +26,7 @@ from lobbies.lobby_page import lobby_context
 from lobbies.retention import endless_series_end
 from lobbies.snapshot import LobbySnapshot
 from voting import decisions, ics, notifications, services
-from voting.forms import NotifyForm, PlaceForm, SettleForm, VoteForm
+from voting.forms import NotifyForm, PlaceForm, ReopenForm, SettleForm, VoteForm
 from voting.presenters import place_rows, places_context, window_view
 from voting.weekly_settle import WeeklySettleForm
 
@@ -254,13 +255,23 @@ def _settled_message(sent: int) -> str:
 @require_POST
 def reopen(request: HttpRequest, code: str) -> HttpResponse:
     snapshot, seat = load_for_organizer(request, code)
-    try:
-        decisions.reopen(snapshot, seat)
-    except LobbyError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The lobby is open again."))
-    return redirect(lobby_url(snapshot.code))
+    form = ReopenForm(request.POST, lobby=snapshot.lobby)
+    if form.is_valid():
+        try:
+            decisions.reopen(snapshot, seat, form.cleaned_data["deadline"])
+        except LobbyError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The lobby is open again."))
+        # Reopening unlocks the whole page (grid, places, votes), not only the decision.
+        if request.htmx:
+            return HttpResponseClientRedirect(lobby_url(snapshot.code))
+        return redirect(lobby_url(snapshot.code))
+    if request.htmx:
+        context = {"lobby": snapshot.lobby, **places_context(request, snapshot, seat)}
+        return render(request, "voting/_decision.html#decision", {**context, "reopen_form": form})
+    context = {**lobby_context(request, snapshot, seat), "reopen_form": form}
+    return render(request, "lobbies/lobby.html", context, status=HTTPStatus.BAD_REQUEST)
 
 
 @require_GET
