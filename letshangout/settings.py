@@ -268,6 +268,9 @@ DYNAMODB_MAX_RETRIES = 2
 LOBBY_RETENTION_DAYS = env_int("LOBBY_RETENTION_DAYS", 30)
 # A weekly lobby has no last date: it lives this long after it was created.
 WEEKLY_LOBBY_RETENTION_DAYS = env_int("WEEKLY_LOBBY_RETENTION_DAYS", 90)
+# A weekly series settled with no end runs on in calendars: its lobby is kept this long
+# after settling (a series with a last date or a count: past its last meeting).
+WEEKLY_SERIES_RETENTION_DAYS = env_int("WEEKLY_SERIES_RETENTION_DAYS", 365)
 
 # Security: strict by default, stricter in production.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -86,6 +86,8 @@ class Lobby(TableItem, discriminator="lobby"):
     # Set once the organizer got the "everyone has answered" email, so it is sent only once.
     all_answered_notified_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    # When the organizer last reopened it: an open weekly lobby is kept from then on.
+    reopened_at = UTCDateTimeAttribute(null=True)
     # Caps hold under races: each count changes in the transaction that adds or removes what
     # it counts, on condition that it stays within the cap.
     participant_count = NumberAttribute(default=0)

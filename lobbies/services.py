@@ -27,7 +27,7 @@ from lobbies.errors import (
     NotInLobby,
     StaleEdit,
 )
-from lobbies.retention import expiry_for, expiry_of
+from lobbies.retention import expiry_for, expiry_of, kept_by
 from lobbies.seats import (
     MAX_PARTICIPANTS,
     ban_of,
@@ -135,7 +135,7 @@ def require_organizer(snapshot: LobbySnapshot, actor_id: str | None) -> None:
         raise NotAllowed()
 
 
-def _settings_values(values: LobbySettings, created_at: datetime) -> dict:
+def _settings_values(values: LobbySettings, created_at: datetime, **kept) -> dict:
     return {
         "schedule": values.schedule,
         "weekdays": list(values.weekdays) or None,
@@ -154,7 +154,7 @@ def _settings_values(values: LobbySettings, created_at: datetime) -> dict:
         "remind_at": values.deadline - timedelta(hours=values.remind_hours)
         if values.deadline and values.remind_hours
         else None,
-        "expires_at": expiry_of(values.schedule, values.dates, created_at),
+        "expires_at": expiry_of(values.schedule, values.dates, created_at, **kept),
     }
 
 
@@ -320,7 +320,7 @@ def update_settings(
 ) -> None:
     """Apply the organizer's edit only if nobody changed the settings since the form loaded."""
     require_organizer(snapshot, actor_id)
-    fields = _settings_values(values, snapshot.lobby.created_at)
+    fields = _settings_values(values, snapshot.lobby.created_at, **kept_by(snapshot.lobby))
     actions = [
         getattr(Lobby, name).set(value) if value is not None else getattr(Lobby, name).remove()
         for name, value in fields.items()

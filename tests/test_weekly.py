@@ -253,7 +253,6 @@ class TestSettle:
         [
             (lambda: next_on(4), "The first date must be a Wednesday"),
             (lambda: next_on(3) - timedelta(days=14), "must not be in the past"),
-            (lambda: None, "Give the date of the first meeting."),
         ],
     )
     def test_bad_first_date_is_refused(self, weekly_lobby, organizer_client, first, message):
@@ -263,7 +262,7 @@ class TestSettle:
             {
                 "window": "other",
                 "other_start": str(evening_window(weekly_lobby, 1, 19)),
-                "first_date": day.isoformat() if day else "",
+                "first_date": day.isoformat(),
                 "ends": "never",
             },
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.utils.translation import gettext as _
 
@@ -15,13 +15,21 @@ from lobbies.answers import answers_of, spec_for
 from lobbies.entities import Decision, Lobby
 from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed
 from lobbies.grid import GridSpec
+from lobbies.retention import expiry_of
 from lobbies.snapshot import LobbySnapshot
-from lobbies.store import get_lobby, update_lobby
+from lobbies.store import get_lobby, move_expiry, update_lobby
 from lobbies.windows import Window, best_windows, window_at
 from voting import ics
 from voting.entities import Place
 from voting.ranking import PlaceScore, recommend
-from voting.services import OPEN, SETTLED, ranked_places, require_place, votes_of
+from voting.services import (
+    OPEN,
+    SETTLED,
+    deadline_passed,
+    ranked_places,
+    require_place,
+    votes_of,
+)
 
 TOP_WINDOWS = 5
 
@@ -144,15 +152,20 @@ def _settle_weekly(snapshot, spec, start, width, place_id, automatic, repeat) ->
         until_date=repeat.until.isoformat() if repeat.until else None,
         repeat_count=repeat.count,
     )
-    _store_decision(snapshot, decision)
+    # The series runs on in calendars, whose events link here: keep the lobby meanwhile.
+    expires = expiry_of(
+        weekly.WEEKDAYS, (), lobby.created_at, reopened_at=lobby.reopened_at, decision=decision
+    )
+    _store_decision(snapshot, decision, [Lobby.expires_at.set(expires)])
+    move_expiry(snapshot.code, expires)
     return decision
 
 
-def _store_decision(snapshot: LobbySnapshot, decision: Decision) -> None:
+def _store_decision(snapshot: LobbySnapshot, decision: Decision, extra=()) -> None:
     try:
         update_lobby(
             snapshot.code,
-            [Lobby.status.set(SETTLED), Lobby.decision.set(decision)],
+            [Lobby.status.set(SETTLED), Lobby.decision.set(decision), *extra],
             Lobby.status.does_not_exist() | (Lobby.status == OPEN),
         )
     except LobbyNotFound as error:
@@ -163,26 +176,47 @@ def _store_decision(snapshot: LobbySnapshot, decision: Decision) -> None:
         ) from error
 
 
-def reopen(snapshot: LobbySnapshot, actor_id: str) -> None:
+def reopen(snapshot: LobbySnapshot, actor_id: str, deadline: datetime | None = None) -> None:
+    """Open a settled lobby again. A deadline that has passed would keep answers, places and
+    votes locked, so it is replaced by `deadline` (in the future), or removed when that is
+    None; a deadline still to come stays. A weekly lobby is then kept from now on."""
     lobby = snapshot.lobby
     if not snapshot.is_organizer(actor_id):
         raise NotAllowed(_("Only the organizer can reopen this lobby."))
     if lobby.status != SETTLED:
         raise LobbyError(_("This lobby is not settled, so there is nothing to reopen."))
+    actions = [
+        Lobby.status.set(OPEN),
+        Lobby.decision.remove(),
+        Lobby.previous_decision.set(lobby.decision),
+    ]
+    if deadline_passed(lobby):
+        actions += _new_deadline(lobby, deadline)
+    expires = None
+    if weekly.is_weekly(lobby):
+        now = _now()
+        expires = expiry_of(weekly.WEEKDAYS, (), lobby.created_at, reopened_at=now)
+        actions += [Lobby.reopened_at.set(now), Lobby.expires_at.set(expires)]
     try:
-        update_lobby(
-            snapshot.code,
-            [
-                Lobby.status.set(OPEN),
-                Lobby.decision.remove(),
-                Lobby.previous_decision.set(lobby.decision),
-            ],
-            Lobby.status == SETTLED,
-        )
+        update_lobby(snapshot.code, actions, Lobby.status == SETTLED)
     except LobbyNotFound as error:
         if get_lobby(snapshot.code) is None:
             raise
         raise LobbyError(_("This lobby is not settled, so there is nothing to reopen.")) from error
+    if expires is not None:
+        move_expiry(snapshot.code, expires)
+
+
+def _new_deadline(lobby: Lobby, deadline: datetime | None) -> list:
+    """The Lobby's deadline (and its reminder's instant) replaced, or removed with None."""
+    if deadline is None:
+        return [Lobby.deadline.remove(), Lobby.remind_hours.remove(), Lobby.remind_at.remove()]
+    if deadline <= _now():
+        raise LobbyError(_("The deadline must be in the future."))
+    actions = [Lobby.deadline.set(deadline)]
+    if lobby.remind_hours:
+        actions.append(Lobby.remind_at.set(deadline - timedelta(hours=int(lobby.remind_hours))))
+    return actions
 
 
 def settle_automatically(snapshot: LobbySnapshot) -> Decision | None:

@@ -13,6 +13,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from letshangout.formats import local_format
+from lobbies import weekly
+from lobbies.answers import spec_for
+from lobbies.deadlines import WallClockDateTimeField, check_deadline
 from lobbies.grid import GridSpec, get_zone
 from lobbies.labels import day_label
 from lobbies.windows import Window
@@ -181,3 +184,30 @@ def _grouped_starts(spec: GridSpec, width: int, zone: ZoneInfo) -> list:
         label = day if spec.whole_day else _time_range(begins, ends)
         groups.setdefault(day, []).append((start, label))
     return list(groups.items())
+
+
+class ReopenForm(forms.Form):
+    """Reopening a lobby whose deadline has passed: a new deadline, or none when left empty
+    (the service replaces or removes it, so reopening never leaves the lobby locked)."""
+
+    deadline = WallClockDateTimeField(
+        label=_("New deadline (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("The deadline has passed. Leave it empty to reopen without a deadline."),
+    )
+
+    def __init__(self, *args, lobby, **kwargs):
+        super().__init__(*args, prefix="reopen", **kwargs)
+        self.lobby = lobby
+
+    def clean_deadline(self) -> datetime | None:
+        value = self.cleaned_data["deadline"]
+        if value is None:
+            return None
+        # A weekly lobby's columns are no days a deadline could be bounded by.
+        dates = () if weekly.is_weekly(self.lobby) else spec_for(self.lobby).dates
+        deadline, error = check_deadline(value, ZoneInfo(self.lobby.timezone), dates)
+        if error:
+            raise forms.ValidationError(error)
+        return deadline

@@ -23,7 +23,7 @@ from lobbies.labels import repeat_label, viewer_zone, window_label
 from lobbies.snapshot import LobbySnapshot
 from voting import decisions, ics, notifications, services
 from voting.entities import Place
-from voting.forms import PlaceForm
+from voting.forms import PlaceForm, ReopenForm
 from voting.ranking import MAYBE, NO, VOTE_VALUES, YES
 
 
@@ -220,6 +220,8 @@ def places_context(request: HttpRequest, snapshot: LobbySnapshot, seat: str) -> 
     show_recommendation = lobby.status != services.SETTLED and (
         snapshot.is_organizer(seat) or context["deadline_passed"]
     )
+    if "settled" in context and snapshot.is_organizer(seat) and context["deadline_passed"]:
+        context["reopen_form"] = ReopenForm(lobby=lobby)
     if show_recommendation:
         context.update(_recommendation_context(snapshot, viewer_tz))
     context["show_recommendation"] = show_recommendation

@@ -3,14 +3,18 @@ same view answers with the fragment it changed."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from http import HTTPStatus
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from letshangout.ratelimit import rate_limit
 from lobbies import services as lobby_services
@@ -19,9 +23,10 @@ from lobbies.access import absolute_lobby_url, load_for_organizer, load_for_part
 from lobbies.errors import LobbyError, LobbyNotFound
 from lobbies.labels import viewer_zone, window_label
 from lobbies.lobby_page import lobby_context
+from lobbies.retention import endless_series_end
 from lobbies.snapshot import LobbySnapshot
 from voting import decisions, ics, notifications, services
-from voting.forms import NotifyForm, PlaceForm, SettleForm, VoteForm
+from voting.forms import NotifyForm, PlaceForm, ReopenForm, SettleForm, VoteForm
 from voting.presenters import place_rows, places_context, window_view
 from voting.weekly_settle import WeeklySettleForm
 
@@ -176,10 +181,10 @@ def _settle_form(request, snapshot: LobbySnapshot, data=None) -> tuple[SettleFor
         "window": str(rec.window.start_slot) if rec.window else "other",
         "place": rec.place.place_id if rec.place else "",
     }
-    form_class = SettleForm
-    if weekly.is_weekly(snapshot.lobby):
-        form_class = WeeklySettleForm
-        initial["first_date"] = _first_date_initial(rec)
+    # A weekly lobby's first date is left to the page's script (which follows the chosen
+    # time) or, without it, to the server: a date filled in here would stay on the
+    # recommended weekday when another time is chosen.
+    form_class = WeeklySettleForm if weekly.is_weekly(snapshot.lobby) else SettleForm
     form = form_class(
         data,
         initial=initial,
@@ -198,15 +203,18 @@ def _settle_form(request, snapshot: LobbySnapshot, data=None) -> tuple[SettleFor
         "place_rows": [rows[score.place_id] for score in rec.places],
         "viewer_zone_name": viewer_tz,
     }
+    if form_class is WeeklySettleForm:
+        context.update(_retention_context(snapshot.lobby))
     return form, context
 
 
-def _first_date_initial(rec):
-    """The next day on the recommended window's weekday, in the lobby's zone."""
-    if rec.window is None:
-        return None
-    weekday = rec.window.start.isoweekday()
-    return weekly.next_on(weekday, datetime.now(rec.spec.zone).date())
+def _retention_context(lobby) -> dict:
+    """How long a weekly lobby is kept once settled, for the settle form to say."""
+    series_end = endless_series_end(datetime.now(UTC)).astimezone(ZoneInfo(lobby.timezone))
+    return {
+        "retention_days": settings.LOBBY_RETENTION_DAYS,
+        "series_end": date_format(series_end, "DATE_FORMAT"),
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -247,13 +255,23 @@ def _settled_message(sent: int) -> str:
 @require_POST
 def reopen(request: HttpRequest, code: str) -> HttpResponse:
     snapshot, seat = load_for_organizer(request, code)
-    try:
-        decisions.reopen(snapshot, seat)
-    except LobbyError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The lobby is open again."))
-    return redirect(lobby_url(snapshot.code))
+    form = ReopenForm(request.POST, lobby=snapshot.lobby)
+    if form.is_valid():
+        try:
+            decisions.reopen(snapshot, seat, form.cleaned_data["deadline"])
+        except LobbyError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The lobby is open again."))
+        # Reopening unlocks the whole page (grid, places, votes), not only the decision.
+        if request.htmx:
+            return HttpResponseClientRedirect(lobby_url(snapshot.code))
+        return redirect(lobby_url(snapshot.code))
+    if request.htmx:
+        context = {"lobby": snapshot.lobby, **places_context(request, snapshot, seat)}
+        return render(request, "voting/_decision.html#decision", {**context, "reopen_form": form})
+    context = {**lobby_context(request, snapshot, seat), "reopen_form": form}
+    return render(request, "lobbies/lobby.html", context, status=HTTPStatus.BAD_REQUEST)
 
 
 @require_GET

@@ -27,7 +27,9 @@ class WeeklySettleForm(SettleForm):
         label=_("First date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("It must fall on the day of the week you settle on."),
+        help_text=_(
+            "It must fall on the day of the week you settle on. Left empty, it is the next one."
+        ),
     )
     ends = forms.ChoiceField(
         label=_("Repeats"),
@@ -52,35 +54,51 @@ class WeeklySettleForm(SettleForm):
     def clean(self):
         cleaned = super().clean()
         start = cleaned.get("start_slot")
-        first = cleaned.get("first_date")
         if start is None or not 0 <= start < self.spec.slot_count:
             return cleaned  # the time itself is refused, by the form or by settling
         weekday = self.spec.dates[self.spec.slot_position(start)[0]]
+        today = datetime.now(self.spec.zone).date()
+        first = cleaned.get("first_date")
+        if first is None and "first_date" not in self.errors:
+            # Left empty (as a page without JavaScript leaves it): the next meeting day.
+            first = cleaned["first_date"] = weekly.next_on(weekday.isoweekday(), today)
         if first is None:
-            self.add_error("first_date", _("Give the date of the first meeting."))
-        elif first.isoweekday() != weekday.isoweekday():
+            return cleaned
+        if first.isoweekday() != weekday.isoweekday():
             self.add_error(
                 "first_date",
                 _("The first date must be a %(weekday)s, like the time you settle on.")
                 % {"weekday": day_label(weekday)},
             )
-        elif first < datetime.now(self.spec.zone).date():
+        elif first < today:
             self.add_error("first_date", _("The first date must not be in the past."))
         else:
             cleaned["repeat"] = self._repeat(cleaned, first)
         return cleaned
 
     def _repeat(self, cleaned: dict, first) -> weekly.Repeat | None:
-        ends = cleaned.get("ends") or NEVER
+        """The end follows what was filled in: a last date repeats until it, a count that
+        many times. A field the chosen mode contradicts is refused, never silently dropped."""
+        if "until_date" in self.errors or "count" in self.errors:
+            return None  # its own message says what is wrong, once
         until, count = cleaned.get("until_date"), cleaned.get("count")
-        if ends == UNTIL and until is None:
+        ends = cleaned.get("ends") or NEVER
+        if until is not None and count is not None:
+            self.add_error("count", _("Give a last date or a number of times, not both."))
+        elif ends == UNTIL and until is None:
             self.add_error("until_date", _("Give the last date, or choose no end."))
-        elif ends == UNTIL and until < first:
-            self.add_error("until_date", _("The last date comes before the first."))
         elif ends == COUNT and count is None:
             self.add_error("count", _("Say how many times, or choose no end."))
+        elif until is not None and until < first:
+            self.add_error("until_date", _("The last date comes before the first."))
         else:
-            return weekly.Repeat(
-                first, until if ends == UNTIL else None, count if ends == COUNT else None
-            )
+            return weekly.Repeat(first, until, count)
         return None
+
+    def first_dates(self) -> str:
+        """For the page's script: the next date on each column's weekday, space-separated
+        in column order, so the first date follows the chosen time."""
+        today = datetime.now(self.spec.zone).date()
+        return " ".join(
+            weekly.next_on(day.isoweekday(), today).isoformat() for day in self.spec.dates
+        )

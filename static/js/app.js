@@ -50,6 +50,45 @@ window.ngettext = window.ngettext || function (one, many, n) { return n === 1 ? 
   }
   document.querySelectorAll("form[data-lobby-form]").forEach(setUpLobbyForm);
 
+  // Weekly settle form: the first date follows the chosen time's weekday (the form lists the
+  // next date of each column), and typing a last date or a count picks that way to end.
+  function setUpWeeklySettle(form) {
+    var dates = form.getAttribute("data-first-dates").split(" ");
+    var perDay = parseInt(form.getAttribute("data-slots-per-day"), 10);
+    var first = form.querySelector("input[name=first_date]");
+    var other = form.querySelector("select[name=other_start]");
+    function chosenSlot() {
+      var radio = form.querySelector("input[name=window]:checked");
+      var value = radio ? radio.value : "";
+      if (value === "other") value = other ? other.value : "";
+      return value === "" ? NaN : parseInt(value, 10);
+    }
+    function follow() {
+      var slot = chosenSlot();
+      var day = isNaN(slot) ? undefined : dates[Math.floor(slot / perDay)];
+      if (day) first.value = day;
+    }
+    function pickEnd(value) {
+      var radio = form.querySelector('input[name=ends][value="' + value + '"]');
+      if (radio) radio.checked = true;
+    }
+    form.addEventListener("change", function (event) {
+      var name = event.target.name;
+      if (name === "other_start") {
+        var otherRadio = form.querySelector('input[name=window][value="other"]');
+        if (otherRadio && other.value) otherRadio.checked = true;
+      }
+      if (name === "window" || name === "other_start") follow();
+    });
+    form.addEventListener("input", function (event) {
+      var name = event.target.name;
+      if (name === "until_date" && event.target.value) pickEnd("until");
+      if (name === "count" && event.target.value) pickEnd("count");
+    });
+    if (!first.value) follow();
+  }
+  document.querySelectorAll("form[data-first-dates]").forEach(setUpWeeklySettle);
+
   // The join form sends the browser's zone, so the lobby shows the joiner's own times at once.
   document.querySelectorAll("input[data-browser-zone]").forEach(function (input) {
     try {

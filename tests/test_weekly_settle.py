@@ -1,0 +1,129 @@
+"""Settling a weekly lobby: the repeat mode follows what was filled in, the first date follows
+the chosen weekday, one error per mistake, and the lobby page's quick "Settle on this"."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+
+from tests import test_weekly
+from tests.test_weekly import next_on
+from tests.voting_support import evening_window, mark, reload, slots
+
+weekly_lobby = test_weekly.weekly_lobby  # the fixture, here too
+
+pytestmark = pytest.mark.django_db
+
+
+def settle_url(code: str) -> str:
+    return reverse("voting:settle", args=[code])
+
+
+def post_settle(client, snapshot, **fields):
+    """Settle on Wednesday 19:00 (the lobby's days are Mon, Wed, Fri) with these fields."""
+    payload = {
+        "window": "other",
+        "other_start": str(evening_window(snapshot, 1, 19)),
+        "place": "",
+        "first_date": next_on(3).isoformat(),
+        "ends": "never",
+    }
+    payload.update(fields)
+    return client.post(settle_url(snapshot.code), payload)
+
+
+def errors_of(response) -> list[str]:
+    return re.findall(r'class="field-error"[^>]*>([^<]*)<', response.content.decode())
+
+
+class TestRepeatFollowsWhatWasFilledIn:
+    def test_a_last_date_under_no_end_settles_until_that_date(self, weekly_lobby, organizer_client):
+        last = next_on(3) + timedelta(weeks=20)
+        response = post_settle(organizer_client, weekly_lobby, until_date=last.isoformat())
+        assert response.status_code == HTTPStatus.FOUND
+        decision = reload(weekly_lobby.code).lobby.decision
+        assert decision.until_date == last.isoformat() and not decision.repeat_count
+
+    def test_a_count_under_no_end_settles_that_many_times(self, weekly_lobby, organizer_client):
+        response = post_settle(organizer_client, weekly_lobby, count="5")
+        assert response.status_code == HTTPStatus.FOUND
+        decision = reload(weekly_lobby.code).lobby.decision
+        assert int(decision.repeat_count) == 5 and not decision.until_date
+
+    @pytest.mark.parametrize("ends", ["never", "until", "count"])
+    def test_a_last_date_and_a_count_are_refused_with_one_message(
+        self, weekly_lobby, organizer_client, ends
+    ):
+        response = post_settle(
+            organizer_client, weekly_lobby, ends=ends, until_date="2027-01-01", count="5"
+        )
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert errors_of(response) == ["Give a last date or a number of times, not both."]
+        assert reload(weekly_lobby.code).lobby.status == "open"
+        page = response.content.decode()  # nothing lost
+        assert 'value="2027-01-01"' in page and 'name="count" value="5"' in page
+
+    @pytest.mark.parametrize(
+        ("fields", "message"),
+        [
+            ({"ends": "until", "count": "5"}, "Give the last date, or choose no end."),
+            ({"ends": "count", "until_date": "2027-01-01"}, "Say how many times"),
+        ],
+    )
+    def test_a_mode_whose_field_is_empty_is_refused(
+        self, weekly_lobby, organizer_client, fields, message
+    ):
+        response = post_settle(organizer_client, weekly_lobby, **fields)
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        (error,) = errors_of(response)
+        assert message in error
+        assert reload(weekly_lobby.code).lobby.status == "open"
+
+    @pytest.mark.parametrize("ends", ["never", "count"])
+    def test_a_count_of_zero_shows_one_error(self, weekly_lobby, organizer_client, ends):
+        response = post_settle(organizer_client, weekly_lobby, ends=ends, count="0")
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert len(errors_of(response)) == 1
+
+
+class TestFirstDateFollowsTheWeekday:
+    def test_left_empty_it_is_the_next_such_weekday(self, weekly_lobby, organizer_client):
+        friday = evening_window(weekly_lobby, 2, 19)
+        response = post_settle(
+            organizer_client, weekly_lobby, other_start=str(friday), first_date=""
+        )
+        assert response.status_code == HTTPStatus.FOUND
+        first = date.fromisoformat(reload(weekly_lobby.code).lobby.decision.first_date)
+        assert first.isoweekday() == 5 and timedelta(0) <= first - date.today() < timedelta(8)
+
+    def test_the_form_gives_each_column_its_next_date(self, weekly_lobby, organizer_client):
+        page = organizer_client.get(settle_url(weekly_lobby.code)).content.decode()
+        (dates,) = re.findall(r'data-first-dates="([^"]*)"', page)
+        days = [date.fromisoformat(day) for day in dates.split()]
+        assert [day.isoweekday() for day in days] == [1, 3, 5]
+        assert all(timedelta(0) <= day - date.today() < timedelta(8) for day in days)
+
+
+class TestSettleOnTheRecommendation:
+    def test_a_weekly_lobby_has_the_quick_button(self, weekly_lobby, organizer_client):
+        start = evening_window(weekly_lobby, 2, 19)
+        mark(weekly_lobby.code, weekly_lobby.lobby.owner_id, yes=slots(start, 4))
+        page = organizer_client.get(reverse("lobbies:detail", args=[weekly_lobby.code]))
+        assert "Settle on this" in page.content.decode()
+
+    def test_the_quick_button_settles_from_the_next_such_weekday(
+        self, weekly_lobby, organizer_client
+    ):
+        start = evening_window(weekly_lobby, 2, 19)
+        mark(weekly_lobby.code, weekly_lobby.lobby.owner_id, yes=slots(start, 4))
+        response = organizer_client.post(
+            settle_url(weekly_lobby.code), {"window": str(start), "place": ""}
+        )
+        assert response.status_code == HTTPStatus.FOUND
+        decision = reload(weekly_lobby.code).lobby.decision
+        assert date.fromisoformat(decision.first_date).isoweekday() == 5
+        assert not decision.until_date and not decision.repeat_count
