@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from lobbies import services as lobby_services
 from lobbies import weekly
 from tests.browser.helpers import download_ics
+from tests.browser.test_accessibility import BLOCKING, audit
 from tests.factories import make_settings
 from tests.voting_support import evening_window, propose, reload
 from voting import decisions
@@ -103,3 +104,19 @@ def test_the_organizer_lets_people_join_a_settled_lobby_late(new_context, new_pa
         "link", name="Add to my calendar (.ics)"
     )
     expect(calendar).to_be_visible()
+
+
+def test_the_join_pages_and_the_setting_pass_axe(new_context, seat):
+    weekly_code, _first = settled_weekly_lobby()
+    dated_code = settled_dated_lobby()
+    visitor = new_context(bypass_csp=True).new_page()
+    found = []
+    for name, code in (("late join", weekly_code), ("settled, closed", dated_code)):
+        visitor.goto(f"/l/{code}/")
+        found += audit(visitor, name)
+    olivia = new_context(bypass_csp=True)
+    seat(olivia, dated_code, reload(dated_code).lobby.owner_id)
+    page = olivia.new_page()
+    page.goto(f"/l/{dated_code}/settings/")
+    found += audit(page, "settings")
+    assert [v for v in found if v["impact"] in BLOCKING] == []
