@@ -79,6 +79,9 @@ class Lobby(TableItem, discriminator="lobby"):
     auto_settle = BooleanAttribute(default=False)
     notify_owner_all_answered = BooleanAttribute(default=False)
     joining_locked = BooleanAttribute(default=False)
+    # May people still join once it is settled (lobbies/seats.late_join_allowed)? None: as
+    # the schedule suggests, yes for a weekly lobby and no for a dated one.
+    late_join = BooleanAttribute(null=True)
     status = UnicodeAttribute(default="open")
     decision = Decision(null=True)
     # The decision a reopen took back: settling again tells people what changed from it.

@@ -2,7 +2,9 @@
 JSON and CSV, from one snapshot.
 
 Presentation beside the views (lobbies/export_views.py). Marks are runs of slots given as
-times in the lobby's zone (a weekly lobby's as weekday names), votes by place name.
+times in the lobby's zone (a weekly lobby's as weekday names), votes by place name, and every
+instant in the lobby's zone to the minute, with its offset. The CSV names that zone on each
+row with a time, and starts with a byte-order mark so that spreadsheets read it as UTF-8.
 """
 
 from __future__ import annotations
@@ -11,14 +13,31 @@ import csv
 import io
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from lobbies import weekly
 from lobbies.answers import answers_of, spec_for
 from lobbies.grid import GridSpec
 from lobbies.snapshot import LobbySnapshot
 
-YES, MAYBE = "yes", "if need be"
-CSV_COLUMNS = ("participant", "record", "day", "start", "end", "answer", "place", "text", "at")
+YES, MAYBE, NO = "yes", "if need be", "no"
+CSV_COLUMNS = (
+    "participant",
+    "record",
+    "day",
+    "start",
+    "end",
+    "answer",
+    "place",
+    "text",
+    "at",
+    "time_zone",
+)
+# Exports are data rather than pages, in English like their other values (weekly.WEEKDAY_NAMES).
+FORMER_PARTICIPANT = "Former participant"
+# Excel reads a CSV file without one as the machine's ANSI code page ("Zoë" as "ZoÃ«").
+BYTE_ORDER_MARK = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -86,16 +105,59 @@ def _votes(snapshot: LobbySnapshot, participant) -> list[dict]:
     ]
 
 
+def _moment(when: datetime | None, tz: str) -> str | None:
+    """An instant as the files give it: in the lobby's zone, to the minute, with the offset
+    (2026-12-07T00:25+01:00)."""
+    return when.astimezone(ZoneInfo(tz)).isoformat(timespec="minutes") if when else None
+
+
 def _comments(snapshot: LobbySnapshot, participant_id: str | None = None) -> list[dict]:
-    return [
-        {
-            "author": comment.author_id,
-            "text": comment.text,
-            "at": comment.created_at.isoformat(),
-        }
-        for comment in getattr(snapshot, "comments", ())
-        if participant_id is None or comment.author_id == participant_id
-    ]
+    tz = snapshot.lobby.timezone
+    rows = []
+    for comment in snapshot.comments:
+        if participant_id is not None and comment.author_id != participant_id:
+            continue
+        author = snapshot.participant(comment.author_id)
+        rows.append(
+            {
+                "author": author.display_name if author else FORMER_PARTICIPANT,
+                "author_id": comment.author_id,
+                "text": comment.text,
+                "at": _moment(comment.created_at, tz),
+            }
+        )
+    return rows
+
+
+def _decision(snapshot: LobbySnapshot) -> dict | None:
+    """What the lobby settled on: when (in its zone), where, and how it repeats."""
+    lobby = snapshot.lobby
+    decision = lobby.decision
+    if lobby.status != "settled" or decision is None:
+        return None
+    place = snapshot.place(decision.place_id)
+    return {
+        "starts_at": _moment(decision.starts_at, lobby.timezone),
+        "ends_at": _moment(decision.ends_at, lobby.timezone),
+        "all_day": bool(decision.all_day),
+        "place": {"name": place.name, "address": place.address, "link": place.link}
+        if place
+        else None,
+        "repeat": _repeat(weekly.repeat_of(decision)),
+        "settled_at": _moment(decision.settled_at, lobby.timezone),
+    }
+
+
+def _repeat(repeat: weekly.Repeat | None) -> dict | None:
+    if repeat is None:
+        return None
+    return {
+        "every": "week",
+        "weekday": weekly.WEEKDAY_NAMES[repeat.first.isoweekday() - 1],
+        "first_date": repeat.first.isoformat(),
+        "until_date": repeat.until.isoformat() if repeat.until else None,
+        "count": repeat.count,
+    }
 
 
 def _lobby(snapshot: LobbySnapshot) -> dict:
@@ -107,7 +169,8 @@ def _lobby(snapshot: LobbySnapshot) -> dict:
         "time_zone": lobby.timezone,
         "schedule": getattr(lobby, "schedule", weekly.DATES) or weekly.DATES,
         "status": lobby.status,
-        "deletes_at": int(lobby.expires_at) if lobby.expires_at else None,
+        "decision": _decision(snapshot),
+        "deletes_at": _moment(_from_epoch(lobby.expires_at), lobby.timezone),
     }
     if weekly.is_weekly(lobby):
         data["weekdays"] = [weekly.WEEKDAY_NAMES[int(n) - 1] for n in lobby.weekdays or ()]
@@ -116,14 +179,19 @@ def _lobby(snapshot: LobbySnapshot) -> dict:
     return data
 
 
+def _from_epoch(seconds) -> datetime | None:
+    return datetime.fromtimestamp(int(seconds), UTC) if seconds else None
+
+
 def _person(snapshot: LobbySnapshot, spec: GridSpec, participant_id: str) -> dict:
     person = snapshot.participants[participant_id]
     return {
         "id": participant_id,
         "name": person.shown_name,
         "organizer": snapshot.is_organizer(participant_id),
-        "joined_at": person.joined_at.isoformat(),
-        "answered_at": person.answered_at.isoformat() if person.answered_at else None,
+        "joined_at": _moment(person.joined_at, snapshot.lobby.timezone),
+        "answered_at": _moment(person.answered_at, snapshot.lobby.timezone),
+        "answered": participant_id in answers_of(snapshot),
         "availability": [run.__dict__ for run in _marks(snapshot, spec, participant_id)],
         "votes": _votes(snapshot, person),
     }
@@ -158,21 +226,43 @@ def as_json(data: dict) -> str:
 
 
 def as_csv(data: dict) -> str:
-    """One row per mark, vote and comment, each naming its participant."""
+    """One row per mark, vote and comment, each naming its participant; a person with no
+    marks gets one row saying so, and a settled lobby a row of its decision."""
     people = data.get("participants") or [data["you"]]
-    names = {person["id"]: person["name"] for person in people}
+    tz = data["lobby"]["time_zone"]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
+    decision = data["lobby"]["decision"]
+    if decision is not None and decision["starts_at"]:
+        writer.writerow(_decision_row(decision, tz))
     for person in people:
-        for run in person["availability"]:
-            row = [run["day"], run["start"], run["end"], run["answer"], "", "", ""]
+        for run in person["availability"] or [_no_marks(person)]:
+            times = (tz,) if run["start"] else ("",)
+            row = [run["day"], run["start"], run["end"], run["answer"], "", "", "", *times]
             writer.writerow([person["name"], "availability", *row])
         for vote in person["votes"]:
-            writer.writerow(
-                [person["name"], "vote", "", "", "", vote["vote"], vote["place"], "", ""]
-            )
+            row = ["", "", "", vote["vote"], vote["place"], "", "", ""]
+            writer.writerow([person["name"], "vote", *row])
     for comment in data["comments"]:
-        author = names.get(comment["author"], comment["author"])
-        writer.writerow([author, "comment", "", "", "", "", "", comment["text"], comment["at"]])
-    return buffer.getvalue()
+        row = ["", "", "", "", "", comment["text"], comment["at"], tz]
+        writer.writerow([comment["author"], "comment", *row])
+    return BYTE_ORDER_MARK + buffer.getvalue()
+
+
+def _no_marks(person: dict) -> dict:
+    """Someone who has not answered (empty answer), or who answered that no time works."""
+    answer = NO if person["answered"] else ""
+    return {"day": "", "start": "", "end": "", "answer": answer}
+
+
+def _decision_row(decision: dict, tz: str) -> list[str]:
+    starts = datetime.fromisoformat(decision["starts_at"])
+    ends = datetime.fromisoformat(decision["ends_at"])
+    day = starts.date().isoformat()
+    if decision["all_day"]:
+        start = end = ""
+    else:
+        start, end = f"{starts:%H:%M}", "24:00" if ends.date() > starts.date() else f"{ends:%H:%M}"
+    place = decision["place"]["name"] if decision["place"] else ""
+    return ["", "decision", day, start, end, "", place, "", decision["settled_at"], tz]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lobbies import codes
 from lobbies.deadlines import WallClockDateTimeField, check_deadline
+from lobbies.late_join_forms import LateJoinField
 from lobbies.services import LobbySettings
 from lobbies.weekly_forms import ScheduleFields
 
@@ -342,7 +343,7 @@ class CreateLobbyForm(LobbyForm):
         return self.cleaned_data["display_name"].strip() or str(_("Organizer"))
 
 
-class EditLobbyForm(LobbyForm):
+class EditLobbyForm(LateJoinField, LobbyForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 

@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 from lobbies.access import lobby_url
 from lobbies.codes import display_code
 from lobbies.comment_page import comments_context
-from lobbies.labels import chosen_zone, time_text
+from lobbies.labels import chosen_zone, time_text, viewer_zone
 from lobbies.pages import availability_context, group_view
+from lobbies.seats import late_join_allowed
 from lobbies.snapshot import LobbySnapshot
-from voting.presenters import places_context
+from voting.presenters import places_context, settled_summary
 
 # Sections of the lobby page that change when other people act. The poll view renders every
 # one of them from the same lobby_context, as htmx out-of-band swaps (lobbies/_live.html), and
@@ -86,6 +87,23 @@ def _can_take_over(snapshot: LobbySnapshot, seat: str) -> bool:
     """A lobby left without an organizer offers its participants to take it over."""
     me = snapshot.participant(seat)
     return snapshot.needs_organizer and me is not None and not me.is_former
+
+
+def join_context(request: HttpRequest, snapshot: LobbySnapshot, form) -> dict:
+    """The page a visitor who is not in the lobby sees: its title and the join form. A settled
+    lobby says so first; what it settled on is shown only where the visitor may still join
+    (DESIGN.md: outsiders see the title and the join form, nothing more)."""
+    lobby = snapshot.lobby
+    context = {
+        "lobby": lobby,
+        "display_code": display_code(snapshot.code),
+        "form": form,
+        "is_settled": lobby.status == "settled",
+        "late_join": late_join_allowed(lobby),
+    }
+    if context["is_settled"] and context["late_join"] and not lobby.joining_locked:
+        context.update(settled_summary(snapshot, viewer_zone(request, lobby)))
+    return context
 
 
 def _expiry(request: HttpRequest, lobby) -> dict:

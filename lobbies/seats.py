@@ -20,6 +20,7 @@ from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import TransactWriteError
 
 from letshangout.dynamo import transact
+from lobbies import weekly
 from lobbies.entities import Lobby, Participant
 from lobbies.errors import LobbyNotFound
 from lobbies.snapshot import LobbySnapshot
@@ -67,10 +68,23 @@ def not_banned(user_id: int | None, browser_hash: str | None):
 # --- who may join ---------------------------------------------------------------------------------
 
 
+def late_join_allowed(lobby: Lobby) -> bool:
+    """Whether people may still join once the lobby is settled: the organizer's choice, else
+    yes for a weekly lobby (a newcomer still comes to the next meetings) and no for a dated
+    one (its group is complete once the time is fixed)."""
+    if lobby.late_join is not None:
+        return bool(lobby.late_join)
+    return weekly.is_weekly(lobby)
+
+
 def joining_open():
-    """The join's condition on the Lobby item: open, not locked, not full."""
+    """The join's condition on the Lobby item: open (or settled, where people may join late),
+    not locked, not full."""
+    late = (Lobby.late_join == True) | (  # noqa: E712 - a PynamoDB condition
+        Lobby.late_join.does_not_exist() & (Lobby.schedule == weekly.WEEKDAYS)
+    )
     return (
-        (Lobby.status == "open")
+        ((Lobby.status == "open") | ((Lobby.status == "settled") & late))
         & (Lobby.joining_locked.does_not_exist() | (Lobby.joining_locked == False))  # noqa: E712
         & (Lobby.participant_count.does_not_exist() | (Lobby.participant_count < MAX_PARTICIPANTS))
     )
@@ -91,7 +105,7 @@ def join_refusal_of(
         return _("The organizer removed you from this lobby, so you cannot join it again.")
     if lobby.joining_locked:
         return _("The organizer has locked this lobby; nobody new can join.")
-    if lobby.status == "settled":
+    if lobby.status == "settled" and not late_join_allowed(lobby):
         return _("This lobby is settled; nobody new can join.")
     if int(lobby.participant_count or 0) >= MAX_PARTICIPANTS:
         return full_message()

@@ -20,13 +20,7 @@ from letshangout.dynamo import TableItem, transact
 from lobbies import codes
 from lobbies.answering import check_can_answer, save_availability
 from lobbies.entities import Lobby, Participant
-from lobbies.errors import (
-    LobbyError,
-    LobbyNotFound,
-    NotAllowed,
-    NotInLobby,
-    StaleEdit,
-)
+from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed, NotInLobby, StaleEdit
 from lobbies.retention import expiry_for, expiry_of, kept_by
 from lobbies.seats import (
     MAX_PARTICIPANTS,
@@ -103,6 +97,8 @@ class LobbySettings:
     # week's days for them (lobbies/weekly.py).
     schedule: str = "dates"
     weekdays: tuple[int, ...] = ()
+    # Joining after settling; None leaves it to the schedule (lobbies/seats.late_join_allowed).
+    late_join: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +147,7 @@ def _settings_values(values: LobbySettings, created_at: datetime, **kept) -> dic
         "auto_settle": values.auto_settle,
         "notify_owner_all_answered": values.notify_owner_all_answered,
         "remind_hours": values.remind_hours if values.deadline else None,
+        "late_join": values.late_join,
         "remind_at": values.deadline - timedelta(hours=values.remind_hours)
         if values.deadline and values.remind_hours
         else None,

@@ -30,18 +30,17 @@ from lobbies.access import (
     remember_membership,
 )
 from lobbies.answers import unanswered_signed_in
-from lobbies.codes import display_code, normalize_code
+from lobbies.codes import normalize_code
 from lobbies.errors import LobbyError, StaleEdit
 from lobbies.forms import (
     CreateLobbyForm,
     EditLobbyForm,
     FindLobbyForm,
     JoinForm,
-    LobbyForm,
     today_in,
 )
 from lobbies.labels import chosen_zone, remember_zone, valid_zone
-from lobbies.lobby_page import lobby_context
+from lobbies.lobby_page import join_context, lobby_context
 from lobbies.snapshot import LobbySnapshot
 
 
@@ -155,12 +154,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     seat = my_seat(request, snapshot)
     if seat is None:
         form = JoinForm(initial=_name_default(request))
-        return render(request, "lobbies/join.html", _join_context(snapshot, form))
+        return render(request, "lobbies/join.html", join_context(request, snapshot, form))
     return render(request, "lobbies/lobby.html", lobby_context(request, snapshot, seat))
-
-
-def _join_context(snapshot: LobbySnapshot, form: JoinForm) -> dict:
-    return {"lobby": snapshot.lobby, "display_code": display_code(snapshot.code), "form": form}
 
 
 @require_POST
@@ -189,9 +184,8 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             if zone and chosen_zone(request) is None:
                 remember_zone(response, request, zone)
             return response
-    return render(
-        request, "lobbies/join.html", _join_context(snapshot, form), status=HTTPStatus.BAD_REQUEST
-    )
+    context = join_context(request, snapshot, form)
+    return render(request, "lobbies/join.html", context, status=HTTPStatus.BAD_REQUEST)
 
 
 @require_http_methods(["GET", "POST"])
@@ -256,7 +250,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
 def _edit_page(request: HttpRequest, snapshot: LobbySnapshot, status: int) -> HttpResponse:
     lobby = snapshot.lobby
     kept = frozenset(date.fromisoformat(d) for d in lobby.dates)
-    initial = {**LobbyForm.initial_from(lobby), "version": lobby.version}
+    initial = {**EditLobbyForm.initial_from(lobby), "version": lobby.version}
     form = EditLobbyForm(initial=initial, kept_dates=kept)
     context = {"form": form, "lobby": lobby, **_edit_facts(snapshot)}
     return render(request, "lobbies/edit.html", context, status=status)

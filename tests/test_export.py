@@ -3,19 +3,23 @@ their answers and the organizer the whole lobby, as JSON and CSV."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from lobbies import services, weekly
+from lobbies import comments, services, weekly
 from tests.factories import make_settings
 from tests.voting_support import evening_window, mark, propose, reload, slots
+from voting import decisions
 from voting import services as voting
 
 
@@ -80,7 +84,7 @@ class TestMyAnswers:
         ben_client, _ben = answered
         response = ben_client.get(mine_url(lobby.code, "csv"))
         assert response["Content-Type"] == "text/csv; charset=utf-8"
-        rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+        rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
         kinds = [(row["participant"], row["record"], row["answer"]) for row in rows]
         assert kinds == [
             ("Ben", "availability", "yes"),
@@ -121,11 +125,7 @@ class TestWholeLobby:
         assert names == ["Olivia", "Ben"]
         assert data["participants"][0]["organizer"] is True
         assert data["places"][0]["name"] == "Café Rouge"
-        rows = list(
-            csv.DictReader(
-                io.StringIO(organizer_client.get(lobby_url(lobby.code, "csv")).content.decode())
-            )
-        )
+        rows = lobby_csv_rows(organizer_client, lobby.code)
         assert {row["participant"] for row in rows} == {"Olivia", "Ben"}
 
     def test_others_are_refused(self, lobby, answered):
@@ -140,3 +140,134 @@ class TestWholeLobby:
         assert mine_url(lobby.code, "json") in page and lobby_url(lobby.code, "csv") in page
         page = ben_client.get(reverse("lobbies:detail", args=[lobby.code])).content.decode()
         assert mine_url(lobby.code, "csv") in page and lobby_url(lobby.code, "csv") not in page
+
+
+def lobby_csv_rows(client: Client, code: str) -> list[dict]:
+    """The organizer's CSV read as Excel reads it: UTF-8 only when the file starts with a BOM."""
+    content = client.get(lobby_url(code, "csv")).content
+    assert content.startswith(codecs.BOM_UTF8), "without a BOM, Excel reads the file as ANSI"
+    return list(csv.DictReader(io.StringIO(content[len(codecs.BOM_UTF8) :].decode())))
+
+
+def lobby_json(client: Client, code: str) -> dict:
+    return json.loads(client.get(lobby_url(code, "json")).content)
+
+
+def berlin_minute(moment: datetime) -> str:
+    """An instant as the files give it: in the lobby's zone, to the minute, with the offset."""
+    text = moment.astimezone(ZoneInfo("Europe/Berlin")).isoformat(timespec="minutes")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d\+0[12]:00", text)
+    return text
+
+
+@pytest.mark.django_db
+class TestInASpreadsheet:
+    def test_names_survive_excel(self, lobby, organizer_client, join_as):
+        join_as(lobby, "Łukasz")
+        join_as(lobby, "Zoë")
+        rows = lobby_csv_rows(organizer_client, lobby.code)
+        assert {"Łukasz", "Zoë"} <= {row["participant"] for row in rows}
+
+    def test_my_answers_csv_has_a_bom_too(self, lobby, answered):
+        ben_client, _ben = answered
+        content = ben_client.get(mine_url(lobby.code, "csv")).content
+        assert content.startswith(codecs.BOM_UTF8)
+
+    def test_the_file_says_the_time_zone(self, lobby, answered, organizer_client):
+        rows = lobby_csv_rows(organizer_client, lobby.code)
+        marks = [row for row in rows if row["record"] == "availability" and row["start"]]
+        assert marks and {row["time_zone"] for row in marks} == {"Europe/Berlin"}
+
+    def test_people_who_have_not_answered_are_listed(self, lobby, answered, organizer_client):
+        rows = lobby_csv_rows(organizer_client, lobby.code)
+        assert "Olivia" in {row["participant"] for row in rows}
+        services.join_lobby(reload(lobby.code), "Carla", None)
+        rows = lobby_csv_rows(organizer_client, lobby.code)
+        (carla,) = [row for row in rows if row["participant"] == "Carla"]
+        assert carla["record"] == "availability"
+        assert carla["answer"] == "" and carla["start"] == ""
+
+    def test_comment_times_in_the_lobbys_zone_to_the_minute(
+        self, lobby, answered, organizer_client
+    ):
+        ben_client, ben = answered
+        comment = comments.post_comment(reload(lobby.code), ben.participant_id, "Zoë comes too")
+        expected = berlin_minute(comment.created_at)
+        (row,) = [
+            row
+            for row in lobby_csv_rows(organizer_client, lobby.code)
+            if row["record"] == "comment"
+        ]
+        assert row["at"] == expected
+        assert row["time_zone"] == "Europe/Berlin"
+        data = json.loads(ben_client.get(mine_url(lobby.code, "json")).content)
+        assert data["comments"] == [
+            {
+                "author": "Ben",
+                "author_id": ben.participant_id,
+                "text": "Zoë comes too",
+                "at": expected,
+            }
+        ]
+
+
+@pytest.mark.django_db
+class TestJsonOfASettledLobby:
+    def test_deletes_at_is_a_date_time(self, lobby, organizer_client):
+        data = lobby_json(organizer_client, lobby.code)
+        deletes = datetime.fromisoformat(data["lobby"]["deletes_at"])
+        assert deletes.timestamp() == int(lobby.lobby.expires_at)
+        assert deletes.utcoffset() is not None
+
+    def test_an_open_lobby_has_no_decision(self, lobby, organizer_client):
+        assert lobby_json(organizer_client, lobby.code)["lobby"]["decision"] is None
+
+    def test_settled_time_and_place(self, lobby, answered, organizer_client):
+        snapshot = reload(lobby.code)
+        place = snapshot.places[0]
+        start = evening_window(snapshot, 0, 19)
+        decisions.settle(snapshot, snapshot.lobby.owner_id, start, place.place_id)
+        decision = lobby_json(organizer_client, lobby.code)["lobby"]["decision"]
+        day = lobby.lobby.dates[0]
+        evening = datetime.fromisoformat(f"{day}T19:00").replace(tzinfo=ZoneInfo("Europe/Berlin"))
+        assert decision["starts_at"] == berlin_minute(evening)
+        assert decision["ends_at"] == berlin_minute(evening + timedelta(hours=2))
+        assert decision["all_day"] is False
+        assert decision["place"] == {"name": "Café Rouge", "address": "", "link": ""}
+        assert decision["repeat"] is None
+        rows = lobby_csv_rows(organizer_client, lobby.code)
+        (row,) = [row for row in rows if row["record"] == "decision"]
+        assert (row["day"], row["start"], row["end"], row["place"], row["time_zone"]) == (
+            day,
+            "19:00",
+            "21:00",
+            "Café Rouge",
+            "Europe/Berlin",
+        )
+
+    def test_weekly_repeat(self, organizer_client):
+        from tests.conftest import seat_client
+
+        values = make_settings(
+            dates=weekly.reference_dates((2,)), schedule="weekdays", weekdays=(2,)
+        )
+        membership = services.create_lobby(values, "Olivia", None)
+        code = membership.participant.code
+        seat_client(organizer_client, code, membership.participant)
+        snapshot = reload(code)
+        today = datetime.now(ZoneInfo("Europe/Berlin")).date()
+        first = weekly.next_on(2, today + timedelta(days=1))
+        start = evening_window(snapshot, 0, 19)
+        decisions.settle(
+            snapshot, snapshot.lobby.owner_id, start, None, repeat=weekly.Repeat(first, count=8)
+        )
+        decision = lobby_json(organizer_client, code)["lobby"]["decision"]
+        assert decision["starts_at"].startswith(f"{first.isoformat()}T19:00")
+        assert decision["place"] is None
+        assert decision["repeat"] == {
+            "every": "week",
+            "weekday": "Tuesday",
+            "first_date": first.isoformat(),
+            "until_date": None,
+            "count": 8,
+        }

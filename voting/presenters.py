@@ -159,17 +159,28 @@ def window_view(snapshot, rec: decisions.Recommendation, window, viewer_tz: str)
     )
 
 
-def _settled_context(request: HttpRequest, snapshot: LobbySnapshot, viewer_tz: str) -> dict:
+def settled_summary(snapshot: LobbySnapshot, viewer_tz: str) -> dict:
+    """When and where the lobby settled, and how it repeats: what a visitor who may still
+    join sees (voting/_decision.html#settled-lines), nothing about who is in it."""
     settled = decisions.settled_view(snapshot)
     if settled is None:
+        return {}
+    return {
+        "settled": settled,
+        "settled_zone": viewer_tz,
+        "settled_repeat": repeat_label(settled.repeat),
+    }
+
+
+def _settled_context(request: HttpRequest, snapshot: LobbySnapshot, viewer_tz: str) -> dict:
+    summary = settled_summary(snapshot, viewer_tz)
+    if not summary:
         return {}
     event = decisions.settled_event(snapshot, absolute_lobby_url(request, snapshot.code))
     window = decisions.settled_window(snapshot)
     return {
-        "settled": settled,
+        **summary,
         "settled_missing": _names(snapshot, window.missing) if window else (),
-        "settled_zone": viewer_tz,
-        "settled_repeat": repeat_label(settled.repeat),
         "google_calendar_url": ics.google_calendar_url(event),
         "ics_url": reverse("voting:ics", args=[snapshot.code]),
     }
