@@ -270,7 +270,14 @@ class TestPage:
         assert Client().get(calendar_url(lobby.code)).status_code == HTTPStatus.NOT_FOUND
         settings.RATE_LIMITS = {**settings.RATE_LIMITS, "calendar_import": (1, 600)}
         organizer_client.post(calendar_url(lobby.code), {"text": "x"})
-        assert organizer_client.post(calendar_url(lobby.code), {"text": "x"}).status_code == 429
+        refused = organizer_client.post(calendar_url(lobby.code), {"text": "x"})
+        assert refused.status_code == 429 and refused["Retry-After"]
+        assert "too often in a short time. Wait" in refused.content.decode()
+        htmx = organizer_client.post(
+            calendar_url(lobby.code), {"text": "x"}, headers={"HX-Request": "true"}
+        )
+        assert htmx.status_code == 429 and "<html" not in htmx.content.decode()
+        assert "too often in a short time. Wait" in htmx.content.decode()
 
     def test_lobby_page_links_to_it(self, lobby, organizer_client):
         page = organizer_client.get(reverse("lobbies:detail", args=[lobby.code])).content.decode()

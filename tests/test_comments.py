@@ -84,6 +84,23 @@ class TestPosting:
         assert post(organizer_client, lobby.code, "three").status_code == 429
         assert len(fresh(lobby.code).comments) == 2
 
+    @pytest.mark.parametrize("htmx", [False, True])
+    def test_a_refused_comment_keeps_its_text_and_says_how_long_to_wait(
+        self, lobby, organizer_client, settings, htmx
+    ):
+        settings.RATE_LIMITS = {**settings.RATE_LIMITS, "comment_post": (1, 600)}
+        post(organizer_client, lobby.code, "one", htmx=htmx)
+        organizer_client.get(reverse("lobbies:detail", args=[lobby.code]))  # "Comment posted."
+        response = post(organizer_client, lobby.code, "Kept <text>", htmx=htmx)
+        body = response.content.decode()
+        assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+        assert 0 < int(response["Retry-After"]) <= 1200
+        assert "Kept &lt;text&gt;</textarea>" in body
+        assert "too often in a short time. Wait" in body
+        assert "Comment posted." not in body
+        assert ("<html" in body) is not htmx
+        assert len(fresh(lobby.code).comments) == 1
+
     def test_the_cap_holds_at_write_time(self, lobby, monkeypatch):
         monkeypatch.setattr(comments, "MAX_COMMENTS", 2)
         owner = lobby.lobby.owner_id

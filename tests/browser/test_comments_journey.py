@@ -3,9 +3,11 @@ keyboard, and without JavaScript."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
+from django.core.cache import cache
 from playwright.sync_api import expect
 
 from lobbies import comments, services
@@ -69,6 +71,27 @@ def test_comments_without_javascript(new_context, seat):
     expect(page.get_by_role("heading", level=1)).to_have_text("Older comments")
     expect(page.locator(".comment-list")).to_contain_text("old note 0")
     expect(page.locator(".comment-list")).not_to_contain_text("old note 2")
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_comment_refused_by_the_rate_limit_says_so_and_keeps_the_text(
+    new_context, seat, settings, javascript
+):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "comment_post": (1, 600)}
+    cache.clear()  # the limit's counts outlive a test: the table is no model to flush
+    code, _olivia, gus = make_lobby()
+    page = open_as(new_context, seat, code, gus, java_script_enabled=javascript)
+    page.get_by_label("Your comment").fill("First")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.get_by_text("Comment posted.")).to_be_visible()
+    page.get_by_label("Your comment").fill("Second, typed with care")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator("#comments [role=alert]")).to_contain_text(
+        re.compile(r"too often in a short time\. Wait \d+ minutes and try again\.")
+    )
+    expect(page.get_by_text("Comment posted.")).to_have_count(0)
+    expect(page.get_by_label("Your comment")).to_have_value("Second, typed with care")
+    assert [c.text for c in services.load_lobby(code).comments] == ["First"]
 
 
 def calendar_file() -> bytes:
