@@ -46,6 +46,11 @@ class CalendarForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
     )
 
+    def __init__(self, *args, **kwargs):
+        # The panel opens inside the lobby page, beside the comment form's own "text".
+        kwargs.setdefault("auto_id", "id_calendar_%s")
+        super().__init__(*args, **kwargs)
+
     def calendar_text(self) -> str:
         """The calendar as text, within the size cap, or CalendarError."""
         upload = self.cleaned_data.get("file")
