@@ -93,6 +93,7 @@ def _result(request: HttpRequest, snapshot, seat: str, text: str) -> dict:
         "key": grid_key(spec),
         "viewer_tz": viewer_tz,
         "weekly": weekly,
+        "whole_day": spec.whole_day,
         "grid_html": my_grid_html(spec, viewer_tz, get_language(), True, marks, busy.slots),
     }
 

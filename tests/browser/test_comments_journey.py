@@ -119,6 +119,7 @@ def test_my_calendar_on_the_grid_with_javascript(new_context, seat):
     page.get_by_role("button", name="Show my busy times").click()
     expect(page.locator("#calendar-result")).to_contain_text("busy in 3 slots")
     expect(page.locator("#my-grid td[data-busy]")).to_have_count(3)
+    expect(page.locator("#calendar-result .grid-legend")).to_contain_text("busy in your calendar")
     assert answers_of(services.load_lobby(code)).get(olivia) is None  # nothing saved yet
     page.get_by_role("button", name="Fill in my grid").click()
     expect(page.locator("#save-status")).to_have_text("Saved.", timeout=10_000)
