@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from letshangout.formats import local_format
+from lobbies.forms import LongTextField
 from lobbies.grid import GridSpec, get_zone
 from lobbies.labels import day_label
 from lobbies.windows import Window
@@ -54,7 +55,7 @@ class PlaceForm(forms.Form):
         ],
         help_text=_("A website or a map link."),
     )
-    note = forms.CharField(
+    note = LongTextField(
         label=_("Note (optional)"),
         max_length=services.NOTE_MAX,
         required=False,

@@ -141,3 +141,32 @@ def test_my_calendar_without_javascript(new_context, seat, tmp_path):
     page.get_by_role("button", name="Keep my marks, and set “no” where I am busy").click()
     expect(page.get_by_text("Your availability is saved.")).to_be_visible()
     assert answers_of(services.load_lobby(code))[gus] == (frozenset(), frozenset())
+
+
+def test_a_paste_over_the_limit_is_refused_whole_not_cut(new_context, seat):
+    code, _olivia, gus = make_lobby()
+    page = open_as(new_context, seat, code, gus)
+    long_text = "word " * 240  # 1,200 characters
+    box = page.get_by_label("Your comment")
+    box.focus()
+    page.keyboard.insert_text(long_text)  # as a paste: the browser's own length rules apply
+    expect(box).to_have_value(long_text)
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator("#comments .field-error")).to_contain_text("at most 1000 characters")
+    expect(page.get_by_label("Your comment")).to_have_value(long_text)
+    assert services.load_lobby(code).comments == ()
+
+
+def test_the_suggestion_buttons_do_not_touch_without_javascript(new_context, seat, tmp_path):
+    code, _olivia, gus = make_lobby()
+    path = tmp_path / "me.ics"
+    path.write_bytes(calendar_file())
+    page = open_as(new_context, seat, code, gus, java_script_enabled=False, **PHONE)
+    page.goto(f"/l/{code}/calendar/")
+    page.get_by_label("Calendar file (.ics)").set_input_files(path)
+    page.get_by_role("button", name="Show my busy times").click()
+    first, second = (b.bounding_box() for b in page.locator("[data-calendar-apply]").all())
+    apart = max(
+        second["y"] - (first["y"] + first["height"]), second["x"] - (first["x"] + first["width"])
+    )
+    assert apart >= 8
