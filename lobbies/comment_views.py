@@ -30,7 +30,10 @@ def _section(request: HttpRequest, snapshot: LobbySnapshot, seat: str, **extra) 
     return render(request, SECTION, context)
 
 
-def _back(code: str) -> HttpResponse:
+def _back(code: str, request: HttpRequest | None = None) -> HttpResponse:
+    """To the lobby's comments, or to the older comments' page the form was sent from."""
+    if request is not None and request.POST.get("back") == "older":
+        return redirect("lobbies:comments", code=code)
     return redirect(lobby_url(code) + "#comments")
 
 
@@ -86,12 +89,12 @@ def delete(request: HttpRequest, code: str) -> HttpResponse:
         if request.htmx:
             return _section(request, snapshot, seat, comment_status=error.message)
         messages.error(request, error.message)
-        return _back(snapshot.code)
+        return _back(snapshot.code, request)
     if request.htmx:
         fresh = services.load_lobby(snapshot.code)
         return _section(request, fresh, seat, comment_status=_("Comment deleted."))
     messages.success(request, _("Comment deleted."))
-    return _back(snapshot.code)
+    return _back(snapshot.code, request)
 
 
 @require_GET

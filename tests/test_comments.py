@@ -115,6 +115,20 @@ class TestPosting:
 
 @pytest.mark.django_db
 class TestDeleting:
+    def test_deleting_from_the_older_comments_page_returns_there(
+        self, lobby, organizer_client, monkeypatch
+    ):
+        monkeypatch.setattr("lobbies.comment_page.SHOWN", 1)
+        for text in ("old one", "new one"):
+            comments.post_comment(fresh(lobby.code), lobby.lobby.owner_id, text)
+        older = organizer_client.get(reverse("lobbies:comments", args=[lobby.code]))
+        assert 'name="back" value="older"' in older.content.decode()
+        old = fresh(lobby.code).comments[0]
+        url = reverse("lobbies:delete_comment", args=[lobby.code])
+        response = organizer_client.post(url, {"comment": old.comment_id, "back": "older"})
+        assert response["Location"] == reverse("lobbies:comments", args=[lobby.code])
+        assert [c.text for c in fresh(lobby.code).comments] == ["new one"]
+
     def test_author_deletes_own(self, lobby, join_as):
         client, guest = join_as(lobby, "Gus")
         post(client, lobby.code, "mine")
