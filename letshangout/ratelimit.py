@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import ngettext
 
 log = logging.getLogger(__name__)
 
@@ -202,11 +203,37 @@ class RateLimitMiddleware:
         return None
 
 
-def rate_limited_response(request: HttpRequest, seconds: int = 60) -> HttpResponse:
-    """The 429 page, saying how long to wait (and Retry-After, in seconds)."""
-    context = {"wait_minutes": max(1, math.ceil(seconds / 60))}
-    response = render(request, "429.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
+def _wait_minutes(seconds: int) -> int:
+    return max(1, math.ceil(seconds / 60))
+
+
+def wait_message(seconds: int) -> str:
+    """What a refused form says: what happened and how long to wait (the 429 page's words)."""
+    minutes = _wait_minutes(seconds)
+    return ngettext(
+        "You've done that too often in a short time. Wait a minute and try again.",
+        "You've done that too often in a short time. Wait %(minutes)s minutes and try again.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def _refusal(response: HttpResponse, seconds: int) -> HttpResponse:
+    response.status_code = HTTPStatus.TOO_MANY_REQUESTS
     response["Retry-After"] = str(max(1, int(seconds)))
+    return response
+
+
+def rate_limited_response(request: HttpRequest, seconds: int = 60) -> HttpResponse:
+    """The 429 page, saying how long to wait (and Retry-After, in seconds).
+
+    htmx swaps a 429 (base.html's htmx-config) because views with a form send it back in
+    place; a whole page has no place in a fragment's target, so it replaces the page's body
+    as a plain request would."""
+    context = {"wait_minutes": _wait_minutes(seconds)}
+    response = _refusal(render(request, "429.html", context), seconds)
+    if getattr(request, "htmx", False):
+        response["HX-Retarget"] = "body"
+        response["HX-Reswap"] = "innerHTML"
     return response
 
 
@@ -225,8 +252,13 @@ def rate_limit(
     methods: tuple[str, ...] = ("POST",),
     counts: Callable[[HttpResponse], bool] | None = None,
     exempt: Callable[..., bool] | None = None,
+    refused: Callable[..., HttpResponse] | None = None,
 ):
     """Decorator: refuse with a 429 page once the client used up the named limit.
+
+    `refused(request, message, *args, **kwargs)`, for views with a form: the response in
+    place of the 429 page, the form sent back with what was typed and `message` (how long to
+    wait); it gets the 429 status and Retry-After.
 
     Without `counts`, every request with one of `methods` counts. With it, a request still
     takes its slot before the view runs (so a burst of parallel requests cannot slip past the
@@ -242,7 +274,11 @@ def rate_limit(
                 return view(request, *args, **kwargs)
             key, period, slot = _take(request, name)
             if slot is None:
-                return rate_limited_response(request, retry_after(request, name))
+                seconds = retry_after(request, name)
+                if refused is None:
+                    return rate_limited_response(request, seconds)
+                response = refused(request, wait_message(seconds), *args, **kwargs)
+                return _refusal(response, seconds)
             if counts is None:
                 return view(request, *args, **kwargs)
             try:

@@ -67,12 +67,14 @@ class CalendarError(ValueError):
 
 @dataclass(frozen=True)
 class Busy:
-    """What a calendar says about a grid: the busy slots, how many events fell in the grid,
-    and how many repeating events were left out as too costly to expand."""
+    """What a calendar says about a grid: the busy slots, how many events in the grid make
+    time busy and how many say it is free (or were cancelled), and how many repeating events
+    were left out as too costly to expand."""
 
     slots: frozenset[int]
     events: int
     skipped: int = 0
+    free: int = 0
 
 
 def read_upload(data: bytes) -> str:
@@ -184,7 +186,7 @@ def busy_slots(text: str, spec: GridSpec, viewer_tz: str) -> Busy:
     starts, slots = _slot_index(spec)
     longest = max((end - start for start, end, _slot in slots), default=timedelta(0))
     busy: set[int] = set()
-    events = 0
+    events = free = 0
     deadline = clock.monotonic() + TIME_BUDGET_SECONDS
     try:
         query = recurring_ical_events.of(calendar)
@@ -204,6 +206,7 @@ def busy_slots(text: str, spec: GridSpec, viewer_tz: str) -> Busy:
                         _("That calendar takes too long to read. Export a shorter period.")
                     )
                 if not _busy_interval(occurrence.as_component(False)):
+                    free += 1
                     continue
                 start, end = _to_utc(occurrence.start, zone), _to_utc(occurrence.end, zone)
                 if end <= start:
@@ -218,7 +221,7 @@ def busy_slots(text: str, spec: GridSpec, viewer_tz: str) -> Busy:
         raise CalendarError(
             _("That calendar could not be read: an event in it has dates that make no sense.")
         ) from error
-    return Busy(frozenset(busy), events, len(skipped_uids))
+    return Busy(frozenset(busy), events - free, len(skipped_uids), free)
 
 
 def proposal(

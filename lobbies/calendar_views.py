@@ -46,6 +46,11 @@ class CalendarForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
     )
 
+    def __init__(self, *args, **kwargs):
+        # The panel opens inside the lobby page, beside the comment form's own "text".
+        kwargs.setdefault("auto_id", "id_calendar_%s")
+        super().__init__(*args, **kwargs)
+
     def calendar_text(self) -> str:
         """The calendar as text, within the size cap, or CalendarError."""
         upload = self.cleaned_data.get("file")
@@ -88,12 +93,28 @@ def _result(request: HttpRequest, snapshot, seat: str, text: str) -> dict:
         "key": grid_key(spec),
         "viewer_tz": viewer_tz,
         "weekly": weekly,
+        "whole_day": spec.whole_day,
         "grid_html": my_grid_html(spec, viewer_tz, get_language(), True, marks, busy.slots),
     }
 
 
+def _too_often(request: HttpRequest, message: str, code: str) -> HttpResponse:
+    snapshot, seat = load_for_participant(request, code)
+    context = {"lobby": snapshot.lobby, "me": snapshot.participant(seat)}
+    return _answer(request, {**context, "calendar_error": message}, HTTPStatus.OK)
+
+
+def _answer(request: HttpRequest, context: dict, status: int) -> HttpResponse:
+    # Never filled in again: the calendar is not kept, not even in the page.
+    context["form"] = CalendarForm()
+    if request.htmx:
+        partial = "calendar-result" if request.method == "POST" else "calendar-panel"
+        return render(request, f"{TEMPLATE}#{partial}", context, status=status)
+    return render(request, TEMPLATE, context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
-@rate_limit("calendar_import")
+@rate_limit("calendar_import", refused=_too_often)
 def compare(request: HttpRequest, code: str) -> HttpResponse:
     """GET: the form (the panel alone for htmx). POST: the busy times and suggestions."""
     snapshot, seat = load_for_participant(request, code)
@@ -109,9 +130,4 @@ def compare(request: HttpRequest, code: str) -> HttpResponse:
             context["calendar_error"] = error.message
             # htmx swaps only a 2xx answer; the plain form says it with its status.
             status = HTTPStatus.OK if request.htmx else HTTPStatus.BAD_REQUEST
-    # Never filled in again: the calendar is not kept, not even in the page.
-    context["form"] = CalendarForm()
-    if request.htmx:
-        partial = "calendar-result" if request.method == "POST" else "calendar-panel"
-        return render(request, f"{TEMPLATE}#{partial}", context, status=status)
-    return render(request, TEMPLATE, context, status=status)
+    return _answer(request, context, status)

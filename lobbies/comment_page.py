@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lobbies.comments import TEXT_MAX, can_delete
+from lobbies.forms import LongTextField
 from lobbies.labels import viewer_zone
 from lobbies.snapshot import LobbySnapshot
 
@@ -18,10 +19,10 @@ SHOWN = 50
 
 
 class CommentForm(forms.Form):
-    text = forms.CharField(
+    text = LongTextField(
         label=gettext_lazy("Your comment"),
         max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 2, "maxlength": TEXT_MAX}),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 

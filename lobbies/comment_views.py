@@ -30,12 +30,34 @@ def _section(request: HttpRequest, snapshot: LobbySnapshot, seat: str, **extra) 
     return render(request, SECTION, context)
 
 
-def _back(code: str) -> HttpResponse:
+def _back(code: str, request: HttpRequest | None = None) -> HttpResponse:
+    """To the lobby's comments, or to the older comments' page the form was sent from."""
+    if request is not None and request.POST.get("back") == "older":
+        return redirect("lobbies:comments", code=code)
     return redirect(lobby_url(code) + "#comments")
 
 
+def _form_back(
+    request: HttpRequest, snapshot: LobbySnapshot, seat: str, form: CommentForm, **extra
+) -> HttpResponse:
+    """The comment form sent back with its text: the section for htmx, else the page."""
+    if request.htmx:
+        # htmx swaps only a 2xx answer (and a 429): the form comes back with the text.
+        context = {"lobby": snapshot.lobby, **comments_context(request, snapshot, seat, form)}
+        return render(request, SECTION, {**context, **extra})
+    context = {**lobby_context(request, snapshot, seat), "comment_form": form, **extra}
+    return render(request, "lobbies/lobby.html", context, status=HTTPStatus.BAD_REQUEST)
+
+
+def _too_often(request: HttpRequest, message: str, code: str) -> HttpResponse:
+    snapshot, seat = load_for_participant(request, code)
+    form = CommentForm(request.POST)
+    form.is_valid()  # shows the text as sent; its own errors, if any, show too
+    return _form_back(request, snapshot, seat, form, comment_error=message)
+
+
 @require_POST
-@rate_limit("comment_post")
+@rate_limit("comment_post", refused=_too_often)
 def post(request: HttpRequest, code: str) -> HttpResponse:
     snapshot, seat = load_for_participant(request, code)
     form = CommentForm(request.POST)
@@ -52,12 +74,7 @@ def post(request: HttpRequest, code: str) -> HttpResponse:
                 return _section(request, fresh, seat, comment_status=_("Comment posted."))
             messages.success(request, _("Comment posted."))
             return _back(snapshot.code)
-    if request.htmx:
-        # htmx swaps only a 2xx answer: the form comes back with its message and the text.
-        context = {"lobby": snapshot.lobby, **comments_context(request, snapshot, seat, form)}
-        return render(request, SECTION, context)
-    context = {**lobby_context(request, snapshot, seat), "comment_form": form}
-    return render(request, "lobbies/lobby.html", context, status=HTTPStatus.BAD_REQUEST)
+    return _form_back(request, snapshot, seat, form)
 
 
 @require_POST
@@ -72,12 +89,12 @@ def delete(request: HttpRequest, code: str) -> HttpResponse:
         if request.htmx:
             return _section(request, snapshot, seat, comment_status=error.message)
         messages.error(request, error.message)
-        return _back(snapshot.code)
+        return _back(snapshot.code, request)
     if request.htmx:
         fresh = services.load_lobby(snapshot.code)
         return _section(request, fresh, seat, comment_status=_("Comment deleted."))
     messages.success(request, _("Comment deleted."))
-    return _back(snapshot.code)
+    return _back(snapshot.code, request)
 
 
 @require_GET

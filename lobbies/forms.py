@@ -118,12 +118,22 @@ def _minutes(value: time) -> int:
     return value.hour * 60 + value.minute
 
 
+class LongTextField(forms.CharField):
+    """A text box whose length only the server checks: a browser's maxlength cuts a longer
+    paste silently, where the form's error says so and sends the text back whole."""
+
+    def widget_attrs(self, widget) -> dict:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
+
 class LobbyForm(ScheduleFields):
     """The settings of a lobby. Only the title is required; everything else has a default.
     Planned on dates or on days of the week (ScheduleFields)."""
 
     title = forms.CharField(label=_("What are you planning?"), max_length=120)
-    description = forms.CharField(
+    description = LongTextField(
         label=_("Details (optional)"),
         max_length=1000,
         required=False,

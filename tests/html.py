@@ -118,3 +118,22 @@ def my_grid(page: str) -> dict[int, str]:
         for cell in row
         if cell["attrs"].get("data-s") is not None
     }
+
+
+class _Ids(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.ids.extend(value for name, value in attrs if name == "id" and value)
+
+
+def duplicate_ids(*parts: str) -> list[str]:
+    """The ids used more than once across these pieces of HTML, as they stand in one page
+    together (a page and the fragments htmx swaps into it)."""
+    parser = _Ids()
+    for part in parts:
+        parser.feed(part)
+    seen: set[str] = set()
+    return sorted({i for i in parser.ids if i in seen or seen.add(i)})

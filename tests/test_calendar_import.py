@@ -99,7 +99,8 @@ class TestReading:
         )
         assert not busy.slots & cancelled
         assert not busy.slots & (original_third - expected)
-        assert busy.events == 3  # the first, the moved one, and the free one
+        # Only events that make time busy are counted: the first and the moved one.
+        assert busy.events == 2 and busy.free == 1
 
     def test_floating_and_all_day_events_are_the_viewers(self):
         spec = GridSpec((START,), 0, 1440, 1440, BERLIN)
@@ -239,6 +240,37 @@ class TestPage:
         assert "data-calendar-apply" in body and "<html" not in body
 
     @pytest.mark.parametrize("htmx", [False, True])
+    def test_the_words_say_what_the_panel_does(self, lobby, organizer_client, htmx):
+        headers = {"HX-Request": "true"} if htmx else {}
+        panel = organizer_client.get(calendar_url(lobby.code), headers=headers).content.decode()
+        assert "Nothing changes until you press Save" not in panel
+        assert "Nothing is saved until you press one of the buttons" in panel
+        first = date.fromisoformat(lobby.lobby.dates[0])
+        text = ics(
+            f"DTSTART:{stamp(first, 17)}\r\nDURATION:PT2H\r\n",
+            f"DTSTART:{stamp(first, 19)}\r\nDURATION:PT1H\r\nTRANSP:TRANSPARENT\r\n",
+        )
+        body = organizer_client.post(calendar_url(lobby.code), {"text": text}, headers=headers)
+        body = body.content.decode()
+        assert "hatched" not in body and "dashed outline" in body
+        assert "(1 event that makes you busy; 1 event marked free is not counted)" in body
+        # With JavaScript the legend under the grid is the lobby page's: the result adds busy.
+        assert "data-busy></span> busy in your calendar" in body
+
+    def test_a_whole_day_lobby_says_a_busy_hour_makes_the_day_busy(self, organizer_client):
+        from tests.conftest import seat_client
+
+        days = make_settings(slot_minutes=grid.WHOLE_DAY, day_start=0, day_end=1440)
+        membership = services.create_lobby(days, "Olivia", None)
+        code = membership.participant.code
+        seat_client(organizer_client, code, membership.participant)
+        first = spec_for(services.load_lobby(code).lobby).dates[0]
+        text = ics(f"DTSTART:{stamp(first, 10)}\r\nDURATION:PT1H\r\n")
+        body = organizer_client.post(calendar_url(code), {"text": text}).content.decode()
+        assert "busy in 1 slot" in body
+        assert "a day with any busy time in your calendar counts as busy" in body
+
+    @pytest.mark.parametrize("htmx", [False, True])
     def test_garbage_is_a_message_not_a_500(self, lobby, organizer_client, htmx):
         headers = {"HX-Request": "true"} if htmx else {}
         upload = SimpleUploadedFile(
@@ -270,7 +302,14 @@ class TestPage:
         assert Client().get(calendar_url(lobby.code)).status_code == HTTPStatus.NOT_FOUND
         settings.RATE_LIMITS = {**settings.RATE_LIMITS, "calendar_import": (1, 600)}
         organizer_client.post(calendar_url(lobby.code), {"text": "x"})
-        assert organizer_client.post(calendar_url(lobby.code), {"text": "x"}).status_code == 429
+        refused = organizer_client.post(calendar_url(lobby.code), {"text": "x"})
+        assert refused.status_code == 429 and refused["Retry-After"]
+        assert "too often in a short time. Wait" in refused.content.decode()
+        htmx = organizer_client.post(
+            calendar_url(lobby.code), {"text": "x"}, headers={"HX-Request": "true"}
+        )
+        assert htmx.status_code == 429 and "<html" not in htmx.content.decode()
+        assert "too often in a short time. Wait" in htmx.content.decode()
 
     def test_lobby_page_links_to_it(self, lobby, organizer_client):
         page = organizer_client.get(reverse("lobbies:detail", args=[lobby.code])).content.decode()

@@ -84,6 +84,23 @@ class TestPosting:
         assert post(organizer_client, lobby.code, "three").status_code == 429
         assert len(fresh(lobby.code).comments) == 2
 
+    @pytest.mark.parametrize("htmx", [False, True])
+    def test_a_refused_comment_keeps_its_text_and_says_how_long_to_wait(
+        self, lobby, organizer_client, settings, htmx
+    ):
+        settings.RATE_LIMITS = {**settings.RATE_LIMITS, "comment_post": (1, 600)}
+        post(organizer_client, lobby.code, "one", htmx=htmx)
+        organizer_client.get(reverse("lobbies:detail", args=[lobby.code]))  # "Comment posted."
+        response = post(organizer_client, lobby.code, "Kept <text>", htmx=htmx)
+        body = response.content.decode()
+        assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+        assert 0 < int(response["Retry-After"]) <= 1200
+        assert "Kept &lt;text&gt;</textarea>" in body
+        assert "too often in a short time. Wait" in body
+        assert "Comment posted." not in body
+        assert ("<html" in body) is not htmx
+        assert len(fresh(lobby.code).comments) == 1
+
     def test_the_cap_holds_at_write_time(self, lobby, monkeypatch):
         monkeypatch.setattr(comments, "MAX_COMMENTS", 2)
         owner = lobby.lobby.owner_id
@@ -98,6 +115,20 @@ class TestPosting:
 
 @pytest.mark.django_db
 class TestDeleting:
+    def test_deleting_from_the_older_comments_page_returns_there(
+        self, lobby, organizer_client, monkeypatch
+    ):
+        monkeypatch.setattr("lobbies.comment_page.SHOWN", 1)
+        for text in ("old one", "new one"):
+            comments.post_comment(fresh(lobby.code), lobby.lobby.owner_id, text)
+        older = organizer_client.get(reverse("lobbies:comments", args=[lobby.code]))
+        assert 'name="back" value="older"' in older.content.decode()
+        old = fresh(lobby.code).comments[0]
+        url = reverse("lobbies:delete_comment", args=[lobby.code])
+        response = organizer_client.post(url, {"comment": old.comment_id, "back": "older"})
+        assert response["Location"] == reverse("lobbies:comments", args=[lobby.code])
+        assert [c.text for c in fresh(lobby.code).comments] == ["new one"]
+
     def test_author_deletes_own(self, lobby, join_as):
         client, guest = join_as(lobby, "Gus")
         post(client, lobby.code, "mine")

@@ -207,6 +207,15 @@ class TestPropose:
         response = organizer_client.post(propose_url(lobby.code), place_payload(name="P3"))
         assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
         assert len(stored_places(lobby.code)) == 2
+        # The form comes back with what was typed and how long to wait, with htmx or without.
+        assert 'value="P3"' in response.content.decode()
+        assert "too often in a short time. Wait" in response.content.decode()
+        headers = {"HX-Request": "true"}
+        url, payload = propose_url(lobby.code), place_payload(name="P4")
+        htmx = organizer_client.post(url, payload, headers=headers)
+        assert htmx.status_code == HTTPStatus.TOO_MANY_REQUESTS and htmx["Retry-After"]
+        body = htmx.content.decode()
+        assert 'value="P4"' in body and "Wait" in body and "<html" not in body
 
     def test_page_shows_the_form_and_the_empty_state(self, lobby, organizer_client):
         body = organizer_client.get(reverse("lobbies:detail", args=[lobby.code])).content.decode()

@@ -16,6 +16,7 @@ from letshangout.formats import local_format
 from lobbies import weekly
 from lobbies.answers import spec_for
 from lobbies.deadlines import WallClockDateTimeField, check_deadline
+from lobbies.forms import LongTextField
 from lobbies.grid import GridSpec, get_zone
 from lobbies.labels import day_label
 from lobbies.windows import Window
@@ -57,7 +58,7 @@ class PlaceForm(forms.Form):
         ],
         help_text=_("A website or a map link."),
     )
-    note = forms.CharField(
+    note = LongTextField(
         label=_("Note (optional)"),
         max_length=services.NOTE_MAX,
         required=False,

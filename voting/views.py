@@ -51,8 +51,25 @@ def _back_to_lobby(code: str, place_id: str | None = None) -> HttpResponse:
 # --- places ---------------------------------------------------------------------------------------
 
 
+def _propose_form_back(request, snapshot, seat, **extra) -> HttpResponse:
+    """The propose form sent back as it was typed: the places section for htmx, else the
+    page."""
+    if request.htmx:
+        return _render_places(request, snapshot, seat, "places", **extra)
+    context = {**lobby_context(request, snapshot, seat), **extra}
+    return render(request, "lobbies/lobby.html", context, status=HTTPStatus.BAD_REQUEST)
+
+
+def _proposing_too_often(request: HttpRequest, message: str, code: str) -> HttpResponse:
+    snapshot, seat = load_for_participant(request, code)
+    form = PlaceForm(request.POST)
+    form.is_valid()
+    form.add_error(None, message)
+    return _propose_form_back(request, snapshot, seat, place_form=form)
+
+
 @require_POST
-@rate_limit("place_propose")
+@rate_limit("place_propose", refused=_proposing_too_often)
 def propose(request: HttpRequest, code: str) -> HttpResponse:
     snapshot, seat = load_for_participant(request, code)
     form = PlaceForm(request.POST)
@@ -73,11 +90,7 @@ def propose(request: HttpRequest, code: str) -> HttpResponse:
                 return _render_places(request, _fresh(snapshot), seat, "places", places_status=done)
             messages.success(request, done)
             return _back_to_lobby(snapshot.code, place.place_id)
-    extra = {"place_form": form, "duplicate_place": duplicate}
-    if request.htmx:
-        return _render_places(request, snapshot, seat, "places", **extra)
-    context = {**lobby_context(request, snapshot, seat), **extra}
-    return render(request, "lobbies/lobby.html", context, status=HTTPStatus.BAD_REQUEST)
+    return _propose_form_back(request, snapshot, seat, place_form=form, duplicate_place=duplicate)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,5 +1,5 @@
 // My calendar beside the grid (lobbies/calendar.html, opened inside the lobby page by htmx):
-// hatch the busy slots on my grid, and paint the suggestion a button offers onto it, which
+// outline the busy slots on my grid, and paint the suggestion a button offers onto it, which
 // then saves itself like any change (grid.js). Without this file the button's form posts the
 // whole grid.
 (function () {
@@ -13,7 +13,7 @@
     return set;
   }
   var BUSY = window.gettext ? window.gettext("busy in your calendar") : "busy in your calendar";
-  function hatch(cell, busy) {
+  function outline(cell, busy) {
     cell.toggleAttribute("data-busy", busy);
     var label = (cell.getAttribute("aria-label") || "").split(" · ")[0];
     if (label) cell.setAttribute("aria-label", busy ? label + " · " + BUSY : label);
@@ -26,7 +26,7 @@
     var found = document.querySelector("#calendar-result [data-busy]"), grid = myGrid();
     if (!found || !grid) return;
     var busy = bits(found.getAttribute("data-busy") || "");
-    grid.cells.forEach(function (cell) { hatch(cell, !!busy[cell.dataset.s]); });
+    grid.cells.forEach(function (cell) { outline(cell, !!busy[cell.dataset.s]); });
   });
   document.addEventListener("click", function (e) {
     var button = e.target.closest && e.target.closest("[data-calendar-apply]"), grid = myGrid();
@@ -36,7 +36,7 @@
     grid.cells.forEach(function (cell) {
       var slot = cell.dataset.s;
       grid.set(cell, yes[slot] ? "y" : maybe[slot] ? "m" : "n");
-      hatch(cell, cell.hasAttribute("data-busy"));
+      outline(cell, cell.hasAttribute("data-busy"));
     });
     grid.changed();
   });

@@ -3,9 +3,11 @@ keyboard, and without JavaScript."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
+from django.core.cache import cache
 from playwright.sync_api import expect
 
 from lobbies import comments, services
@@ -71,6 +73,27 @@ def test_comments_without_javascript(new_context, seat):
     expect(page.locator(".comment-list")).not_to_contain_text("old note 2")
 
 
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_comment_refused_by_the_rate_limit_says_so_and_keeps_the_text(
+    new_context, seat, settings, javascript
+):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "comment_post": (1, 600)}
+    cache.clear()  # the limit's counts outlive a test: the table is no model to flush
+    code, _olivia, gus = make_lobby()
+    page = open_as(new_context, seat, code, gus, java_script_enabled=javascript)
+    page.get_by_label("Your comment").fill("First")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.get_by_text("Comment posted.")).to_be_visible()
+    page.get_by_label("Your comment").fill("Second, typed with care")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator("#comments [role=alert]")).to_contain_text(
+        re.compile(r"too often in a short time\. Wait \d+ minutes and try again\.")
+    )
+    expect(page.get_by_text("Comment posted.")).to_have_count(0)
+    expect(page.get_by_label("Your comment")).to_have_value("Second, typed with care")
+    assert [c.text for c in services.load_lobby(code).comments] == ["First"]
+
+
 def calendar_file() -> bytes:
     day = f"{FIRST:%Y%m%d}"
     return (
@@ -96,6 +119,7 @@ def test_my_calendar_on_the_grid_with_javascript(new_context, seat):
     page.get_by_role("button", name="Show my busy times").click()
     expect(page.locator("#calendar-result")).to_contain_text("busy in 3 slots")
     expect(page.locator("#my-grid td[data-busy]")).to_have_count(3)
+    expect(page.locator("#calendar-result .grid-legend")).to_contain_text("busy in your calendar")
     assert answers_of(services.load_lobby(code)).get(olivia) is None  # nothing saved yet
     page.get_by_role("button", name="Fill in my grid").click()
     expect(page.locator("#save-status")).to_have_text("Saved.", timeout=10_000)
@@ -117,3 +141,32 @@ def test_my_calendar_without_javascript(new_context, seat, tmp_path):
     page.get_by_role("button", name="Keep my marks, and set “no” where I am busy").click()
     expect(page.get_by_text("Your availability is saved.")).to_be_visible()
     assert answers_of(services.load_lobby(code))[gus] == (frozenset(), frozenset())
+
+
+def test_a_paste_over_the_limit_is_refused_whole_not_cut(new_context, seat):
+    code, _olivia, gus = make_lobby()
+    page = open_as(new_context, seat, code, gus)
+    long_text = "word " * 240  # 1,200 characters
+    box = page.get_by_label("Your comment")
+    box.focus()
+    page.keyboard.insert_text(long_text)  # as a paste: the browser's own length rules apply
+    expect(box).to_have_value(long_text)
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator("#comments .field-error")).to_contain_text("at most 1000 characters")
+    expect(page.get_by_label("Your comment")).to_have_value(long_text)
+    assert services.load_lobby(code).comments == ()
+
+
+def test_the_suggestion_buttons_do_not_touch_without_javascript(new_context, seat, tmp_path):
+    code, _olivia, gus = make_lobby()
+    path = tmp_path / "me.ics"
+    path.write_bytes(calendar_file())
+    page = open_as(new_context, seat, code, gus, java_script_enabled=False, **PHONE)
+    page.goto(f"/l/{code}/calendar/")
+    page.get_by_label("Calendar file (.ics)").set_input_files(path)
+    page.get_by_role("button", name="Show my busy times").click()
+    first, second = (b.bounding_box() for b in page.locator("[data-calendar-apply]").all())
+    apart = max(
+        second["y"] - (first["y"] + first["height"]), second["x"] - (first["x"] + first["width"])
+    )
+    assert apart >= 8
