@@ -1,9 +1,11 @@
-"""Email that never breaks the action that sent it."""
+"""Email that never breaks the action that sent it, and who has an address to send it to."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
+from allauth.account.models import EmailAddress
 from django.core.mail.backends.smtp import EmailBackend
 
 log = logging.getLogger(__name__)
@@ -19,3 +21,20 @@ class ResilientSMTPBackend(EmailBackend):
         except Exception:
             log.exception("sending email failed", extra={"messages": len(email_messages)})
             return 0
+
+
+def verified_emails(user_ids: Iterable[int]) -> dict[int, str]:
+    """user id -> a verified address (the primary one when it is verified)."""
+    wanted = {uid for uid in user_ids if uid is not None}
+    if not wanted:
+        return {}
+    found: dict[int, str] = {}
+    rows = EmailAddress.objects.filter(user_id__in=wanted, verified=True).order_by("-primary", "pk")
+    for row in rows:
+        found.setdefault(row.user_id, row.email)
+    return found
+
+
+def has_verified_email(user_id: int | None) -> bool:
+    """Whether email can reach this account (a guest, None, has no address)."""
+    return user_id is not None and bool(verified_emails([user_id]))

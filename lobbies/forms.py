@@ -188,9 +188,17 @@ class LobbyForm(ScheduleFields):
         *args,
         kept_dates: frozenset[date] = frozenset(),
         today: date | None = None,
+        organizer_has_email: bool = False,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        # "Everyone has answered" goes to the organizer's verified address: without one the
+        # box is shown switched off, beside how to get it (#notify-owner-help).
+        self.organizer_has_email = organizer_has_email
+        if not organizer_has_email:
+            self.fields["notify_owner_all_answered"].widget.attrs.update(
+                {"disabled": True, "aria-describedby": "notify-owner-help"}
+            )
         # An existing lobby may keep its days even once they are past.
         self.kept_dates = kept_dates
         self.fields["timezone"].choices = timezone_choices()
@@ -226,6 +234,9 @@ class LobbyForm(ScheduleFields):
         self._clean_deadline(cleaned, zoneinfo.ZoneInfo(tz_name), bound)
         if cleaned.get("remind") and not cleaned.get("deadline"):
             self.add_error("remind", _("Set a deadline to send a reminder before it."))
+        if cleaned.get("notify_owner_all_answered") and not self.organizer_has_email:
+            no_address = _("There is no verified email address to send it to.")
+            self.add_error("notify_owner_all_answered", no_address)
         return cleaned
 
     def _clean_dates(self, cleaned: dict, today: date) -> tuple[date, ...]:

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.template.loader import render_to_string
@@ -18,24 +16,13 @@ from django.utils import timezone, translation
 
 from letshangout import metrics
 from letshangout.languages import language_of, languages_of
+from letshangout.mail import verified_emails
 from lobbies import services
 from lobbies.errors import LobbyNotFound
 from lobbies.snapshot import LobbySnapshot
 from voting import decisions, ics
 
 log = logging.getLogger(__name__)
-
-
-def verified_emails(user_ids: Iterable[int]) -> dict[int, str]:
-    """user id -> a verified address (the primary one when it is verified)."""
-    wanted = {uid for uid in user_ids if uid is not None}
-    if not wanted:
-        return {}
-    found: dict[int, str] = {}
-    rows = EmailAddress.objects.filter(user_id__in=wanted, verified=True).order_by("-primary", "pk")
-    for row in rows:
-        found.setdefault(row.user_id, row.email)
-    return found
 
 
 def _render(name: str, context: dict, zone: str = "UTC", language: str | None = None) -> str:
