@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lobbies import codes
 from lobbies.deadlines import WallClockDateTimeField, check_deadline
+from lobbies.labels import timezone_choices
 from lobbies.services import LobbySettings
 from lobbies.weekly_forms import ScheduleFields
 
@@ -44,11 +45,6 @@ REMIND_CHOICES = [
 
 
 @cache
-def timezone_choices() -> list[tuple[str, str]]:
-    names = sorted(name for name in zoneinfo.available_timezones() if "/" in name or name == "UTC")
-    return [(name, name.replace("_", " ")) for name in names]
-
-
 def today_in(tz_name: str) -> date:
     return datetime.now(zoneinfo.ZoneInfo(tz_name)).date()
 
@@ -201,7 +197,7 @@ class LobbyForm(ScheduleFields):
             )
         # An existing lobby may keep its days even once they are past.
         self.kept_dates = kept_dates
-        self.fields["timezone"].choices = timezone_choices()
+        self.fields["timezone"].choices = timezone_choices(self["timezone"].value())
         self.fields["days"].choices = self._day_choices(kept_dates)
         self.fields["days"].widget.today = today
 
