@@ -42,3 +42,8 @@ class ResilientSMTPBackend(EmailBackend):
         except Exception:
             log.exception("sending email failed", extra={"messages": len(email_messages)})
             return 0
+
+
+def has_verified_email(user_id: int | None) -> bool:
+    """Whether email can reach this account (a guest, None, has no address)."""
+    return user_id is not None and bool(verified_emails([user_id]))

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import calendar
 import zoneinfo
 from datetime import date, datetime, time, timedelta
-from functools import cache
 
-from babel import Locale, UnknownLocaleError
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from lobbies import codes
 from lobbies.deadlines import WallClockDateTimeField, check_deadline
+from lobbies.labels import timezone_choices
 from lobbies.late_join_forms import LateJoinField
 from lobbies.services import LobbySettings
 from lobbies.weekly_forms import ScheduleFields
+from lobbies.widgets import CALENDAR_MONTHS, MonthCalendarWidget
 
 MAX_DAYS = 31
 MAX_DAYS_AHEAD = 365
-CALENDAR_MONTHS = 4
 WHOLE_DAY = 1440
 SLOT_CHOICES = [(15, _("15 minutes")), (30, _("30 minutes")), (60, _("1 hour"))]
 MEETING_CHOICES = [
@@ -44,74 +41,8 @@ REMIND_CHOICES = [
 ]
 
 
-@cache
-def timezone_choices() -> list[tuple[str, str]]:
-    names = sorted(name for name in zoneinfo.available_timezones() if "/" in name or name == "UTC")
-    return [(name, name.replace("_", " ")) for name in names]
-
-
 def today_in(tz_name: str) -> date:
     return datetime.now(zoneinfo.ZoneInfo(tz_name)).date()
-
-
-class MonthCalendarWidget(forms.CheckboxSelectMultiple):
-    """Day checkboxes laid out as month calendars; works without JavaScript."""
-
-    template_name = "lobbies/widgets/month_calendar.html"
-
-    # The first day to offer: today where the person filling in the form is (the form sets it).
-    today: date | None = None
-
-    def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)
-        chosen = set(value or [])
-        today = self.today or date.today()
-        context["widget"]["months"] = [
-            _month_weeks(year, month, chosen, today) for year, month in _upcoming_months(today)
-        ]
-        context["widget"]["weekdays"] = week_of(get_language() or "en")[1]
-        return context
-
-
-@cache
-def week_of(language: str) -> tuple[int, tuple[str, ...]]:
-    """The first day of the week where `language` is read (0 = Monday) and the weekdays'
-    short names in calendar order, from CLDR through babel: Django has no such setting."""
-    try:
-        locale = Locale.parse(language, sep="-")
-    except (ValueError, UnknownLocaleError):
-        locale = Locale.parse("en")
-    first = locale.first_week_day
-    names = locale.days["stand-alone"]["abbreviated"]
-    return first, tuple(names[(first + i) % 7] for i in range(7))
-
-
-def _upcoming_months(today: date) -> list[tuple[int, int]]:
-    months = []
-    year, month = today.year, today.month
-    for _i in range(CALENDAR_MONTHS):
-        months.append((year, month))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
-def _month_weeks(year: int, month: int, chosen: set[str], today: date) -> dict:
-    weeks = []
-    first = week_of(get_language() or "en")[0]
-    for week in calendar.Calendar(firstweekday=first).monthdatescalendar(year, month):
-        weeks.append(
-            [
-                {
-                    "date": day,
-                    "iso": day.isoformat(),
-                    "in_month": day.month == month,
-                    "past": day < today,
-                    "checked": day.isoformat() in chosen,
-                }
-                for day in week
-            ]
-        )
-    return {"first": date(year, month, 1), "weeks": weeks}
 
 
 def _minutes(value: time) -> int:
@@ -199,12 +130,20 @@ class LobbyForm(ScheduleFields):
         *args,
         kept_dates: frozenset[date] = frozenset(),
         today: date | None = None,
+        organizer_has_email: bool = False,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        # "Everyone has answered" goes to the organizer's verified address: without one the
+        # box is shown switched off, beside how to get it (#notify-owner-help).
+        self.organizer_has_email = organizer_has_email
+        if not organizer_has_email:
+            self.fields["notify_owner_all_answered"].widget.attrs.update(
+                {"disabled": True, "aria-describedby": "notify-owner-help"}
+            )
         # An existing lobby may keep its days even once they are past.
         self.kept_dates = kept_dates
-        self.fields["timezone"].choices = timezone_choices()
+        self.fields["timezone"].choices = timezone_choices(self["timezone"].value())
         self.fields["days"].choices = self._day_choices(kept_dates)
         self.fields["days"].widget.today = today
 
@@ -237,6 +176,9 @@ class LobbyForm(ScheduleFields):
         self._clean_deadline(cleaned, zoneinfo.ZoneInfo(tz_name), bound)
         if cleaned.get("remind") and not cleaned.get("deadline"):
             self.add_error("remind", _("Set a deadline to send a reminder before it."))
+        if cleaned.get("notify_owner_all_answered") and not self.organizer_has_email:
+            no_address = _("There is no verified email address to send it to.")
+            self.add_error("notify_owner_all_answered", no_address)
         return cleaned
 
     def _clean_dates(self, cleaned: dict, today: date) -> tuple[date, ...]:

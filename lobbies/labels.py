@@ -5,7 +5,10 @@ Presentation helpers for pages, forms and emails; services never import this.
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import date, timedelta
+from functools import cache
+from importlib import resources
 from urllib.parse import unquote
 
 from django.http import HttpRequest
@@ -18,6 +21,25 @@ from lobbies import grid, weekly
 
 TZ_COOKIE = "tz"
 TZ_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+@cache
+def _current_zone_names() -> tuple[str, ...]:
+    """Each country's zones by their current names (tzdata's zone.tab), and UTC. The zone
+    database's backward-compatible links (Africa/Asmera, US/Pacific, Etc/GMT+5) still work
+    but are not offered."""
+    table = (resources.files("tzdata.zoneinfo") / "zone.tab").read_text(encoding="utf-8")
+    rows = (line.split("\t") for line in table.splitlines() if line and line[0] != "#")
+    return tuple(sorted({row[2] for row in rows} | {"UTC"}))
+
+
+def timezone_choices(kept: str | None = None) -> list[tuple[str, str]]:
+    """The zones to choose from; `kept` (a lobby's or viewer's zone under an older name)
+    is offered too, so it stays selected and can be saved again."""
+    names = _current_zone_names()
+    if kept and kept not in names and kept in zoneinfo.available_timezones():
+        names = (kept, *names)
+    return [(name, name.replace("_", " ")) for name in names]
 
 
 def valid_zone(name: object) -> str | None:

@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils import dateformat
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from letshangout.formats import local_format
 from lobbies.access import lobby_url
 from lobbies.codes import display_code
 from lobbies.comment_page import comments_context
@@ -113,7 +114,7 @@ def _expiry(request: HttpRequest, lobby) -> dict:
     zone = chosen_zone(request) or lobby.timezone
     local = datetime.fromtimestamp(int(lobby.expires_at), UTC).astimezone(ZoneInfo(zone))
     label = _("%(day)s, %(time)s") % {
-        "day": date_format(local, "DATE_FORMAT"),
+        "day": dateformat.format(local, local_format("DAY_YEAR_FORMAT")),
         "time": time_text(local),
     }
     return {"expires_label": label, "expires_zone": zone}

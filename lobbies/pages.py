@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 
 from lobbies import windows
 from lobbies.answers import Marks, answers_closed_reason, answers_of, grid_key, spec_for
-from lobbies.forms import timezone_choices
 from lobbies.grid import GridSpec
 from lobbies.labels import (
     cell_label,
@@ -29,6 +28,7 @@ from lobbies.labels import (
     day_label,
     row_label,
     short_day_label,
+    timezone_choices,
     viewer_zone,
     window_label,
 )
@@ -166,10 +166,7 @@ def availability_context(
 @lru_cache(maxsize=64)
 def zone_options_html(viewer_tz: str, language: str) -> SafeString:
     """The zone picker's <option>s (about 430), rendered once per zone and language."""
-    choices = timezone_choices()
-    if not any(value == viewer_tz for value, _label in choices):
-        choices = [(viewer_tz, viewer_tz.replace("_", " ")), *choices]
-    context = {"choices": choices, "selected": viewer_tz}
+    context = {"choices": timezone_choices(viewer_tz), "selected": viewer_tz}
     return mark_safe(render_to_string("lobbies/_availability.html#tz-options", context))
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from letshangout.mail import verified_emails
+from letshangout.mail import has_verified_email, verified_emails
 from letshangout.ratelimit import consume, missed, rate_limit, retry_after
 from lobbies import identity, services
 from lobbies.access import (
@@ -74,7 +74,11 @@ def find(request: HttpRequest) -> HttpResponse:
 def create(request: HttpRequest) -> HttpResponse:
     status = None
     if request.method == "POST":
-        form = CreateLobbyForm(request.POST, today=_visitor_today(request))
+        form = CreateLobbyForm(
+            request.POST,
+            today=_visitor_today(request),
+            organizer_has_email=has_verified_email(identity.user_id_of(request)),
+        )
         wait = _creation_wait(request) if form.is_valid() else None
         if wait:
             # The form comes back as it was filled in, with the true wait.
@@ -101,7 +105,11 @@ def create(request: HttpRequest) -> HttpResponse:
             remember_membership(request, code, membership)
             return redirect("lobbies:detail", code=code)
     else:
-        form = CreateLobbyForm(initial=_create_defaults(request), today=_visitor_today(request))
+        form = CreateLobbyForm(
+            initial=_create_defaults(request),
+            today=_visitor_today(request),
+            organizer_has_email=has_verified_email(identity.user_id_of(request)),
+        )
     context = {"form": form}
     return render(request, "lobbies/create.html", context, status=status or form_status(form))
 
@@ -232,7 +240,9 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
     lobby = snapshot.lobby
     kept = frozenset(date.fromisoformat(d) for d in lobby.dates)
     if request.method == "POST":
-        form = EditLobbyForm(request.POST, kept_dates=kept)
+        form = EditLobbyForm(
+            request.POST, kept_dates=kept, organizer_has_email=_organizer_has_email(snapshot)
+        )
         if form.is_valid():
             try:
                 version = form.cleaned_data["version"]
@@ -247,11 +257,18 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
     return _edit_page(request, snapshot, HTTPStatus.OK)
 
 
+def _organizer_has_email(snapshot: LobbySnapshot) -> bool:
+    organizer = snapshot.organizer
+    return has_verified_email(organizer.user_id if organizer else None)
+
+
 def _edit_page(request: HttpRequest, snapshot: LobbySnapshot, status: int) -> HttpResponse:
     lobby = snapshot.lobby
     kept = frozenset(date.fromisoformat(d) for d in lobby.dates)
     initial = {**EditLobbyForm.initial_from(lobby), "version": lobby.version}
-    form = EditLobbyForm(initial=initial, kept_dates=kept)
+    form = EditLobbyForm(
+        initial=initial, kept_dates=kept, organizer_has_email=_organizer_has_email(snapshot)
+    )
     context = {"form": form, "lobby": lobby, **_edit_facts(snapshot)}
     return render(request, "lobbies/edit.html", context, status=status)
 

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from letshangout.ratelimit import rate_limit
 from lobbies import services as lobby_services
@@ -34,9 +34,12 @@ PLACES_TEMPLATE = "voting/_places.html"
 
 
 def _render_places(request, snapshot, seat, partial: str, **extra) -> HttpResponse:
-    """A part of the places section, as htmx swaps it in: only what that section shows."""
+    """A part of the places section, as htmx swaps it in: only what that section shows. The
+    live parts a place or vote also changes (the organizer's best time and place) come with
+    the live poll, which this asks for now rather than at its next tick."""
     context = {"lobby": snapshot.lobby, **places_context(request, snapshot, seat), **extra}
-    return render(request, f"{PLACES_TEMPLATE}#{partial}", context)
+    response = render(request, f"{PLACES_TEMPLATE}#{partial}", context)
+    return trigger_client_event(response, "live:poll")
 
 
 def _fresh(snapshot: LobbySnapshot) -> LobbySnapshot:

@@ -7,6 +7,11 @@ are the labels the grid, the calendar and the emails use:
 - DAY_YEAR_FORMAT: the same with the year
 - SHORT_DAY_FORMAT: a column heading under the weekday ("4 Dec")
 - SHORT_DAY_YEAR_FORMAT: the same with the year
+- SHORT_DAY_TIME_FORMAT: a moment on a short day ("Sun 6 Dec, 19:30"): comments
+
+Month abbreviations as each language writes them: Django's "N" (its abbreviations with a
+full stop, "déc.", "Dez.") where the language uses one, "b" (lower case, "dic") or "M"
+(capitalised, "Dec") otherwise; "M" would capitalise French and Spanish ones ("Déc").
 """
 
 from __future__ import annotations
@@ -14,7 +19,13 @@ from __future__ import annotations
 from django.utils import formats
 from django.utils.translation import get_language
 
-PROJECT_FORMATS = ("DAY_FORMAT", "DAY_YEAR_FORMAT", "SHORT_DAY_FORMAT", "SHORT_DAY_YEAR_FORMAT")
+PROJECT_FORMATS = (
+    "DAY_FORMAT",
+    "DAY_YEAR_FORMAT",
+    "SHORT_DAY_FORMAT",
+    "SHORT_DAY_YEAR_FORMAT",
+    "SHORT_DAY_TIME_FORMAT",
+)
 
 
 def local_format(name: str, language: str | None = None) -> str:

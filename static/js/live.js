@@ -140,8 +140,12 @@
     else schedule(0);
   });
   document.addEventListener("live:poll", function () {
-    if (busy) soon = true; // the answer on its way may predate the change
-    else schedule(0);
+    if (busy) {
+      soon = true; // the answer on its way may predate the change
+    } else {
+      clearTimeout(timer);
+      poll();
+    }
   });
   schedule();
 })();

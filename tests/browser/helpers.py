@@ -161,6 +161,15 @@ def mark_day_without_js(page: Page, rows, day: int | None = None) -> None:
         expect(editor.get_by_role("checkbox", name=f"{times[row]} Yes", exact=True)).to_be_checked()
 
 
+def console_errors(page: Page) -> list[str]:
+    """A list that fills with what the page logs as errors from now on: console errors
+    (Content-Security-Policy refusals among them) and uncaught exceptions."""
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
 def nudge(page: Page) -> None:
     """Ask live.js to poll now rather than at its next tick (the same request and swaps), so a
     journey does not sit through every poll interval."""

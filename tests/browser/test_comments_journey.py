@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from lobbies import comments, services
 from lobbies.answers import answers_of, spec_for
 from tests.browser.conftest import PHONE
+from tests.browser.helpers import console_errors
 from tests.factories import make_settings
 
 pytestmark = pytest.mark.browser
@@ -40,6 +41,7 @@ def test_comments_live_on_a_phone_with_the_keyboard(new_context, seat):
     code, olivia, gus = make_lobby()
     organizer = open_as(new_context, seat, code, olivia)
     phone = open_as(new_context, seat, code, gus, **PHONE)
+    errors = {"organizer": console_errors(organizer), "phone": console_errors(phone)}
     box = phone.get_by_label("Your comment")
     box.focus()
     phone.keyboard.type("Shall we <b>meet</b> early?")
@@ -55,6 +57,7 @@ def test_comments_live_on_a_phone_with_the_keyboard(new_context, seat):
     expect(organizer.locator("#comments")).to_contain_text("Comment deleted.")
     expect(phone.locator("#comments-list")).not_to_contain_text("meet", timeout=15_000)
     assert services.load_lobby(code).comments == ()
+    assert errors == {"organizer": [], "phone": []}
 
 
 def test_comments_without_javascript(new_context, seat):

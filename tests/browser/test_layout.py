@@ -151,3 +151,20 @@ def test_signed_in_people_get_no_personal_link(new_context):
     expect(page.locator("#my-grid")).to_be_attached()
     assert page.locator("#personal-link").count() == 0
     no_sideways_scroll(page)
+
+
+def test_a_six_day_grid_fits_a_phone_whole(new_context):
+    """Six days at 375 px: both tables end inside their box, the last column's right border
+    included (it was cut off by a pixel or more, the table a little wider than its box)."""
+    lobby = lobby_with_answers(days=6)
+    page = new_context(**PHONE).new_page()
+    join(page, lobby.code, "Gus")
+    for table in ("#my-grid", "#heatmap"):
+        scroller = page.locator(table).locator("xpath=..")
+        wide, room = scroller.evaluate("el => [el.scrollWidth, el.clientWidth]")
+        assert wide <= room, f"{table} is {wide} px wide in a {room} px box"
+        last = box(page, f"{table} tbody tr td:last-child")
+        inner_right = scroller.evaluate("el => el.getBoundingClientRect().left + el.clientLeft")
+        inner_right += room
+        assert last["x"] + last["width"] <= inner_right + 0.5, f"{table}'s last column is cut"
+    no_sideways_scroll(page)

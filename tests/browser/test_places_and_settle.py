@@ -8,7 +8,7 @@ from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
 from lobbies import services as lobby_services
-from tests.browser.helpers import propose
+from tests.browser.helpers import console_errors, propose
 from tests.factories import make_settings
 from tests.voting_support import evening_window, mark, reload, slots
 
@@ -41,6 +41,7 @@ def test_propose_vote_settle_and_see_it_live(new_context, seat, live_server, tmp
     ann_context = new_context(timezone_id="America/New_York", accept_downloads=True)
     seat(ann_context, code, ann.participant_id)
     ann_page = ann_context.new_page()
+    errors = {"olivia": console_errors(olivia), "ann": console_errors(ann_page)}
 
     olivia.goto(f"/l/{code}/")
     ann_page.goto(f"/l/{code}/")
@@ -65,6 +66,7 @@ def test_propose_vote_settle_and_see_it_live(new_context, seat, live_server, tmp
     vote(olivia, "Café <Rouge>", "Yes")
     expect(card(olivia, "Café <Rouge>")).to_contain_text("1 yes")
     expect(card(olivia, "Sushi Go")).to_contain_text("2 yes")
+    assert errors == {"olivia": [], "ann": []}
 
     # The organizer settles on the recommended pair: Sushi Go, day 1 at 19:00 Berlin.
     olivia.reload()

@@ -1,0 +1,72 @@
+"""Dates read one way on a page, as each language writes them: month abbreviations in lower
+case where the language does ("6 déc.", "6 dic"; German capitalises: "6. Dez."), and the
+lobby's deletion date in the same style as its days (not Django's "Jan. 18, 2027")."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from django.utils import dateformat, translation
+
+from letshangout.formats import local_format
+from lobbies import comments, services
+from tests.factories import make_settings
+
+SIXTH_OF_DECEMBER = date(2026, 12, 6)
+SHORT_DAYS = {"en": "6 Dec", "de": "6. Dez.", "fr": "6 déc.", "es": "6 dic"}
+SHORT_DAYS_WITH_YEAR = {
+    "en": "6 Dec 2026",
+    "de": "6. Dez. 2026",
+    "fr": "6 déc. 2026",
+    "es": "6 dic 2026",
+}
+COMMENT_TIMES = {
+    "en": "Sun 6 Dec, 19:30",
+    "de": "So, 6. Dez., 19:30",
+    "fr": "dim 6 déc., 19:30",
+    "es": "dom 6 dic, 19:30",
+}
+
+
+def formatted(value, name: str, language: str) -> str:
+    with translation.override(language):
+        return dateformat.format(value, local_format(name))
+
+
+@pytest.mark.parametrize("language", SHORT_DAYS)
+def test_short_days_as_the_language_writes_them(language):
+    assert formatted(SIXTH_OF_DECEMBER, "SHORT_DAY_FORMAT", language) == SHORT_DAYS[language]
+    year = formatted(SIXTH_OF_DECEMBER, "SHORT_DAY_YEAR_FORMAT", language)
+    assert year == SHORT_DAYS_WITH_YEAR[language]
+    moment = datetime(2026, 12, 6, 19, 30)
+    assert formatted(moment, "SHORT_DAY_TIME_FORMAT", language) == COMMENT_TIMES[language]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", SHORT_DAYS)
+def test_the_lobby_page_uses_one_date_style(organizer_client, lobby, language):
+    comments.post_comment(lobby, lobby.organizer.participant_id, "See you there")
+    page = organizer_client.get(
+        reverse("lobbies:detail", args=[lobby.code]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    snapshot = services.load_lobby(lobby.code)
+    zone = ZoneInfo(snapshot.lobby.timezone)
+    # The deletion date reads like the page's days: weekday, day, month, year.
+    expires = datetime.fromtimestamp(int(snapshot.lobby.expires_at), UTC).astimezone(zone)
+    expiry = re.search(r'<p id="lobby-expiry">(.*?)</p>', page, re.S)[1]
+    assert formatted(expires, "DAY_YEAR_FORMAT", language) in expiry
+    # A comment's time reads like the grid's column headings.
+    (comment,) = snapshot.comments
+    when = comment.created_at.astimezone(zone).replace(tzinfo=None)
+    shown = re.search(r'<li id="c-[^"]+"[^>]*><b>[^<]*</b> <time[^>]*>([^<]*)</time>', page)[1]
+    assert shown == formatted(when, "SHORT_DAY_TIME_FORMAT", language)
+    assert formatted(when.date(), "SHORT_DAY_FORMAT", language) in shown
+
+
+@pytest.fixture
+def lobby_settings():
+    return make_settings(dates=(date.today() + timedelta(days=2),))
