@@ -130,7 +130,7 @@ def test_a_past_deadline_is_refused_on_create():
             "slot_minutes": "30",
             "meeting_minutes": "60",
             "timezone": "America/New_York",
-            "deadline": (date.today() - timedelta(days=1)).isoformat() + "T20:00",
+            "deadline": (date.today() - timedelta(days=2)).isoformat() + "T20:00",
         }
     )
     assert not form.is_valid()
