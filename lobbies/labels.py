@@ -62,6 +62,11 @@ def day_label(day: date) -> str:
     return dateformat.format(day, local_format("DAY_FORMAT"))
 
 
+def long_date(day: date) -> str:
+    """A date with its year and without its weekday, for sentences that name the weekday."""
+    return dateformat.format(day, local_format("LONG_DATE_FORMAT"))
+
+
 def short_day_label(day: date) -> tuple[str, str]:
     if weekly.is_reference(day):
         return dateformat.format(day, "D"), ""
@@ -142,10 +147,10 @@ def repeat_label(repeat: weekly.Repeat | None) -> str | None:
         return None
     text = _("Every %(weekday)s from %(first)s") % {
         "weekday": dateformat.format(repeat.first, "l"),
-        "first": day_label(repeat.first),
+        "first": long_date(repeat.first),
     }
     if repeat.until is not None:
-        return _("%(repeats)s, until %(last)s") % {"repeats": text, "last": day_label(repeat.until)}
+        return _("%(repeats)s, until %(last)s") % {"repeats": text, "last": long_date(repeat.until)}
     if repeat.count is not None:
         return ngettext(
             "%(repeats)s, %(count)d time", "%(repeats)s, %(count)d times", repeat.count

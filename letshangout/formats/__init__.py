@@ -7,6 +7,8 @@ are the labels the grid, the calendar and the emails use:
 - DAY_YEAR_FORMAT: the same with the year
 - SHORT_DAY_FORMAT: a column heading under the weekday ("4 Dec")
 - SHORT_DAY_YEAR_FORMAT: the same with the year
+- LONG_DATE_FORMAT: a date with its year and no weekday, for sentences that name the weekday
+  already ("Every Monday from 14 December 2026")
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ from __future__ import annotations
 from django.utils import formats
 from django.utils.translation import get_language
 
-PROJECT_FORMATS = ("DAY_FORMAT", "DAY_YEAR_FORMAT", "SHORT_DAY_FORMAT", "SHORT_DAY_YEAR_FORMAT")
+PROJECT_FORMATS = (
+    "DAY_FORMAT",
+    "DAY_YEAR_FORMAT",
+    "SHORT_DAY_FORMAT",
+    "SHORT_DAY_YEAR_FORMAT",
+    "LONG_DATE_FORMAT",
+)
 
 
 def local_format(name: str, language: str | None = None) -> str:
