@@ -6,7 +6,6 @@ Presentation helpers for pages, forms and emails; services never import this.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from urllib.parse import unquote
 
 from django.http import HttpRequest
 from django.utils import dateformat
@@ -14,30 +13,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from letshangout.formats import local_format
+from letshangout.zones import TZ_COOKIE, cookie_zone, store_zone, valid_zone
 from lobbies import grid, weekly
 
-TZ_COOKIE = "tz"
 TZ_COOKIE_MAX_AGE = 365 * 24 * 3600
-
-
-def valid_zone(name: object) -> str | None:
-    if not isinstance(name, str) or not name or len(name) > 64:
-        return None
-    try:
-        grid.get_zone(name)
-    except ValueError:
-        return None
-    return name
 
 
 def chosen_zone(request: HttpRequest) -> str | None:
     """The zone the viewer asked for: ?tz=, else the cookie set from the browser (or the zone
     picker, or the join form). None when the viewer never said."""
-    for candidate in (request.GET.get("tz"), unquote(request.COOKIES.get(TZ_COOKIE, ""))):
-        zone = valid_zone(candidate)
-        if zone:
-            return zone
-    return None
+    return valid_zone(request.GET.get("tz")) or cookie_zone(request)
 
 
 def viewer_zone(request: HttpRequest, lobby) -> str:
@@ -50,10 +35,12 @@ def viewer_zone(request: HttpRequest, lobby) -> str:
 
 
 def remember_zone(response, request: HttpRequest, zone: str) -> None:
-    """Keep the viewer's zone in the cookie the pages read it from."""
+    """Keep the viewer's zone in the cookie the pages read it from, and on a signed-in
+    user's account for their emails."""
     response.set_cookie(
         TZ_COOKIE, zone, max_age=TZ_COOKIE_MAX_AGE, samesite="Lax", secure=request.is_secure()
     )
+    store_zone(request, zone)
 
 
 def day_label(day: date) -> str:
