@@ -9,7 +9,6 @@ import zoneinfo
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
-from urllib.parse import unquote
 
 from django.http import HttpRequest
 from django.utils import dateformat
@@ -17,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from letshangout.formats import local_format
+from letshangout.zones import TZ_COOKIE, cookie_zone, store_zone, valid_zone
 from lobbies import grid, weekly
 
-TZ_COOKIE = "tz"
 TZ_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
@@ -42,24 +41,10 @@ def timezone_choices(kept: str | None = None) -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in names]
 
 
-def valid_zone(name: object) -> str | None:
-    if not isinstance(name, str) or not name or len(name) > 64:
-        return None
-    try:
-        grid.get_zone(name)
-    except ValueError:
-        return None
-    return name
-
-
 def chosen_zone(request: HttpRequest) -> str | None:
     """The zone the viewer asked for: ?tz=, else the cookie set from the browser (or the zone
     picker, or the join form). None when the viewer never said."""
-    for candidate in (request.GET.get("tz"), unquote(request.COOKIES.get(TZ_COOKIE, ""))):
-        zone = valid_zone(candidate)
-        if zone:
-            return zone
-    return None
+    return valid_zone(request.GET.get("tz")) or cookie_zone(request)
 
 
 def viewer_zone(request: HttpRequest, lobby) -> str:
@@ -72,16 +57,23 @@ def viewer_zone(request: HttpRequest, lobby) -> str:
 
 
 def remember_zone(response, request: HttpRequest, zone: str) -> None:
-    """Keep the viewer's zone in the cookie the pages read it from."""
+    """Keep the viewer's zone in the cookie the pages read it from, and on a signed-in
+    user's account for their emails."""
     response.set_cookie(
         TZ_COOKIE, zone, max_age=TZ_COOKIE_MAX_AGE, samesite="Lax", secure=request.is_secure()
     )
+    store_zone(request, zone)
 
 
 def day_label(day: date) -> str:
     if weekly.is_reference(day):  # a weekday column of a weekly lobby: no date to show
         return dateformat.format(day, "l")
     return dateformat.format(day, local_format("DAY_FORMAT"))
+
+
+def long_date(day: date) -> str:
+    """A date with its year and without its weekday, for sentences that name the weekday."""
+    return dateformat.format(day, local_format("LONG_DATE_FORMAT"))
 
 
 def short_day_label(day: date) -> tuple[str, str]:
@@ -164,10 +156,10 @@ def repeat_label(repeat: weekly.Repeat | None) -> str | None:
         return None
     text = _("Every %(weekday)s from %(first)s") % {
         "weekday": dateformat.format(repeat.first, "l"),
-        "first": day_label(repeat.first),
+        "first": long_date(repeat.first),
     }
     if repeat.until is not None:
-        return _("%(repeats)s, until %(last)s") % {"repeats": text, "last": day_label(repeat.until)}
+        return _("%(repeats)s, until %(last)s") % {"repeats": text, "last": long_date(repeat.until)}
     if repeat.count is not None:
         return ngettext(
             "%(repeats)s, %(count)d time", "%(repeats)s, %(count)d times", repeat.count

@@ -12,12 +12,14 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 
 from letshangout.formats import local_format
-from letshangout.models import LanguagePreference
-from lobbies import services
+from letshangout.models import LanguagePreference, TimeZonePreference
+from lobbies import services, weekly
 from lobbies.entities import Lobby
 from lobbies.forms import LobbyForm
 from tests.conftest import seat_client
@@ -31,13 +33,15 @@ def deadline_in(hours: float) -> datetime:
 
 @pytest.fixture
 def people(db, django_user_model):
-    def make(name: str, verified: bool = True, language: str | None = None):
+    def make(name: str, verified: bool = True, language: str | None = None, zone: str = ""):
         user = django_user_model.objects.create_user(
             username=name, email=f"{name}@example.com", password="pw-long-enough-1"
         )
         EmailAddress.objects.create(user=user, email=user.email, verified=verified, primary=True)
         if language:
             LanguagePreference.objects.create(user=user, language=language)
+        if zone:
+            TimeZonePreference.objects.create(user=user, zone=zone)
         return user
 
     return make
@@ -92,6 +96,7 @@ class TestSending:
         )
         monkeypatch.setattr(reminders, "verified_emails", lambda ids: addresses)
         monkeypatch.setattr(reminders, "languages_of", lambda ids: {})
+        monkeypatch.setattr(reminders, "zones_of", lambda ids: {})
         barrier = threading.Barrier(2)
         outcomes = []
         real_waiting = reminders.waiting
@@ -199,9 +204,11 @@ def _key(lobby) -> str:
 class TestWording:
     """The deadline reads as on the pages (day and time formats), with its zone named."""
 
-    def deadline_text(self, code: str, language: str) -> tuple[str, str]:
+    def deadline_text(
+        self, code: str, language: str, zone: str = "Europe/Berlin"
+    ) -> tuple[str, str]:
         deadline = services.get_lobby(code).deadline
-        with translation.override(language), timezone.override(ZoneInfo("Europe/Berlin")):
+        with translation.override(language), timezone.override(ZoneInfo(zone)):
             return (
                 dateformat.format(timezone.localtime(deadline), local_format("DAY_FORMAT")),
                 dateformat.format(timezone.localtime(deadline), local_format("TIME_FORMAT")),
@@ -213,6 +220,41 @@ class TestWording:
         day, time = self.deadline_text(reminded_lobby, "en")
         assert f"Answers close on {day} at {time} (Europe/Berlin)." in message.body
         assert "a.m." not in message.body and "p.m." not in message.body
+
+    def test_in_the_readers_stored_zone_else_the_lobbys(self, reminded_lobby, people):
+        ann = people("ann", zone="America/New_York")
+        join(reminded_lobby, "Ann", ann.pk)
+        call_command("send_reminders")
+        (to_ann,) = [m for m in mail.outbox if m.to == ["ann@example.com"]]
+        (to_olivia,) = [m for m in mail.outbox if m.to == ["olivia@example.com"]]
+        day, time = self.deadline_text(reminded_lobby, "en", "America/New_York")
+        assert f"Answers close on {day} at {time} (America/New_York)." in to_ann.body
+        day, time = self.deadline_text(reminded_lobby, "en")
+        assert f"Answers close on {day} at {time} (Europe/Berlin)." in to_olivia.body
+
+    def test_a_weekly_lobbys_deadline_is_converted_too(self, people):
+        owner = people("olivia", zone="Asia/Tokyo")
+        values = make_settings(
+            dates=weekly.reference_dates((1,)),
+            schedule=weekly.WEEKDAYS,
+            weekdays=(1,),
+            deadline=deadline_in(10),
+            remind_hours=24,
+        )
+        code = services.create_lobby(values, "Olivia", owner.pk).participant.code
+        call_command("send_reminders")
+        (message,) = mail.outbox
+        day, time = self.deadline_text(code, "en", "Asia/Tokyo")
+        assert f"Answers close on {day} at {time} (Asia/Tokyo)." in message.body
+
+    def test_one_query_for_everyones_zone(self, reminded_lobby, people):
+        for name in ("ann", "bea", "cal"):
+            join(reminded_lobby, name.title(), people(name, zone="Asia/Tokyo").pk)
+        with CaptureQueriesContext(connection) as queries:
+            call_command("send_reminders")
+        assert len(mail.outbox) == 4
+        zone_reads = [q for q in queries if "timezonepreference" in q["sql"].lower()]
+        assert len(zone_reads) == 1
 
     def test_french_says_a_before_the_time(self, reminded_lobby, people):
         ann = people("ann", language="fr")

@@ -84,7 +84,7 @@ def test_weekly_meeting_email_says_it_repeats_as_the_page_does(make_user):
     )
     assert response.status_code == HTTPStatus.FOUND
     page = lobby["ann"].get(reverse("lobbies:detail", args=[lobby["code"]])).content.decode()
-    day = dateformat.format(first, local_format("DAY_FORMAT"))
+    day = dateformat.format(first, local_format("LONG_DATE_FORMAT"))
     repeats = f"Every Monday from {day}, 10 times"
     assert repeats in page
     assert f"Repeats: {repeats}" in ann_email().body

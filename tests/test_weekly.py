@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from icalendar import Calendar
 
 from letshangout import dynamo
 from lobbies import services, weekly
 from lobbies.answers import spec_for
 from lobbies.gridview import view_grid
+from lobbies.labels import repeat_label
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.voting_support import evening_window, mark, propose, reload, slots
@@ -104,6 +106,28 @@ class TestReferenceWeek:
             weekly.Repeat(date(2026, 1, 5), until=date(2026, 1, 1))
         with pytest.raises(ValueError):
             weekly.Repeat(date(2026, 1, 5), until=date(2026, 2, 1), count=3)
+
+    @pytest.mark.parametrize(
+        ("repeat", "words"),
+        [
+            (weekly.Repeat(date(2026, 12, 14)), "Every Monday from 14 December 2026"),
+            (
+                weekly.Repeat(date(2026, 12, 14), until=date(2027, 3, 1)),
+                "Every Monday from 14 December 2026, until 1 March 2027",
+            ),
+            (
+                weekly.Repeat(date(2026, 12, 14), count=3),
+                "Every Monday from 14 December 2026, 3 times",
+            ),
+        ],
+    )
+    def test_repeat_names_its_weekday_once(self, repeat, words):
+        with translation.override("en"):
+            assert repeat_label(repeat) == words
+
+    def test_repeat_dates_follow_the_language(self):
+        with translation.override("de"):
+            assert "14. Dezember 2026" in repeat_label(weekly.Repeat(date(2026, 12, 14)))
 
 
 class _FakeLobby:

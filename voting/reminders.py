@@ -36,6 +36,7 @@ from django.utils import timezone, translation
 from letshangout import metrics
 from letshangout.languages import languages_of
 from letshangout.mail import absolute_url
+from letshangout.zones import zones_of
 from lobbies.answers import answers_closed_reason, unanswered_signed_in
 from lobbies.entities import Lobby, Participant
 from lobbies.errors import LobbyNotFound, NotInLobby
@@ -109,22 +110,20 @@ def remind_lobby(code: str, now: datetime | None = None, dry_run: bool = False) 
     if dry_run:
         return Outcome(sent=len(people))
     languages = languages_of(p.user_id for p in people)
-    # The app keeps no time zone for a person (pages take it from their browser), so the
-    # deadline reads in the lobby's zone, named beside it.
-    context = {
-        "lobby": lobby,
-        "link": signin_link(code),
-        "deadline": lobby.deadline,
-        "zone": lobby.timezone,
-    }
+    # The deadline is an instant (a weekly lobby's too): each reader gets it in the zone
+    # stored on their account, else in the lobby's, and the email names the zone it uses.
+    zones = zones_of(p.user_id for p in people)
+    context = {"lobby": lobby, "link": signin_link(code), "deadline": lobby.deadline}
     sent = already = 0
     for person in people:
         if not claim(code, person, now):
             already += 1
             continue
         language = languages.get(person.user_id, settings.LANGUAGE_CODE)
+        zone = zones.get(person.user_id, lobby.timezone)
+        personal = {**context, "participant": person, "zone": zone}
         parts = [
-            _render(part, {**context, "participant": person}, lobby.timezone, language)
+            _render(part, personal, zone, language)
             for part in ("reminder_subject.txt", "reminder_body.txt")
         ]
         message = EmailMessage(

@@ -7,6 +7,8 @@ are the labels the grid, the calendar and the emails use:
 - DAY_YEAR_FORMAT: the same with the year
 - SHORT_DAY_FORMAT: a column heading under the weekday ("4 Dec")
 - SHORT_DAY_YEAR_FORMAT: the same with the year
+- LONG_DATE_FORMAT: a date with its year and no weekday, for sentences that name the weekday
+  already ("Every Monday from 14 December 2026")
 - SHORT_DAY_TIME_FORMAT: a moment on a short day ("Sun 6 Dec, 19:30"): comments
 
 Month abbreviations as each language writes them: Django's "N" (its abbreviations with a
@@ -25,6 +27,7 @@ PROJECT_FORMATS = (
     "SHORT_DAY_FORMAT",
     "SHORT_DAY_YEAR_FORMAT",
     "SHORT_DAY_TIME_FORMAT",
+    "LONG_DATE_FORMAT",
 )
 
 
