@@ -6,9 +6,13 @@ same emulator the same way.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -94,6 +98,20 @@ def is_ready(port: int) -> bool:
     return True
 
 
+# prctl(2) option: the signal the kernel sends a process when the thread that started it exits.
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Have the kernel send this process SIGTERM when its parent dies in any way, SIGKILL
+    included (Linux; elsewhere nothing happens). Run in DynamoDB Local's child before Java
+    starts, no emulator outlives the process that started it, holding its port and memory."""
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 @dataclass
 class DynamoLocal:
     process: subprocess.Popen
@@ -117,7 +135,10 @@ class DynamoLocal:
 
 
 def start(port: int | None = None, db_path: Path | None = None, quiet: bool = True) -> DynamoLocal:
-    """Start DynamoDB Local and return once it answers (in memory when db_path is None)."""
+    """Start DynamoDB Local and return once it answers (in memory when db_path is None).
+
+    Call it from the main thread: Linux stops the emulator when the thread that started it
+    ends (die_with_parent)."""
     port = port or free_port()
     if not port_is_free(port):
         # Otherwise whatever answers there would pass for ours while ours dies at start.
@@ -125,7 +146,16 @@ def start(port: int | None = None, db_path: Path | None = None, quiet: bool = Tr
             f"Port {port} is already taken (another DynamoDB Local?); choose another port."
         )
     output = subprocess.DEVNULL if quiet else None
-    process = subprocess.Popen(command_line(port, db_path), stdout=output, stderr=output)
+    process = subprocess.Popen(
+        command_line(port, db_path),
+        stdin=subprocess.DEVNULL,
+        stdout=output,
+        stderr=output,
+        # Its own process group: a Ctrl+C in the terminal reaches the server only, which then
+        # stops the emulator itself, in order.
+        process_group=0,
+        preexec_fn=die_with_parent,
+    )
     local = DynamoLocal(process, port)
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:

@@ -9,7 +9,9 @@ and all-day events are read in the viewer's zone.
 Limits keep a hostile file cheap: its size, how many occurrences fall in the grid, and how
 much work a repeating rule would make the expansion do before it reaches the grid (dateutil
 walks every occurrence from the rule's start, so "every minute since 1970" would take
-minutes). Whatever goes wrong becomes a CalendarError with a message for the person.
+minutes). An event or series that cannot be read is left out and counted, so one broken
+event does not hide the rest; whatever else goes wrong becomes a CalendarError with a message
+for the person.
 
 Pure code over the grid's shape: no Django models, no PynamoDB.
 """
@@ -20,6 +22,7 @@ import time as clock
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
 from math import prod
 from zoneinfo import ZoneInfo
 
@@ -68,13 +71,15 @@ class CalendarError(ValueError):
 @dataclass(frozen=True)
 class Busy:
     """What a calendar says about a grid: the busy slots, how many events in the grid make
-    time busy and how many say it is free (or were cancelled), and how many repeating events
-    were left out as too costly to expand."""
+    time busy, how many repeating events were left out as too costly to expand, how many say
+    the time is free (or were cancelled), and how many events or series were left out because
+    they cannot be read."""
 
     slots: frozenset[int]
     events: int
     skipped: int = 0
     free: int = 0
+    broken: int = 0
 
 
 def read_upload(data: bytes) -> str:
@@ -162,6 +167,41 @@ def _slot_index(spec: GridSpec):
     return [start for start, _end, _slot in slots], slots
 
 
+def _by_uid(calendar: icalendar.Calendar):
+    """One calendar per event series (its UID), each with the file's time zones."""
+    others = [c for c in calendar.subcomponents if c.name != "VEVENT"]
+    groups: dict[object, list] = {}
+    for component in calendar.subcomponents:
+        if component.name == "VEVENT":
+            uid = component.get("UID")
+            groups.setdefault(str(uid) if uid else id(component), []).append(component)
+    for events in groups.values():
+        group = icalendar.Calendar()
+        for component in [*others, *events]:
+            group.add_component(component)
+        yield group
+
+
+def _readable_series(calendar: icalendar.Calendar) -> tuple[list, int]:
+    """The calendar's event series, and how many cannot be read (left out). The whole file
+    at once first; only when that fails, series by series to find the broken ones."""
+    try:
+        return list(recurring_ical_events.of(calendar).series), 0
+    except RecursionError:
+        raise
+    except Exception:  # the library raises whatever a broken file provokes
+        pass
+    series, broken = [], 0
+    for group in _by_uid(calendar):
+        try:
+            series.extend(recurring_ical_events.of(group).series)
+        except RecursionError:
+            raise
+        except Exception:
+            broken += 1
+    return series, broken
+
+
 def busy_slots(text: str, spec: GridSpec, viewer_tz: str) -> Busy:
     """The grid's slots the calendar `text` holds a busy event in, or CalendarError."""
     calendar = _parse(text)
@@ -189,9 +229,22 @@ def busy_slots(text: str, spec: GridSpec, viewer_tz: str) -> Busy:
     events = free = 0
     deadline = clock.monotonic() + TIME_BUDGET_SECONDS
     try:
-        query = recurring_ical_events.of(calendar)
-        for series in query.series:
-            for occurrence in series.between(range_start, range_end):
+        all_series, broken = _readable_series(calendar)
+        if broken and not all_series:
+            raise CalendarError(
+                _("That calendar could not be read: an event in it has dates that make no sense.")
+            )
+        for series in all_series:
+            try:
+                # Lazily, so a rule with too many occurrences stops at the cap.
+                window = series.between(range_start, range_end)
+                occurrences = list(islice(window, MAX_OCCURRENCES - events + 1))
+            except RecursionError:
+                raise
+            except Exception:  # this series' dates make no sense: leave it out
+                broken += 1
+                continue
+            for occurrence in occurrences:
                 events += 1
                 if events > MAX_OCCURRENCES:
                     raise CalendarError(
@@ -221,7 +274,7 @@ def busy_slots(text: str, spec: GridSpec, viewer_tz: str) -> Busy:
         raise CalendarError(
             _("That calendar could not be read: an event in it has dates that make no sense.")
         ) from error
-    return Busy(frozenset(busy), events - free, len(skipped_uids), free)
+    return Busy(frozenset(busy), events - free, len(skipped_uids), free, broken)
 
 
 def proposal(

@@ -45,7 +45,7 @@ def check_deadline(
     or one after the last candidate day (a year ahead for days that are no dates)."""
     if deadline.tzinfo is None:
         aware = deadline.replace(tzinfo=tz)
-        if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != deadline:
+        if _clocks_skip(deadline, tz):
             return None, _(
                 "The clocks skip %(time)s on that day in %(zone)s; choose another time."
             ) % {"time": deadline.strftime("%H:%M"), "zone": tz.key}
@@ -66,3 +66,14 @@ def check_deadline(
         # Days that are no dates (a weekly lobby's), or all past: a year at most.
         return None, _("Choose a deadline within the next year.")
     return aware.astimezone(UTC), None
+
+
+def _clocks_skip(wall_clock: datetime, tz: zoneinfo.ZoneInfo) -> bool:
+    """The zone's clocks skip this wall-clock time (a DST gap)."""
+    try:
+        back = wall_clock.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
+    except OverflowError:
+        # Within hours of year 1 or 9999 in a far zone, UTC is out of datetime's range; no
+        # zone skips hours there, and such a deadline is refused as past or too late.
+        return False
+    return back.replace(tzinfo=None) != wall_clock

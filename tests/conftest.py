@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -12,9 +15,51 @@ from django.test import Client
 from letshangout import dynamo, dynamo_local
 from lobbies import identity, services
 from lobbies.services import LobbySettings
+from tests import aws_calls
 from tests.factories import make_settings
 
 TEST_TABLE = "letshangout-test"
+
+
+# --- Every AWS call the suite makes, checked against the IAM roles at the end (tests/aws_calls.py)
+
+
+def pytest_configure(config):
+    if hasattr(config, "workerinput"):
+        config.aws_calls_dir = Path(config.workerinput["aws_calls_dir"])
+    else:
+        config.aws_calls_dir = Path(tempfile.mkdtemp(prefix="letshangout-aws-calls-"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """pytest-xdist: each worker writes its calls where the controller reads them."""
+    node.workerinput["aws_calls_dir"] = str(node.config.aws_calls_dir)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def record_aws_calls(request):
+    template = aws_calls.load_template()
+    with aws_calls.recording(aws_calls.migrate_commands(template)) as calls:
+        yield calls
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    aws_calls.save(calls, request.config.aws_calls_dir / f"{worker}.json")
+
+
+def pytest_sessionfinish(session):
+    """Once, after every worker: a call the roles refuse fails the run, as it would on AWS."""
+    if hasattr(session.config, "workerinput"):
+        return
+    directory = session.config.aws_calls_dir
+    calls = aws_calls.load(directory.glob("*.json"))
+    shutil.rmtree(directory, ignore_errors=True)
+    problems = aws_calls.refused(calls, aws_calls.load_template())
+    if problems:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        reporter.section("AWS calls the IAM roles refuse", sep="=", red=True, bold=True)
+        for problem in problems:
+            reporter.line(problem, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from datetime import date, datetime, timedelta
 from http import HTTPStatus
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -314,3 +315,56 @@ class TestPage:
     def test_lobby_page_links_to_it(self, lobby, organizer_client):
         page = organizer_client.get(reverse("lobbies:detail", args=[lobby.code])).content.decode()
         assert f'href="{calendar_url(lobby.code)}"' in page
+
+
+# --- A calendar with a broken event: the rest is read, and the broken one said -------------------
+
+
+def with_a_broken_event() -> str:
+    """As icalendar's own parsing_error.ics: two daily series over the first ten days, the
+    second with an empty EXDATE that cannot be read."""
+    first, until = START.strftime("%Y%m%d"), (START + timedelta(days=9)).strftime("%Y%m%d")
+    series = (
+        "DTSTART;VALUE=DATE:{first}\r\nDTEND;VALUE=DATE:{next}\r\n"
+        "RRULE:FREQ=DAILY;UNTIL={until}T235959Z\r\n"
+    ).format(first=first, next=(START + timedelta(days=1)).strftime("%Y%m%d"), until=until)
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+        f"BEGIN:VEVENT\r\nUID:fine@test\r\nSUMMARY:Fine\r\n{series}END:VEVENT\r\n"
+        f"BEGIN:VEVENT\r\nUID:broken@test\r\nSUMMARY:Broken\r\n{series}"
+        "EXDATE;VALUE=DATE:\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n"
+    )
+
+
+def test_a_broken_event_is_left_out_and_counted():
+    busy = busy_slots(with_a_broken_event(), two_weeks(), BERLIN)
+    assert (busy.events, busy.broken) == (10, 1)
+    spec = two_weeks()
+    assert busy.slots == {s for s in spec.existing_slots() if spec.slot_position(s)[0] < 10}
+
+
+def test_a_calendar_of_broken_events_only_is_refused():
+    text = with_a_broken_event().replace("UID:fine@test", "UID:broken2@test\r\nEXDATE;VALUE=DATE:")
+    with pytest.raises(CalendarError, match="could not be read"):
+        busy_slots(text, two_weeks(), BERLIN)
+
+
+@pytest.mark.django_db
+def test_the_page_says_how_many_events_were_left_out(two_week_lobby, organizer_client):
+    response = organizer_client.post(
+        calendar_url(two_week_lobby.code), {"text": with_a_broken_event()}
+    )
+    body = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert "1 event could not be read and was left out." in body
+
+
+def test_icalendars_own_parsing_error_file_gives_its_readable_events():
+    """icalendar's test file: a daily series in March 2008 beside the same series broken."""
+    path = Path(icalendar.__file__).parent / "tests" / "calendars" / "parsing_error.ics"
+    if not path.exists():
+        pytest.skip("this icalendar release ships no test calendars")
+    march = tuple(date(2008, 3, 1) + timedelta(days=n) for n in range(31))
+    busy = busy_slots(path.read_text(), GridSpec(march, 0, 24 * 60, 60, "UTC"), "UTC")
+    assert (busy.events, busy.broken) == (20, 1)

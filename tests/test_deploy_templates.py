@@ -234,13 +234,15 @@ def test_alarm_topic_uses_a_key_cloudwatch_and_eventbridge_may_use(app):
     topic = app["Resources"]["AlarmTopic"]["Properties"]
     assert topic["KmsMasterKeyId"] == {"Fn::GetAtt": ["AlarmKey", "Arn"]}
     statements = app["Resources"]["AlarmKey"]["Properties"]["KeyPolicy"]["Statement"]
-    services = {
-        s
-        for statement in statements
-        for s in (statement["Principal"].get("Service") or [])
-        if isinstance(statement["Principal"], dict)
-    }
-    assert {"cloudwatch.amazonaws.com", "events.amazonaws.com"} <= services
+    by_service = {}
+    for statement in statements:
+        services = statement["Principal"].get("Service") or []
+        for service in [services] if isinstance(services, str) else services:
+            by_service[service] = statement
+    assert {"cloudwatch.amazonaws.com", "events.amazonaws.com"} <= set(by_service)
+    # EventBridge's KMS calls for SNS delivery need not carry aws:SourceAccount: a condition
+    # on it would drop the job-failure emails. The topic policy names the rule instead.
+    assert "aws:SourceAccount" not in str(by_service["events.amazonaws.com"].get("Condition"))
 
 
 def test_pipeline_notifications_use_a_key_codestar_may_use(pipeline):
@@ -325,7 +327,7 @@ def test_hook_succeeds_when_the_flow_passes(smoke_hook, hook_env, monkeypatch):
     calls = []
     monkeypatch.setattr(smoke_hook, "run", lambda *args: calls.append(args))
     assert smoke_hook.handler({}, None) == {"hookStatus": "SUCCEEDED"}
-    assert calls == [("https://example.com", "lb.example.com", {"X-LetsHangOut-Test": "abc"})]
+    assert calls == [("https://example.com", "lb.example.com", {"X-LetsHangOut-Test": "abc"}, None)]
 
 
 def test_hook_retries_then_fails(smoke_hook, hook_env, monkeypatch):
@@ -373,3 +375,165 @@ def test_embed_is_idempotent():
     template = (DEPLOY / "cloudformation.yaml").read_text()
     code = (DEPLOY / "lambda" / "smoke_hook.py").read_text()
     assert embed.embed(template, code) == template
+
+
+# --- AWS's documented limits on what the templates set ----------------------------------------
+# Each bound below is AWS's documented quota or valid range; cfn-lint does not check these.
+
+# CodePipeline, Amazon ECS deploy action: DeploymentTimeout is 1 to 60 minutes.
+ECS_DEPLOY_ACTION_MAX_MINUTES = 60
+# Lambda: a function's timeout is at most 900 seconds.
+LAMBDA_MAX_TIMEOUT_SECONDS = 900
+# What a deployment spends besides bake times and the hook: new tasks pulling the image,
+# starting and passing health checks, and traffic moving (an allowance, not a quota).
+TASK_START_ALLOWANCE_MINUTES = 10
+# Name lengths (each service's API reference): (resource type, property) -> longest name.
+NAME_LIMITS = {
+    ("AWS::IAM::Role", "RoleName"): 64,
+    ("AWS::Lambda::Function", "FunctionName"): 64,
+    ("AWS::ElasticLoadBalancingV2::LoadBalancer", "Name"): 32,
+    ("AWS::ElasticLoadBalancingV2::TargetGroup", "Name"): 32,
+    ("AWS::ECS::Cluster", "ClusterName"): 255,
+    ("AWS::ECS::Service", "ServiceName"): 255,
+    ("AWS::SQS::Queue", "QueueName"): 80,
+    ("AWS::SNS::Topic", "TopicName"): 256,
+    ("AWS::Scheduler::Schedule", "Name"): 64,
+    ("AWS::Events::Rule", "Name"): 64,
+    ("AWS::CloudWatch::Alarm", "AlarmName"): 255,
+    ("AWS::Logs::LogGroup", "LogGroupName"): 512,
+    ("AWS::KMS::Alias", "AliasName"): 256,
+    ("AWS::DynamoDB::Table", "TableName"): 255,
+    ("AWS::WAFv2::WebACL", "Name"): 128,
+    ("AWS::CodeBuild::Project", "Name"): 255,
+    ("AWS::CodePipeline::Pipeline", "Name"): 100,
+    ("AWS::CodeStarNotifications::NotificationRule", "Name"): 64,
+    ("AWS::ApplicationAutoScaling::ScalingPolicy", "PolicyName"): 256,
+}
+# The longest values the templates' parameters allow.
+LONGEST = {"EnvironmentName": "production", "AWS::StackName": "production-letshangout"}
+
+
+def longest_name(value) -> str | None:
+    text = sub_text(value)
+    if not isinstance(text, str):
+        return None
+    for name, longest in LONGEST.items():
+        text = text.replace(f"${{{name}}}", longest)
+    return text
+
+
+@pytest.mark.parametrize("name", ["cloudformation.yaml", "network.yaml", "pipeline.yaml"])
+def test_names_fit_aws_limits(name):
+    template = load(name)
+    for logical_id, resource in template["Resources"].items():
+        for (kind, prop), limit in NAME_LIMITS.items():
+            if resource["Type"] != kind or prop not in resource.get("Properties", {}):
+                continue
+            text = longest_name(resource["Properties"][prop])
+            if text is not None:
+                assert len(text) <= limit, f"{logical_id}.{prop} {text!r} is over {limit}"
+
+
+def hook_budget_minutes(app: dict, smoke_hook) -> float:
+    """The longest the smoke-test hook can hold a deployment: every try runs the Lambda to its
+    timeout, with ECS's callback delay between tries."""
+    lambda_timeout = app["Resources"]["SmokeHookFunction"]["Properties"]["Timeout"]
+    tries = smoke_hook.MAX_ATTEMPTS
+    return (tries * lambda_timeout + (tries - 1) * smoke_hook.CALLBACK_DELAY_SECONDS) / 60
+
+
+def test_ecs_deploy_actions_fit_codepipeline_s_limit(app, pipeline, smoke_hook):
+    params = app["Parameters"]
+    longest_deployment = (
+        TASK_START_ALLOWANCE_MINUTES
+        + hook_budget_minutes(app, smoke_hook)
+        + params["CanaryBakeTimeInMinutes"]["MaxValue"]
+        + params["BakeTimeInMinutes"]["MaxValue"]
+    )
+    stages = pipeline["Resources"]["Pipeline"]["Properties"]["Stages"]
+    deploys = [
+        action
+        for stage in stages
+        for action in stage["Actions"]
+        if action["ActionTypeId"]["Provider"] == "ECS"
+    ]
+    assert len(deploys) == 2
+    for action in deploys:
+        timeout = int(action["Configuration"]["DeploymentTimeout"])
+        assert 1 <= timeout <= ECS_DEPLOY_ACTION_MAX_MINUTES
+        assert longest_deployment <= timeout, "a deployment could outlast its action"
+
+
+def test_smoke_hook_lambda_timeout_leaves_room_for_a_request(app, smoke_hook):
+    timeout = app["Resources"]["SmokeHookFunction"]["Properties"]["Timeout"]
+    assert timeout <= LAMBDA_MAX_TIMEOUT_SECONDS
+    assert timeout >= smoke_hook.MARGIN_SECONDS + smoke_hook.TIMEOUT_SECONDS
+
+
+class Clock:
+    now = 1000.0
+
+
+def test_slow_requests_answer_in_progress_before_the_lambda_times_out(
+    app, smoke_hook, hook_env, monkeypatch
+):
+    """A Lambda that times out rolls the deployment back at once; the hook must answer first."""
+    lambda_timeout = app["Resources"]["SmokeHookFunction"]["Properties"]["Timeout"]
+    clock = Clock()
+    started = clock.now
+    monkeypatch.setattr(smoke_hook.time, "monotonic", lambda: clock.now)
+
+    def slow_request(browser, method, path, form=None, referer=""):
+        clock.now += browser.timeout()  # the request takes its whole socket timeout...
+        return smoke_hook.Page(200, [], "", path)  # ...and then answers
+
+    monkeypatch.setattr(smoke_hook.Browser, "request", slow_request)
+
+    class Context:
+        def get_remaining_time_in_millis(self) -> int:
+            return int((started + lambda_timeout - clock.now) * 1000)
+
+    answer = smoke_hook.handler({}, Context())
+    assert answer["hookStatus"] == "IN_PROGRESS"
+    assert clock.now - started < lambda_timeout
+
+
+def test_load_balancer_rules_fit_its_quotas(app):
+    """ALB: at most 5 condition values per rule, priorities 1 to 50,000."""
+    for name, rule in resources(app, "AWS::ElasticLoadBalancingV2::ListenerRule").items():
+        properties = rule["Properties"]
+        assert 1 <= properties["Priority"] <= 50000, name
+        values = sum(
+            len(next(v for k, v in condition.items() if k.endswith("Config"))["Values"])
+            if any(k.endswith("Config") for k in condition)
+            else len(condition["Values"])
+            for condition in properties["Conditions"]
+        )
+        assert values <= 5, name
+
+
+def test_timeouts_and_retries_are_within_aws_ranges(app, pipeline):
+    for name, project in resources(pipeline, "AWS::CodeBuild::Project").items():
+        # CodeBuild: build timeout 5 to 2,160 minutes, queued timeout 5 to 480.
+        assert 5 <= project["Properties"]["TimeoutInMinutes"] <= 2160, name
+        assert 5 <= project["Properties"].get("QueuedTimeoutInMinutes", 480) <= 480, name
+    for name, group in resources(app, "AWS::ElasticLoadBalancingV2::TargetGroup").items():
+        # ELB: health check timeout 2 to 120 s and under the interval (5 to 300 s).
+        timeout = group["Properties"]["HealthCheckTimeoutSeconds"]
+        interval = group["Properties"]["HealthCheckIntervalSeconds"]
+        assert 2 <= timeout < interval <= 300, name
+    for resource in ("TaskDefinition", "JobsTaskDefinition"):
+        # Fargate: a container's stop timeout is at most 120 s.
+        assert container(app, resource).get("StopTimeout", 30) <= 120
+    check = container(app, "TaskDefinition")["HealthCheck"]
+    # ECS container health checks: interval 5-300 s, timeout 2-60 s, retries 1-10, start 0-300 s.
+    assert 5 <= check["Interval"] <= 300 and 2 <= check["Timeout"] <= 60
+    assert 1 <= check["Retries"] <= 10 and 0 <= check["StartPeriod"] <= 300
+    for name, schedule in resources(app, "AWS::Scheduler::Schedule").items():
+        # EventBridge Scheduler: 0-185 retries, event age 60-86,400 s.
+        retry = schedule["Properties"]["Target"]["RetryPolicy"]
+        assert 0 <= retry["MaximumRetryAttempts"] <= 185, name
+        assert 60 <= retry["MaximumEventAgeInSeconds"] <= 86400, name
+    for name, rule in resources(app, "AWS::Events::Rule").items():
+        # EventBridge: at most 5 targets per rule.
+        assert len(rule["Properties"]["Targets"]) <= 5, name

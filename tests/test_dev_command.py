@@ -1,5 +1,6 @@
 """`manage.py dev` (what `make run` serves with) stops the DynamoDB Local it started, whether it
-is stopped with Ctrl+C, a closed terminal or a plain `kill`."""
+is stopped with Ctrl+C, a closed terminal or a plain `kill`, and no Java outlives it when it, or
+the `make` above it, is killed outright."""
 
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ def wait_for(predicate, seconds: float) -> bool:
     return False
 
 
-def start_dev(tmp_path: Path, web: int, dynamo_port: int) -> subprocess.Popen:
-    """`manage.py dev` as `make run` starts it, in development settings of its own."""
+def start_dev(tmp_path: Path, web: int, dynamo_port: int, under_shell=False) -> subprocess.Popen:
+    """`manage.py dev` as `make run` starts it, in development settings of its own;
+    `under_shell`: as the child of a shell that waits for it, as make's recipe shell does."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -40,8 +42,11 @@ def start_dev(tmp_path: Path, web: int, dynamo_port: int) -> subprocess.Popen:
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
     )
     command = [sys.executable, "manage.py", "dev", f"127.0.0.1:{web}"]
+    command.append(f"--dynamodb-dir={tmp_path / 'dynamodb'}")
+    if under_shell:
+        command = ["sh", "-c", '"$@"; echo "dev exited with $?"', "sh", *command]
     return subprocess.Popen(
-        [*command, f"--dynamodb-dir={tmp_path / 'dynamodb'}"],
+        command,
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.PIPE,
@@ -69,6 +74,23 @@ def test_dev_stops_its_dynamodb_local(tmp_path, signum):
         server.wait(timeout=20)
         assert wait_for(lambda: not dynamo_local.is_ready(dynamo_port), 10)
         assert b"DynamoDB Local stopped" in server.stdout.read()
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+@pytest.mark.no_dynamodb
+@pytest.mark.parametrize("killed", ["the server", "make above it"])
+def test_killed_outright_it_leaves_no_java(tmp_path, killed):
+    web, dynamo_port = dynamo_local.free_port(), dynamo_local.free_port()
+    server = start_dev(tmp_path, web, dynamo_port, under_shell=killed == "make above it")
+    try:
+        assert wait_for(lambda: answers(f"http://127.0.0.1:{web}/healthz"), 60)
+        assert dynamo_local.is_ready(dynamo_port)
+        server.kill()  # SIGKILL: no handler, no finally
+        server.wait(timeout=20)
+        assert wait_for(lambda: not dynamo_local.is_ready(dynamo_port), 20), "Java outlived it"
+        assert wait_for(lambda: not answers(f"http://127.0.0.1:{web}/healthz"), 20)
     finally:
         if server.poll() is None:
             server.kill()

@@ -25,15 +25,21 @@ import secrets
 import socket
 import ssl
 import sys
+import time
 import urllib.parse
 from html.parser import HTMLParser
 
 TIMEOUT_SECONDS = 15
+# A run stops asking for more once less than this is left of the Lambda's own time, and answers
+# IN_PROGRESS: a Lambda that times out rolls the deployment back at once, retries unused.
+MARGIN_SECONDS = TIMEOUT_SECONDS + 5
 # /readyz is asked this many times: with several green tasks, each answers some of them.
 READY_CHECKS = 4
 # A failed run is tried again this many times in all before the hook answers FAILED: a task
 # that has just turned healthy may still be warming up.
 MAX_ATTEMPTS = 3
+# Seconds ECS waits before invoking the hook again after an IN_PROGRESS answer.
+CALLBACK_DELAY_SECONDS = 30
 # Amazon SES's mailbox simulator: sign-up emails to it are accepted and dropped, and count
 # neither against the sending quota nor the bounce rate.
 DEFAULT_EMAIL_DOMAIN = "simulator.amazonses.com"
@@ -43,12 +49,16 @@ class SmokeFailure(Exception):
     pass
 
 
+class OutOfTime(SmokeFailure):
+    """The run would outlast the Lambda: stop, and let the hook try again."""
+
+
 class _Connection(http.client.HTTPSConnection):
     """HTTPS to `connect_to` (the load balancer's DNS name) while asking for, and verifying
     the certificate of, the site's own name."""
 
-    def __init__(self, host: str, port: int, connect_to: str | None) -> None:
-        super().__init__(host, port, timeout=TIMEOUT_SECONDS, context=ssl.create_default_context())
+    def __init__(self, host: str, port: int, connect_to: str | None, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
         self._connect_to = connect_to or host
 
     def connect(self) -> None:
@@ -67,7 +77,13 @@ class Page:
 class Browser:
     """A cookie jar and forms with CSRF tokens, over one site."""
 
-    def __init__(self, site: str, connect_to: str | None, extra_headers: dict[str, str]):
+    def __init__(
+        self,
+        site: str,
+        connect_to: str | None,
+        extra_headers: dict[str, str],
+        deadline: float | None = None,
+    ):
         parts = urllib.parse.urlsplit(site)
         self.scheme, self.host = parts.scheme, parts.hostname or ""
         self.port = parts.port or (443 if self.scheme == "https" else 80)
@@ -75,12 +91,24 @@ class Browser:
         self.connect_to = connect_to
         self.extra_headers = extra_headers
         self.cookies: dict[str, str] = {}
+        # time.monotonic() by which the whole run must be over (None: no limit).
+        self.deadline = deadline
+
+    def timeout(self) -> float:
+        """The socket timeout of the next request: never past the deadline."""
+        if self.deadline is None:
+            return TIMEOUT_SECONDS
+        left = self.deadline - time.monotonic()
+        if left < 1:
+            raise OutOfTime("out of time before the Lambda's own timeout")
+        return min(TIMEOUT_SECONDS, left)
 
     def request(self, method: str, path: str, form: list | None = None, referer: str = "") -> Page:
+        timeout = self.timeout()
         if self.scheme == "https":
-            conn = _Connection(self.host, self.port, self.connect_to)
+            conn = _Connection(self.host, self.port, self.connect_to, timeout)
         else:
-            conn = http.client.HTTPConnection(self.host, self.port, timeout=TIMEOUT_SECONDS)
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         headers = {"User-Agent": "letshangout-smoke", "Accept": "text/html", **self.extra_headers}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -202,17 +230,23 @@ def step(text: str) -> None:
     print(f"  - {text}", flush=True)
 
 
-def run(site: str, connect_to: str | None = None, extra_headers: dict[str, str] | None = None):
-    """The whole check; raises SmokeFailure (or OSError) naming what failed."""
+def run(
+    site: str,
+    connect_to: str | None = None,
+    extra_headers: dict[str, str] | None = None,
+    deadline: float | None = None,
+):
+    """The whole check; raises SmokeFailure (or OSError) naming what failed, OutOfTime when it
+    could not finish by `deadline` (a time.monotonic() value)."""
     headers = extra_headers or {}
-    probe = Browser(site, connect_to, headers)
+    probe = Browser(site, connect_to, headers, deadline)
     for _ in range(READY_CHECKS):
         page = probe.request("GET", "/readyz")
         if page.status != 200:
             raise SmokeFailure(f"/readyz answered {page.status}: {page.body[:200]}")
     step(f"/readyz 200 x{READY_CHECKS}")
 
-    organizer = Browser(site, connect_to, headers)
+    organizer = Browser(site, connect_to, headers, deadline)
     page = organizer.get("/accounts/signup/")
     form = find_form(page, field="password1")
     if form is None:
@@ -236,7 +270,7 @@ def run(site: str, connect_to: str | None = None, extra_headers: dict[str, str] 
     code = match.group(1)
     step(f"created /l/{code}/")
 
-    friend = Browser(site, connect_to, headers)
+    friend = Browser(site, connect_to, headers, deadline)
     page = friend.get(f"/l/{code}/")
     form = find_form(page, action=f"/l/{code}/join/") or find_form(page, field="display_name")
     if form is None:
@@ -249,6 +283,14 @@ def run(site: str, connect_to: str | None = None, extra_headers: dict[str, str] 
     step("joined from a second browser; the lobby shows both")
 
 
+def deadline_of(context: object) -> float | None:
+    """When the run must stop to answer before the Lambda times out (None outside Lambda)."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    return time.monotonic() + remaining() / 1000 - MARGIN_SECONDS
+
+
 def handler(event: dict, context: object) -> dict:
     """ECS lifecycle hook: SUCCEEDED lets traffic shift to the new tasks, FAILED rolls back."""
     details = event.get("hookDetails") or {}
@@ -257,13 +299,13 @@ def handler(event: dict, context: object) -> dict:
     headers = {os.environ["TEST_HEADER_NAME"]: os.environ["TEST_HEADER_VALUE"]}
     print(json.dumps({"stage": "smoke", "attempt": attempt, "event": event}, default=str))
     try:
-        run(site, os.environ.get("CONNECT_TO") or None, headers)
+        run(site, os.environ.get("CONNECT_TO") or None, headers, deadline_of(context))
     except (SmokeFailure, OSError, http.client.HTTPException) as error:
         print(f"SMOKE TEST FAILED (attempt {attempt} of {MAX_ATTEMPTS}): {error}", flush=True)
         if attempt < MAX_ATTEMPTS:
             return {
                 "hookStatus": "IN_PROGRESS",
-                "callBackDelay": 30,
+                "callBackDelay": CALLBACK_DELAY_SECONDS,
                 "hookDetails": {"attempt": attempt + 1},
             }
         return {"hookStatus": "FAILED"}

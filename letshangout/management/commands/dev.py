@@ -29,6 +29,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, addrport: str, dynamodb_dir: Path, **options):
+        # `make run` killed outright must not leave this server, and so its emulator, behind:
+        # the kernel turns make's death into a SIGTERM here, which stops both in order.
+        dynamo_local.die_with_parent()
         port = settings.DYNAMODB_LOCAL_PORT
         if not dynamo_local.port_is_free(port):
             # Another checkout's emulator (or anything else) there: never use it or die on it.
