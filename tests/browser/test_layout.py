@@ -3,6 +3,8 @@
 - 1280 px: your grid and the group's heatmap sit side by side, their first rows (and header
   rows) on the same line and of the same height; cells are at least 28 x 20 px at 15-minute
   slots; a long lobby scrolls sideways inside its box with the time column kept in view.
+- 1280 x 800 with five best times, in English and German: no large empty gap above your grid
+  (the best times beside it once made one), and the best times in view without scrolling.
 - 375 px, right after joining: the grid's first row is within the first 1.5 screen heights,
   the personal link and the invite box are folded away, and "You" / "Everyone" tabs lead to
   the two grids.
@@ -23,6 +25,22 @@ from lobbies import demo
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+GERMAN = {"locale": "de-DE", "extra_http_headers": {"Accept-Language": "de-DE,de;q=0.9"}}
+# Above your grid, the largest vertical distance between one visible block and the next
+# (heading, time zone line, "How to mark", the marks to paint with, then the grid).
+LARGEST_GAP_ABOVE_MY_GRID = """() => {
+  const panel = document.querySelector("#availability");
+  const blocks = [...panel.querySelectorAll(".panel-head > *, .panel-tools > *")]
+    .concat([panel.querySelector(".grid-scroll")])
+    .map(el => el.getBoundingClientRect())
+    .filter(r => r.height > 0)
+    .sort((a, b) => a.top - b.top);
+  let largest = 0;
+  for (let i = 1; i < blocks.length; i++) {
+    largest = Math.max(largest, blocks[i].top - blocks[i - 1].bottom);
+  }
+  return largest;
+}"""
 PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True}
 PASSWORD = "a long enough passphrase 7"
 
@@ -87,6 +105,25 @@ def test_desktop_grids_side_by_side_with_rows_aligned(new_context, seat):
     # Best times sit beside the grids, above the fold.
     assert box(page, "#best-heading")["y"] < 900
     no_sideways_scroll(page)
+
+
+@pytest.mark.parametrize("language", [{}, GERMAN], ids=["en", "de"])
+def test_no_large_gap_above_my_grid_beside_five_best_times(new_context, seat, language):
+    lobby = lobby_with_answers()
+    context = new_context(viewport={"width": 1280, "height": 800}, **language)
+    seat(context, lobby.code, lobby.participants[1].participant_id)
+    page = context.new_page()
+    page.goto(f"/l/{lobby.code}/")
+    expect(page.locator("#my-grid [role=gridcell]").first).to_be_attached()
+    expect(page.locator("html")).to_have_attribute("lang", re.compile("^de" if language else "^en"))
+    expect(page.locator(".best-time")).to_have_count(5)
+
+    gap = page.evaluate(LARGEST_GAP_ABOVE_MY_GRID)
+    assert gap < 48, f"a {gap:.0f} px empty gap above your grid"
+    mine, everyone = box(page, "#my-grid"), box(page, "#heatmap")
+    assert abs(mine["y"] - everyone["y"]) <= 1, "the two tables start on different lines"
+    last_best = box(page, ".best-time:last-child")
+    assert last_best["y"] + last_best["height"] <= 800, "the fifth best time is below the fold"
 
 
 def test_long_lobby_scrolls_sideways_inside_its_box(new_context, seat):
