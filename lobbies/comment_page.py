@@ -51,13 +51,10 @@ def comment_row(request: HttpRequest, snapshot: LobbySnapshot, seat: str | None,
     return _rows(request, snapshot, seat, [comment])[0]
 
 
-def older_page_url(snapshot: LobbySnapshot, before: str | None) -> str:
-    """The page of older comments that ends before the comment `before`, kept only when it
-    names a comment of this lobby (else the first page of older ones)."""
-    url = reverse("lobbies:comments", args=[snapshot.code])
-    if before and snapshot.comment(before) is not None:
-        url += "?" + urlencode({"before": before})
-    return url
+def older_page_url(code: str, before: str | None) -> str:
+    """The page of older comments that ends before the comment `before` (none: the first)."""
+    url = reverse("lobbies:comments", args=[code])
+    return f"{url}?{urlencode({'before': before})}" if before else url
 
 
 def comments_context(

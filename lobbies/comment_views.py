@@ -37,10 +37,17 @@ def _section(request: HttpRequest, snapshot: LobbySnapshot, seat: str, **extra) 
     return render(request, SECTION, context)
 
 
+def _page_before(snapshot: LobbySnapshot, data: QueryDict) -> str | None:
+    """Which page of older comments the delete came from (the comment it ends before), kept
+    only when it names a comment of this lobby: anything else means the first page."""
+    before = data.get("before", "")[:40]
+    return before if snapshot.comment(before) is not None else None
+
+
 def _back_url(snapshot: LobbySnapshot, data: QueryDict) -> str:
     """The lobby's comments, or the very page of older comments the delete came from."""
     if data.get("back") == "older":
-        return older_page_url(snapshot, data.get("before", "")[:40])
+        return older_page_url(snapshot.code, _page_before(snapshot, data))
     return lobby_url(snapshot.code) + "#comments"
 
 
@@ -48,8 +55,8 @@ def _back_fields(snapshot: LobbySnapshot, data: QueryDict) -> list[tuple[str, st
     """What the confirmation's form carries on to say where to come back to."""
     if data.get("back") != "older":
         return []
-    before = data.get("before", "")[:40]
-    return [("back", "older")] + ([("before", before)] if snapshot.comment(before) else [])
+    before = _page_before(snapshot, data)
+    return [("back", "older")] + ([("before", before)] if before else [])
 
 
 def _form_back(
