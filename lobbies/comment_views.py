@@ -9,17 +9,24 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from letshangout.ratelimit import rate_limit
 from lobbies import comments, services
 from lobbies.access import load_for_participant, lobby_url
-from lobbies.comment_page import CommentForm, comments_context, older_context
-from lobbies.errors import LobbyError, LobbyNotFound
-from lobbies.lobby_page import lobby_context
+from lobbies.comment_page import (
+    CommentForm,
+    comment_row,
+    comments_context,
+    older_context,
+    older_page_url,
+)
+from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed
+from lobbies.lobby_page import delete_confirmation, lobby_context
 from lobbies.snapshot import LobbySnapshot
 
 SECTION = "lobbies/_comments.html#comments"
@@ -30,11 +37,26 @@ def _section(request: HttpRequest, snapshot: LobbySnapshot, seat: str, **extra) 
     return render(request, SECTION, context)
 
 
-def _back(code: str, request: HttpRequest | None = None) -> HttpResponse:
-    """To the lobby's comments, or to the older comments' page the form was sent from."""
-    if request is not None and request.POST.get("back") == "older":
-        return redirect("lobbies:comments", code=code)
-    return redirect(lobby_url(code) + "#comments")
+def _page_before(snapshot: LobbySnapshot, data: QueryDict) -> str | None:
+    """Which page of older comments the delete came from (the comment it ends before), kept
+    only when it names a comment of this lobby: anything else means the first page."""
+    before = data.get("before", "")[:40]
+    return before if snapshot.comment(before) is not None else None
+
+
+def _back_url(snapshot: LobbySnapshot, data: QueryDict) -> str:
+    """The lobby's comments, or the very page of older comments the delete came from."""
+    if data.get("back") == "older":
+        return older_page_url(snapshot.code, _page_before(snapshot, data))
+    return lobby_url(snapshot.code) + "#comments"
+
+
+def _back_fields(snapshot: LobbySnapshot, data: QueryDict) -> list[tuple[str, str]]:
+    """What the confirmation's form carries on to say where to come back to."""
+    if data.get("back") != "older":
+        return []
+    before = _page_before(snapshot, data)
+    return [("back", "older")] + ([("before", before)] if before else [])
 
 
 def _form_back(
@@ -73,13 +95,17 @@ def post(request: HttpRequest, code: str) -> HttpResponse:
                 fresh = services.load_lobby(snapshot.code)
                 return _section(request, fresh, seat, comment_status=_("Comment posted."))
             messages.success(request, _("Comment posted."))
-            return _back(snapshot.code)
+            return redirect(lobby_url(snapshot.code) + "#comments")
     return _form_back(request, snapshot, seat, form)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def delete(request: HttpRequest, code: str) -> HttpResponse:
+    """GET: asks first, showing the comment (the Delete button without JavaScript comes
+    here); POST: deletes it."""
     snapshot, seat = load_for_participant(request, code)
+    if request.method == "GET":
+        return _confirm_delete(request, snapshot, seat)
     comment_id = request.POST.get("comment", "")[:40]
     try:
         comments.delete_comment(snapshot, seat, comment_id)
@@ -89,12 +115,36 @@ def delete(request: HttpRequest, code: str) -> HttpResponse:
         if request.htmx:
             return _section(request, snapshot, seat, comment_status=error.message)
         messages.error(request, error.message)
-        return _back(snapshot.code, request)
+        return redirect(_back_url(snapshot, request.POST))
     if request.htmx:
         fresh = services.load_lobby(snapshot.code)
         return _section(request, fresh, seat, comment_status=_("Comment deleted."))
     messages.success(request, _("Comment deleted."))
-    return _back(snapshot.code, request)
+    return redirect(_back_url(snapshot, request.POST))
+
+
+def _confirm_delete(request: HttpRequest, snapshot: LobbySnapshot, seat: str) -> HttpResponse:
+    """Only who may delete the comment is asked; anyone else gets the outsiders' 404."""
+    try:
+        comment = comments.deletable_comment(snapshot, seat, request.GET.get("comment", "")[:40])
+    except NotAllowed as error:
+        raise Http404(error.message) from error
+    except LobbyError as error:
+        messages.error(request, error.message)
+        return redirect(_back_url(snapshot, request.GET))
+    row = comment_row(request, snapshot, seat, comment)
+    context = {
+        "lobby": snapshot.lobby,
+        "question": _("Delete this comment?"),
+        "comment": row,
+        "item_template": "lobbies/_comment_shown.html",
+        "action": reverse("lobbies:delete_comment", args=[snapshot.code]),
+        "fields": [("comment", comment.comment_id), *_back_fields(snapshot, request.GET)],
+        "button_label": _("Delete"),
+        "button_item": _("comment by %(name)s") % {"name": row["author"]},
+        "cancel_url": _back_url(snapshot, request.GET),
+    }
+    return delete_confirmation(request, context)
 
 
 @require_GET

@@ -79,12 +79,19 @@ def can_delete(snapshot: LobbySnapshot, actor_id: str | None, comment: Comment) 
     )
 
 
-def delete_comment(snapshot: LobbySnapshot, actor_id: str, comment_id: str) -> None:
+def deletable_comment(snapshot: LobbySnapshot, actor_id: str | None, comment_id: str) -> Comment:
+    """The comment this person may delete: LobbyError when it is gone, NotAllowed when it is
+    not theirs to delete."""
     comment = snapshot.comment(comment_id)
     if comment is None:
         raise LobbyError(_("That comment is gone already."))
     if not can_delete(snapshot, actor_id, comment):
         raise NotAllowed(_("Only its author, or the organizer, can delete a comment."))
+    return comment
+
+
+def delete_comment(snapshot: LobbySnapshot, actor_id: str, comment_id: str) -> None:
+    comment = deletable_comment(snapshot, actor_id, comment_id)
 
     def writes(transaction) -> None:
         transaction.delete(Comment(comment.pk, comment.sk), condition=Comment.pk.exists())

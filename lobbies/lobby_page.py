@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat
@@ -138,3 +139,17 @@ def _pop_new_token_url(request: HttpRequest, code: str) -> str | None:
     if token is None:
         return None
     return request.build_absolute_uri(reverse("lobbies:personal_link", args=[code, token]))
+
+
+CONFIRMATION = "lobbies/confirm_delete.html"
+
+
+def delete_confirmation(request: HttpRequest, context: dict) -> HttpResponse:
+    """The step before deleting a comment or a place, for who has no JavaScript (with it,
+    the control asks with hx-confirm): the page, or its card alone for htmx.
+
+    `context`: lobby, question, the item (item_template and what it shows), action and
+    fields (the POST that deletes), button_label and button_item (its accessible name),
+    cancel_url."""
+    template = f"{CONFIRMATION}#confirmation" if request.htmx else CONFIRMATION
+    return render(request, template, context)

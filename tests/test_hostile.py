@@ -39,11 +39,14 @@ ROUTES = [
     ("post", "participants/abc/remove/"),
     ("post", "places/"),
     ("get", "places/abc/edit/"),
+    ("get", "places/abc/delete/"),
     ("post", "places/abc/delete/"),
     ("post", "places/abc/vote/"),
     ("post", "reopen/"),
     ("post", "notifications/"),
     ("post", "take-over/"),
+    ("get", "comments/delete/?comment=abc"),
+    ("post", "comments/delete/"),
 ]
 
 

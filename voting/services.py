@@ -226,12 +226,10 @@ def edit_place(snapshot: LobbySnapshot, actor_id: str, place_id: str, values: Pl
         raise LobbyError(lock_reason(snapshot.lobby) or _("Please try again.")) from error
 
 
-def delete_place(snapshot: LobbySnapshot, actor_id: str, place_id: str) -> str:
-    """Withdraw (the proposer, while the lobby is open) or remove (the organizer, any time
-    but for the settled place). Returns "withdrawn" or "removed".
-
-    Votes for the place stay on the voters' items; ranking ignores votes for unknown places.
-    """
+def removal(snapshot: LobbySnapshot, actor_id: str, place_id: str) -> str:
+    """What taking a place off the list would be for this person, without doing it:
+    "withdrawn" (the proposer, while the lobby is open) or "removed" (the organizer, any time
+    but for the settled place). NotAllowed for anyone else, LobbyError when not now."""
     place = require_place(snapshot, place_id)
     lobby = snapshot.lobby
     if snapshot.is_organizer(actor_id):
@@ -240,14 +238,22 @@ def delete_place(snapshot: LobbySnapshot, actor_id: str, place_id: str) -> str:
             raise LobbyError(
                 _("This is the place the lobby settled on. Reopen the lobby to remove it.")
             )
-        outcome = "removed"
-    elif place.proposer_id == actor_id:
+        return "removed"
+    if place.proposer_id == actor_id:
         _require_open(lobby)
-        outcome = "withdrawn"
-    else:
-        raise NotAllowed(
-            _("Only the person who proposed a place, or the organizer, can take it off the list.")
-        )
+        return "withdrawn"
+    raise NotAllowed(
+        _("Only the person who proposed a place, or the organizer, can take it off the list.")
+    )
+
+
+def delete_place(snapshot: LobbySnapshot, actor_id: str, place_id: str) -> str:
+    """Withdraw or remove a place (see `removal`). Returns "withdrawn" or "removed".
+
+    Votes for the place stay on the voters' items; ranking ignores votes for unknown places.
+    """
+    outcome = removal(snapshot, actor_id, place_id)
+    place = snapshot.place(place_id)
 
     def writes(transaction) -> None:
         transaction.delete(Place(place.pk, place.sk), condition=Place.pk.exists())

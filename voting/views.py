@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
@@ -20,14 +21,14 @@ from letshangout.ratelimit import rate_limit
 from lobbies import services as lobby_services
 from lobbies import weekly
 from lobbies.access import absolute_lobby_url, load_for_organizer, load_for_participant, lobby_url
-from lobbies.errors import LobbyError, LobbyNotFound
+from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed
 from lobbies.labels import viewer_zone, window_label
-from lobbies.lobby_page import lobby_context
+from lobbies.lobby_page import delete_confirmation, lobby_context
 from lobbies.retention import endless_series_end
 from lobbies.snapshot import LobbySnapshot
 from voting import decisions, ics, notifications, services
 from voting.forms import NotifyForm, PlaceForm, ReopenForm, SettleForm, VoteForm
-from voting.presenters import place_rows, places_context, window_view
+from voting.presenters import place_rows, places_context, ranked_places, window_view
 from voting.weekly_settle import WeeklySettleForm
 
 PLACES_TEMPLATE = "voting/_places.html"
@@ -130,9 +131,13 @@ def edit_place(request: HttpRequest, code: str, place_id: str) -> HttpResponse:
     return render(request, "voting/place_edit.html", context, status=status)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def delete_place(request: HttpRequest, code: str, place_id: str) -> HttpResponse:
+    """GET: asks first, showing the place (the Remove or Withdraw button without JavaScript
+    comes here); POST: takes it off the list."""
     snapshot, seat = load_for_participant(request, code)
+    if request.method == "GET":
+        return _confirm_removal(request, snapshot, seat, place_id)
     place = snapshot.place(place_id)
     error = status = None
     try:
@@ -153,6 +158,34 @@ def delete_place(request: HttpRequest, code: str, place_id: str) -> HttpResponse
     else:
         messages.success(request, status)
     return _back_to_lobby(snapshot.code)
+
+
+def _confirm_removal(request, snapshot: LobbySnapshot, seat: str, place_id: str) -> HttpResponse:
+    """Only who may take the place off the list is asked; anyone else gets the outsiders'
+    404, and a place that cannot go now says why on the lobby page."""
+    try:
+        outcome = services.removal(snapshot, seat, place_id)
+    except NotAllowed as error:
+        raise Http404(error.message) from error
+    except LobbyError as error:
+        messages.error(request, error.message)
+        return _back_to_lobby(snapshot.code, place_id if snapshot.place(place_id) else None)
+    ranked = next(
+        r for r in ranked_places(snapshot, get_language()) if r.place.place_id == place_id
+    )
+    removing = outcome == "removed"
+    context = {
+        "lobby": snapshot.lobby,
+        "question": _("Remove this place?") if removing else _("Withdraw this place?"),
+        "place": ranked.place,
+        "proposer": ranked.proposer,
+        "item_template": "voting/_place_shown.html",
+        "action": ranked.delete_url,
+        "button_label": _("Remove") if removing else _("Withdraw"),
+        "button_item": ranked.place.name,
+        "cancel_url": f"{lobby_url(snapshot.code)}#place-{place_id}",
+    }
+    return delete_confirmation(request, context)
 
 
 # --- votes ----------------------------------------------------------------------------------------

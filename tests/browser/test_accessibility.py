@@ -117,6 +117,8 @@ def test_main_pages_have_no_serious_violations(new_context, seat, answered_lobby
     found += audit(olivia, "settle form")
     olivia.goto(f"/l/{code}/timezone/")
     found += audit(olivia, "time zone picker")
+    olivia.goto(f"/l/{code}/places/{sushi.place_id}/delete/")
+    found += audit(olivia, "asked before removing a place")
 
     phone_context = new_context(bypass_csp=True, **PHONE)
     seat(phone_context, code, ann.participant_id)

@@ -102,6 +102,14 @@ def test_no_page_in_any_state_has_an_id_twice(new_context, seat):
     proposer.get_by_role("link", name="Edit Sushi Go").click()
     expect(proposer.get_by_role("heading", level=1)).to_be_visible()
     no_duplicate_ids(proposer, "without JavaScript: a place's edit page")
+    for control, question in (
+        ("Withdraw Sushi Go", "Withdraw this place?"),
+        ("Delete comment by Gus", "Delete this comment?"),
+    ):
+        proposer.goto(f"/l/{code}/")
+        proposer.get_by_role("button", name=control).first.click()
+        expect(proposer.get_by_role("heading", level=1)).to_have_text(question)
+        no_duplicate_ids(proposer, f"without JavaScript: {question}")
 
     snapshot = reload(code)
     decisions.settle(snapshot, olivia, 0, None)
