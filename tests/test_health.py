@@ -96,7 +96,9 @@ def test_readyz_does_not_wait_for_a_hanging_dynamodb(client, db, dynamodb_hangin
     elapsed = time.monotonic() - started
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert response.json()["failed"] == ["dynamodb"]
-    assert elapsed < 3.5  # PynamoDB alone would wait 3 x 2 s read timeouts
+    # readyz gives up after 2.5 s; PynamoDB alone would wait 3 x 2 s read timeouts. The bound
+    # sits between the two, with room for a loaded CI machine.
+    assert elapsed < 5.5
 
 
 def test_readyz_names_the_database_when_it_is_down(client, db, monkeypatch):
