@@ -170,4 +170,6 @@ def start(port: int | None = None, db_path: Path | None = None, quiet: bool = Tr
             return local
         time.sleep(0.1)
     local.stop()
-    raise DynamoLocalError(f"DynamoDB Local did not answer on port {port} within 30 seconds.")
+    raise DynamoLocalError(
+        f"DynamoDB Local did not answer on port {port} within {READY_TIMEOUT_SECONDS} seconds."
+    )
