@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from django import forms
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+
+from letshangout.formats import local_format
 
 MAX_DAYS_AHEAD = 365
 
@@ -60,7 +62,7 @@ def check_deadline(
         end = datetime.combine(dates[-1] + timedelta(days=1), time(), tzinfo=tz)
         if aware > end:
             return None, _("Choose a deadline no later than the end of the last day, %(day)s.") % {
-                "day": dates[-1].isoformat()
+                "day": dateformat.format(dates[-1], local_format("DAY_YEAR_FORMAT"))
             }
     elif aware > now + timedelta(days=MAX_DAYS_AHEAD):
         # Days that are no dates (a weekly lobby's), or all past: a year at most.

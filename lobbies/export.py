@@ -33,6 +33,10 @@ CSV_COLUMNS = (
     "text",
     "at",
     "time_zone",
+    # A settled weekly lobby's decision row: "weekly", and its last date or number of times.
+    "repeats",
+    "repeat_until",
+    "repeat_count",
 )
 # Exports are data rather than pages, in English like their other values (weekly.WEEKDAY_NAMES).
 FORMER_PARTICIPANT = "Former participant"
@@ -231,7 +235,7 @@ def as_csv(data: dict) -> str:
     people = data.get("participants") or [data["you"]]
     tz = data["lobby"]["time_zone"]
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = _PaddedWriter(buffer)
     writer.writerow(CSV_COLUMNS)
     decision = data["lobby"]["decision"]
     if decision is not None and decision["starts_at"]:
@@ -250,6 +254,16 @@ def as_csv(data: dict) -> str:
     return BYTE_ORDER_MARK + buffer.getvalue()
 
 
+class _PaddedWriter:
+    """A CSV writer whose rows all have every column, so readers never meet a short row."""
+
+    def __init__(self, buffer: io.StringIO) -> None:
+        self._writer = csv.writer(buffer)
+
+    def writerow(self, row) -> None:
+        self._writer.writerow([*row, *[""] * (len(CSV_COLUMNS) - len(row))])
+
+
 def _no_marks(person: dict) -> dict:
     """Someone who has not answered (empty answer), or who answered that no time works."""
     answer = NO if person["answered"] else ""
@@ -265,4 +279,12 @@ def _decision_row(decision: dict, tz: str) -> list[str]:
     else:
         start, end = f"{starts:%H:%M}", "24:00" if ends.date() > starts.date() else f"{ends:%H:%M}"
     place = decision["place"]["name"] if decision["place"] else ""
-    return ["", "decision", day, start, end, "", place, "", decision["settled_at"], tz]
+    row = ["", "decision", day, start, end, "", place, "", decision["settled_at"], tz]
+    return row + _repeat_cells(decision["repeat"])
+
+
+def _repeat_cells(repeat: dict | None) -> list[str]:
+    if repeat is None:
+        return ["", "", ""]
+    count = repeat["count"]
+    return ["weekly", repeat["until_date"] or "", "" if count is None else str(count)]

@@ -38,7 +38,9 @@ def series_expiry(repeat: weekly.Repeat, settled_at: datetime) -> int:
         return expiry_for([repeat.until])
     if repeat.count is not None:
         return expiry_for([repeat.first + timedelta(weeks=repeat.count - 1)])
-    return int(endless_series_end(settled_at).timestamp())
+    # A first meeting far ahead outlives the stated time after settling: keep it as the
+    # last meeting of a dated lobby, so the series is never deleted before it starts.
+    return max(int(endless_series_end(settled_at).timestamp()), expiry_for([repeat.first]))
 
 
 def kept_by(lobby) -> dict:

@@ -89,6 +89,12 @@ def until_instant(until: date, tz: str) -> datetime:
     return datetime.combine(until + timedelta(days=1), time(), ZoneInfo(tz)) - timedelta(seconds=1)
 
 
+def latest_until(first: date) -> date:
+    """The latest last date of a series from `first`: as long as the longest count, so the
+    series, its calendar rule and the lobby kept for it stay within a sane span."""
+    return first + timedelta(weeks=MAX_COUNT - 1)
+
+
 def next_on(weekday: int, today: date) -> date:
     """The first day on `weekday` from `today` on (today itself if it is one)."""
     return today + timedelta(days=(weekday - today.isoweekday()) % 7)

@@ -70,3 +70,30 @@ def test_the_lobby_page_uses_one_date_style(organizer_client, lobby, language):
 @pytest.fixture
 def lobby_settings():
     return make_settings(dates=(date.today() + timedelta(days=2),))
+
+
+@pytest.mark.django_db
+def test_the_comment_delete_confirmation_dates_the_comment_in_the_language(organizer_client, lobby):
+    comment = comments.post_comment(lobby, lobby.organizer.participant_id, "See you there")
+    url = reverse("lobbies:delete_comment", args=[lobby.code])
+    page = organizer_client.get(
+        url, {"comment": comment.comment_id}, HTTP_ACCEPT_LANGUAGE="de"
+    ).content.decode()
+    zone = ZoneInfo(services.load_lobby(lobby.code).lobby.timezone)
+    when = comment.created_at.astimezone(zone).replace(tzinfo=None)
+    assert f"<time>{formatted(when, 'SHORT_DAY_TIME_FORMAT', 'de')}</time>" in page
+
+
+@pytest.mark.django_db
+def test_a_late_deadline_names_the_last_day_in_the_language(organizer_client, lobby):
+    from tests.test_time_zones import payload_from_page
+
+    url = reverse("lobbies:edit", args=[lobby.code])
+    page = organizer_client.get(url).content.decode()
+    snapshot = services.load_lobby(lobby.code)
+    last = max(date.fromisoformat(day) for day in snapshot.lobby.dates)
+    payload = payload_from_page(page, snapshot.lobby, deadline="9999-12-31T23:59")
+    response = organizer_client.post(url, payload, HTTP_ACCEPT_LANGUAGE="en")
+    assert f"the end of the last day, {formatted(last, 'DAY_YEAR_FORMAT', 'en')}." in (
+        response.content.decode()
+    )

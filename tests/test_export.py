@@ -142,6 +142,18 @@ class TestWholeLobby:
         assert mine_url(lobby.code, "csv") in page and lobby_url(lobby.code, "csv") not in page
 
 
+def tuesday_lobby(organizer_client):
+    """A weekly lobby on Tuesdays, its organizer seated: its code, snapshot and next Tuesday."""
+    from tests.conftest import seat_client
+
+    values = make_settings(dates=weekly.reference_dates((2,)), schedule="weekdays", weekdays=(2,))
+    membership = services.create_lobby(values, "Olivia", None)
+    code = membership.participant.code
+    seat_client(organizer_client, code, membership.participant)
+    today = datetime.now(ZoneInfo("Europe/Berlin")).date()
+    return code, reload(code), weekly.next_on(2, today + timedelta(days=1))
+
+
 def lobby_csv_rows(client: Client, code: str) -> list[dict]:
     """The organizer's CSV read as Excel reads it: UTF-8 only when the file starts with a BOM."""
     content = client.get(lobby_url(code, "csv")).content
@@ -237,6 +249,7 @@ class TestJsonOfASettledLobby:
         assert decision["repeat"] is None
         rows = lobby_csv_rows(organizer_client, lobby.code)
         (row,) = [row for row in rows if row["record"] == "decision"]
+        assert (row["repeats"], row["repeat_until"], row["repeat_count"]) == ("", "", "")
         assert (row["day"], row["start"], row["end"], row["place"], row["time_zone"]) == (
             day,
             "19:00",
@@ -246,17 +259,7 @@ class TestJsonOfASettledLobby:
         )
 
     def test_weekly_repeat(self, organizer_client):
-        from tests.conftest import seat_client
-
-        values = make_settings(
-            dates=weekly.reference_dates((2,)), schedule="weekdays", weekdays=(2,)
-        )
-        membership = services.create_lobby(values, "Olivia", None)
-        code = membership.participant.code
-        seat_client(organizer_client, code, membership.participant)
-        snapshot = reload(code)
-        today = datetime.now(ZoneInfo("Europe/Berlin")).date()
-        first = weekly.next_on(2, today + timedelta(days=1))
+        code, snapshot, first = tuesday_lobby(organizer_client)
         start = evening_window(snapshot, 0, 19)
         decisions.settle(
             snapshot, snapshot.lobby.owner_id, start, None, repeat=weekly.Repeat(first, count=8)
@@ -271,3 +274,23 @@ class TestJsonOfASettledLobby:
             "until_date": None,
             "count": 8,
         }
+        (row,) = [
+            row for row in lobby_csv_rows(organizer_client, code) if row["record"] == "decision"
+        ]
+        assert row["day"] == first.isoformat()
+        assert (row["repeats"], row["repeat_until"], row["repeat_count"]) == ("weekly", "", "8")
+
+    def test_weekly_repeat_until_a_date_in_the_csv(self, organizer_client):
+        code, snapshot, first = tuesday_lobby(organizer_client)
+        last = first + timedelta(weeks=10)
+        start = evening_window(snapshot, 0, 19)
+        repeat = weekly.Repeat(first, until=last)
+        decisions.settle(snapshot, snapshot.lobby.owner_id, start, None, repeat=repeat)
+        rows = lobby_csv_rows(organizer_client, code)
+        (row,) = [row for row in rows if row["record"] == "decision"]
+        assert (row["repeats"], row["repeat_until"], row["repeat_count"]) == (
+            "weekly",
+            last.isoformat(),
+            "",
+        )
+        assert all(None not in row.values() for row in rows)  # every row has every column

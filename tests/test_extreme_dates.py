@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 
 from lobbies import services
 from lobbies.labels import TZ_COOKIE
+from lobbies.weekly import MAX_COUNT
 from tests.conftest import seat_client
 from tests.factories import create_payload
 from tests.test_weekly import create_payload as weekly_payload
-from tests.test_weekly import weekly_settings
+from tests.test_weekly import next_on, weekly_settings
 from tests.voting_support import evening_window
 
 pytestmark = pytest.mark.django_db
@@ -123,14 +124,29 @@ def test_settling_a_dated_lobby(lobby, organizer_client, window):
     assert response.status_code in ANSWERS
 
 
+NEXT_WEDNESDAY = "next Wednesday"  # replaced by that date when the example runs
+COUNTS = ["1", "52", "0", "x", "", str(MAX_COUNT), str(MAX_COUNT + 1), "99999999999999999999"]
+
+
 @BOUNDED
-@given(first=LOCAL_DAYS, until=LOCAL_DAYS, count=st.sampled_from(["1", "52", "0", "x", ""]))
+@given(
+    first=LOCAL_DAYS | st.just(NEXT_WEDNESDAY),
+    until=LOCAL_DAYS | st.just(NEXT_WEDNESDAY),
+    count=st.sampled_from(COUNTS),
+)
 @example(first="9999-12-29", until="9999-12-31", count="52")  # a Wednesday, the last one
+@example(first="9999-12-29", until="", count=str(MAX_COUNT))
+@example(first="9999-12-29", until="9999-12-31", count="")
+@example(first="9999-12-29", until="", count="")
+@example(first=NEXT_WEDNESDAY, until="9999-12-29", count="")
+@example(first=NEXT_WEDNESDAY, until="", count=str(MAX_COUNT))
 def test_settling_a_weekly_lobby(organizer_client, first, until, count):
     membership = services.create_lobby(weekly_settings(), "Olivia", None)
     code = membership.participant.code
     seat_client(organizer_client, code, membership.participant)
     start = evening_window(services.load_lobby(code), 1, 19)
+    wednesday = next_on(3).isoformat()
+    first, until = (wednesday if day == NEXT_WEDNESDAY else day for day in (first, until))
     for ends in ("never", "until", "count"):
         payload = {"window": "other", "other_start": str(start), "place": ""}
         payload.update(first_date=first, ends=ends, until_date=until, count=count)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils import dateformat
 
 from letshangout.dynamo import TableItem
 from lobbies import services, weekly
@@ -67,8 +67,14 @@ def test_a_series_with_no_end_is_kept_a_stated_time_after_settling(
     assert expiries(settled.code) == {int((settled_at + timedelta(days=days)).timestamp())}
     page = organizer_client.get(reverse("lobbies:detail", args=[settled.code])).content.decode()
     deleted = datetime.fromtimestamp(int(settled.lobby.expires_at), UTC).astimezone(ZONE)
-    assert f"will be deleted on {date_format(deleted, 'DATE_FORMAT')}" in page
+    assert f"will be deleted on {dateformat.format(deleted, 'l j F Y')}" in page
     assert "Calendars that added the meetings keep them" in page
+
+
+def test_a_series_with_no_end_from_far_ahead_outlives_its_first_meeting(weekly_lobby):
+    first = next_on(3) + timedelta(weeks=52)
+    settled = settle(weekly_lobby, weekly.Repeat(first))
+    assert expiries(settled.code) == {expiry_for([first])}
 
 
 def test_the_settle_form_says_how_long_the_lobby_is_kept(weekly_lobby, organizer_client, settings):
@@ -77,7 +83,7 @@ def test_the_settle_form_says_how_long_the_lobby_is_kept(weekly_lobby, organizer
     page = response.content.decode()
     assert f"kept {settings.LOBBY_RETENTION_DAYS} days after the last meeting" in page
     end = datetime.now(ZONE) + timedelta(days=settings.WEEKLY_SERIES_RETENTION_DAYS)
-    assert f"With no end, it is kept until {date_format(end, 'DATE_FORMAT')}" in page
+    assert f"With no end, it is kept until {dateformat.format(end, 'l j F Y')}, or" in page
 
 
 def test_reopening_recomputes_the_expiry(weekly_lobby):

@@ -4,12 +4,15 @@ the chosen weekday, one error per mistake, and the lobby page's quick "Settle on
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from http import HTTPStatus
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import dateformat
 
+from lobbies import weekly
 from tests import test_weekly
 from tests.test_weekly import next_on
 from tests.voting_support import evening_window, mark, reload, slots
@@ -127,3 +130,97 @@ class TestSettleOnTheRecommendation:
         decision = reload(weekly_lobby.code).lobby.decision
         assert date.fromisoformat(decision.first_date).isoweekday() == 5
         assert not decision.until_date and not decision.repeat_count
+
+
+def last_monday_within_a_year() -> date:
+    """The last Monday a first date may be: within the next year, as days are on creation."""
+    limit = datetime.now(ZoneInfo(test_weekly.ZONE)).date() + timedelta(days=365)
+    return limit - timedelta(days=(limit.isoweekday() - 1) % 7)
+
+
+class TestFarDatesAreRefusedClearly:
+    """The tester's inputs gave a 500 (OverflowError) and lost the form; each is refused with
+    one message, the lobby stays open and what was typed stays."""
+
+    @pytest.mark.parametrize(
+        ("fields", "field", "message"),
+        [
+            (
+                {"first_date": "9999-12-27", "ends": "count", "count": "520"},
+                "first_date",
+                "Choose a first date within the next year.",
+            ),
+            (
+                {"first_date": "9999-12-27", "ends": "until", "until_date": "9999-12-31"},
+                "first_date",
+                "Choose a first date within the next year.",
+            ),
+            (
+                {"first_date": "9999-12-27", "ends": "never"},
+                "first_date",
+                "Choose a first date within the next year.",
+            ),
+            (
+                {"first_date": "FIRST", "ends": "until", "until_date": "9999-12-27"},
+                "until_date",
+                "Choose a last date no later than",
+            ),
+        ],
+    )
+    def test_the_testers_inputs(self, weekly_lobby, organizer_client, fields, field, message):
+        monday = evening_window(weekly_lobby, 0, 19)
+        if fields["first_date"] == "FIRST":
+            fields["first_date"] = next_on(1).isoformat()
+        response = post_settle(organizer_client, weekly_lobby, other_start=str(monday), **fields)
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        (error,) = errors_of(response)
+        assert message in error
+        assert reload(weekly_lobby.code).lobby.status == "open"
+        assert f'value="{fields[field]}"' in response.content.decode()  # nothing lost
+
+    def test_the_last_first_date_within_a_year_settles(self, weekly_lobby, organizer_client):
+        monday = evening_window(weekly_lobby, 0, 19)
+        first = last_monday_within_a_year()
+        response = post_settle(
+            organizer_client,
+            weekly_lobby,
+            other_start=str(monday),
+            first_date=first.isoformat(),
+            ends="count",
+            count=str(weekly.MAX_COUNT),
+        )
+        assert response.status_code == HTTPStatus.FOUND
+        assert (
+            organizer_client.get(reverse("lobbies:detail", args=[weekly_lobby.code])).status_code
+            == 200
+        )
+        assert (
+            organizer_client.get(reverse("voting:ics", args=[weekly_lobby.code])).status_code == 200
+        )
+
+    def test_a_week_later_is_refused(self, weekly_lobby, organizer_client):
+        monday = evening_window(weekly_lobby, 0, 19)
+        first = last_monday_within_a_year() + timedelta(weeks=1)
+        response = post_settle(
+            organizer_client, weekly_lobby, other_start=str(monday), first_date=first.isoformat()
+        )
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert errors_of(response) == ["Choose a first date within the next year."]
+
+    @pytest.mark.parametrize(
+        ("weeks", "settles"), [(weekly.MAX_COUNT - 1, True), (weekly.MAX_COUNT, False)]
+    )
+    def test_the_last_date_is_within_as_many_weeks_as_a_count(
+        self, weekly_lobby, organizer_client, weeks, settles
+    ):
+        first = next_on(3)
+        last = first + timedelta(weeks=weeks)
+        response = post_settle(
+            organizer_client, weekly_lobby, ends="until", until_date=last.isoformat()
+        )
+        if settles:
+            assert response.status_code == HTTPStatus.FOUND
+        else:
+            assert response.status_code == HTTPStatus.BAD_REQUEST
+            latest = dateformat.format(last - timedelta(weeks=1), "l j F Y")
+            assert errors_of(response) == [f"Choose a last date no later than {latest}."]

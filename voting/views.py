@@ -11,12 +11,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.formats import date_format
+from django.utils import dateformat
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from letshangout.formats import local_format
 from letshangout.ratelimit import rate_limit
 from lobbies import services as lobby_services
 from lobbies import weekly
@@ -262,7 +263,7 @@ def _retention_context(lobby) -> dict:
     series_end = endless_series_end(datetime.now(UTC)).astimezone(ZoneInfo(lobby.timezone))
     return {
         "retention_days": settings.LOBBY_RETENTION_DAYS,
-        "series_end": date_format(series_end, "DATE_FORMAT"),
+        "series_end": dateformat.format(series_end, local_format("DAY_YEAR_FORMAT")),
     }
 
 

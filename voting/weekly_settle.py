@@ -3,12 +3,15 @@ repeats (lobbies/weekly.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django import forms
+from django.utils import dateformat
 from django.utils.translation import gettext_lazy as _
 
+from letshangout.formats import local_format
 from lobbies import weekly
+from lobbies.deadlines import MAX_DAYS_AHEAD
 from lobbies.labels import day_label
 from voting.forms import SettleForm
 
@@ -72,6 +75,9 @@ class WeeklySettleForm(SettleForm):
             )
         elif first < today:
             self.add_error("first_date", _("The first date must not be in the past."))
+        elif first > today + timedelta(days=MAX_DAYS_AHEAD):
+            # As a lobby's days on creation: a year ahead at most.
+            self.add_error("first_date", _("Choose a first date within the next year."))
         else:
             cleaned["repeat"] = self._repeat(cleaned, first)
         return cleaned
@@ -91,6 +97,8 @@ class WeeklySettleForm(SettleForm):
             self.add_error("count", _("Say how many times, or choose no end."))
         elif until is not None and until < first:
             self.add_error("until_date", _("The last date comes before the first."))
+        elif until is not None and until > weekly.latest_until(first):
+            self.add_error("until_date", _latest_until_message(first))
         else:
             return weekly.Repeat(first, until, count)
         return None
@@ -102,3 +110,8 @@ class WeeklySettleForm(SettleForm):
         return " ".join(
             weekly.next_on(day.isoweekday(), today).isoformat() for day in self.spec.dates
         )
+
+
+def _latest_until_message(first: date) -> str:
+    latest = dateformat.format(weekly.latest_until(first), local_format("DAY_YEAR_FORMAT"))
+    return _("Choose a last date no later than %(day)s.") % {"day": latest}

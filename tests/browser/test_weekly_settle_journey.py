@@ -74,3 +74,15 @@ def test_settle_on_the_recommendation(organizer_page):
     page.goto(f"/l/{page.code}/")
     page.get_by_role("button", name="Settle on this").click()
     expect(page.locator(".decision-banner")).to_contain_text("Every Wednesday from")
+
+
+def test_a_far_first_date_is_refused_and_nothing_is_lost(organizer_page):
+    page = organizer_page
+    page.goto(f"/l/{page.code}/settle/")
+    first = page.get_by_label("First date")
+    first.fill("9999-12-29")  # a Wednesday, like the recommended time
+    page.get_by_label("How many times").fill(str(weekly.MAX_COUNT))
+    page.get_by_role("button", name="Settle", exact=True).click()
+    expect(page.locator(".field-error")).to_have_text(["Choose a first date within the next year."])
+    expect(first).to_have_value("9999-12-29")
+    expect(page.get_by_label("How many times")).to_have_value(str(weekly.MAX_COUNT))
