@@ -38,6 +38,9 @@ CSV_COLUMNS = (
 FORMER_PARTICIPANT = "Former participant"
 # Excel reads a CSV file without one as the machine's ANSI code page ("Zoë" as "ZoÃ«").
 BYTE_ORDER_MARK = "\ufeff"
+# A spreadsheet runs a cell starting with one of these as a formula (=HYPERLINK(...) can leak
+# or mislead); names, places and comments are typed by anyone with the link.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -231,7 +234,7 @@ def as_csv(data: dict) -> str:
     people = data.get("participants") or [data["you"]]
     tz = data["lobby"]["time_zone"]
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = _FormulaSafeWriter(csv.writer(buffer))
     writer.writerow(CSV_COLUMNS)
     decision = data["lobby"]["decision"]
     if decision is not None and decision["starts_at"]:
@@ -248,6 +251,21 @@ def as_csv(data: dict) -> str:
         row = ["", "", "", "", "", comment["text"], comment["at"], tz]
         writer.writerow([comment["author"], "comment", *row])
     return BYTE_ORDER_MARK + buffer.getvalue()
+
+
+def neutralised(cell: str) -> str:
+    """A cell as text a spreadsheet will not evaluate: OWASP's leading single quote."""
+    return "'" + cell if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
+
+
+class _FormulaSafeWriter:
+    """Every row goes through `neutralised`, so no column can be forgotten."""
+
+    def __init__(self, writer) -> None:
+        self._writer = writer
+
+    def writerow(self, row) -> None:
+        self._writer.writerow([neutralised(cell) for cell in row])
 
 
 def _no_marks(person: dict) -> dict:
