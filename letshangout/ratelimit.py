@@ -247,12 +247,37 @@ def succeeded(response: HttpResponse) -> bool:
     return response.status_code < HTTPStatus.BAD_REQUEST
 
 
+_Taken = tuple[str, int, int]  # a window's key, its period and the slot taken in it
+
+
+def _take_all(
+    request: HttpRequest, limits: list[tuple[str, str | None]]
+) -> tuple[list[_Taken], int | None]:
+    """A slot in each (name, key) limit; when one is used up, the slots already taken are
+    given back (a refused request does not count) and the seconds to wait come back too."""
+    taken: list[_Taken] = []
+    for name, key in limits:
+        window_key, period, slot = _take(request, name, key)
+        if slot is None:
+            _give_all_back(taken)
+            return [], retry_after(request, name, key)
+        taken.append((window_key, period, slot))
+    return taken, None
+
+
+def _give_all_back(taken: list[_Taken]) -> None:
+    for key, period, slot in taken:
+        _give_back(key, slot, period)
+
+
 def rate_limit(
     name: str,
     methods: tuple[str, ...] = ("POST",),
     counts: Callable[[HttpResponse], bool] | None = None,
     exempt: Callable[..., bool] | None = None,
     refused: Callable[..., HttpResponse] | None = None,
+    per: Callable[..., str | None] | None = None,
+    backstop: str | None = None,
 ):
     """Decorator: refuse with a 429 page once the client used up the named limit.
 
@@ -265,6 +290,10 @@ def rate_limit(
     limit), and gives it back afterwards unless `counts` accepts the response (an Http404
     is a 404 response; a crash gives the slot back). `exempt(request, *args, **kwargs)`
     tells requests that cannot be what the limit is about, which then skip the cache.
+
+    `per(request, *args, **kwargs)` names whom the limit counts (a participant), else the
+    client IP does; then `backstop` names a looser limit per client IP, so one address still
+    cannot flood, while people sharing one (an office, a carrier) do not block each other.
     """
 
     def decorator(view):
@@ -272,9 +301,10 @@ def rate_limit(
         def wrapped(request, *args, **kwargs):
             if request.method not in methods or (exempt and exempt(request, *args, **kwargs)):
                 return view(request, *args, **kwargs)
-            key, period, slot = _take(request, name)
-            if slot is None:
-                seconds = retry_after(request, name)
+            who = per(request, *args, **kwargs) if per else None
+            limits = [(name, who)] + ([(backstop, None)] if who and backstop else [])
+            taken, seconds = _take_all(request, limits)
+            if seconds is not None:
                 if refused is None:
                     return rate_limited_response(request, seconds)
                 response = refused(request, wait_message(seconds), *args, **kwargs)
@@ -285,13 +315,13 @@ def rate_limit(
                 response = view(request, *args, **kwargs)
             except Http404:
                 if not counts(HttpResponse(status=HTTPStatus.NOT_FOUND)):
-                    _give_back(key, slot, period)
+                    _give_all_back(taken)
                 raise
             except BaseException:
-                _give_back(key, slot, period)
+                _give_all_back(taken)
                 raise
             if not counts(response):
-                _give_back(key, slot, period)
+                _give_all_back(taken)
             return response
 
         return wrapped

@@ -316,15 +316,19 @@ if PRODUCTION:
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if PRODUCTION else 0)
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 RATE_LIMITS = {
-    # name: (requests, seconds) per client IP
+    # name: (requests, seconds) per client IP, unless the view names whom it counts
     "lobby_lookup": (env_int("RATE_LIMIT_LOOKUP", 20), 60),
     # Per signed-in user, or per browser for guests (lobbies/views.py); an office or a mobile
     # carrier puts many people behind one address, so the per-address limit is only a backstop.
     "lobby_create": (env_int("RATE_LIMIT_CREATE", 10), 3600),
     "lobby_create_address": (env_int("RATE_LIMIT_CREATE_ADDRESS", 60), 3600),
+    # Actions in a lobby: per participant, with a per-address backstop (as creating above).
     "place_propose": (env_int("RATE_LIMIT_PROPOSE", 30), 600),
+    "place_propose_address": (env_int("RATE_LIMIT_PROPOSE_ADDRESS", 150), 600),
     "comment_post": (env_int("RATE_LIMIT_COMMENT", 20), 600),
+    "comment_post_address": (env_int("RATE_LIMIT_COMMENT_ADDRESS", 100), 600),
     "calendar_import": (env_int("RATE_LIMIT_CALENDAR", 20), 600),
+    "calendar_import_address": (env_int("RATE_LIMIT_CALENDAR_ADDRESS", 100), 600),
 }
 
 METRICS_EMF = env_bool("METRICS_EMF")

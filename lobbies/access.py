@@ -49,6 +49,18 @@ def my_seat(request: HttpRequest, snapshot: LobbySnapshot) -> str | None:
     return None
 
 
+def participant_key(request: HttpRequest, code: str) -> str | None:
+    """Whom a rate limit on an action in the lobby counts: this browser's seat in it, else
+    the signed-in account (one seat per account), else None (the client address). It reads
+    no DynamoDB; a seat that is no longer valid gets the outsiders' 404 from the view."""
+    canonical = canonical_code(code)
+    seat = identity.seat_in(request, canonical)
+    if seat is not None:
+        return f"seat:{canonical}:{seat}"
+    user = identity.user_id_of(request)
+    return f"user:{user}" if user is not None else None
+
+
 def load_for_participant(request: HttpRequest, code: str) -> tuple[LobbySnapshot, str]:
     """The lobby and my participant id. Outsiders and unknown codes get the same 404,
     counted against the same limit as looking codes up; a visitor with no seat in this

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from letshangout.ratelimit import rate_limit
 from lobbies import grid
-from lobbies.access import load_for_participant
+from lobbies.access import load_for_participant, participant_key
 from lobbies.answers import answers_closed_reason, answers_of, grid_key, spec_for
 from lobbies.calendar_import import (
     MAX_BYTES,
@@ -114,7 +114,9 @@ def _answer(request: HttpRequest, context: dict, status: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@rate_limit("calendar_import", refused=_too_often)
+@rate_limit(
+    "calendar_import", refused=_too_often, per=participant_key, backstop="calendar_import_address"
+)
 def compare(request: HttpRequest, code: str) -> HttpResponse:
     """GET: the form (the panel alone for htmx). POST: the busy times and suggestions."""
     snapshot, seat = load_for_participant(request, code)

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from letshangout.ratelimit import rate_limit
 from lobbies import comments, services
-from lobbies.access import load_for_participant, lobby_url
+from lobbies.access import load_for_participant, lobby_url, participant_key
 from lobbies.comment_page import (
     CommentForm,
     comment_row,
@@ -79,7 +79,9 @@ def _too_often(request: HttpRequest, message: str, code: str) -> HttpResponse:
 
 
 @require_POST
-@rate_limit("comment_post", refused=_too_often)
+@rate_limit(
+    "comment_post", refused=_too_often, per=participant_key, backstop="comment_post_address"
+)
 def post(request: HttpRequest, code: str) -> HttpResponse:
     snapshot, seat = load_for_participant(request, code)
     form = CommentForm(request.POST)

@@ -42,6 +42,9 @@ CSV_COLUMNS = (
 FORMER_PARTICIPANT = "Former participant"
 # Excel reads a CSV file without one as the machine's ANSI code page ("Zoë" as "ZoÃ«").
 BYTE_ORDER_MARK = "\ufeff"
+# A spreadsheet runs a cell starting with one of these as a formula (=HYPERLINK(...) can leak
+# or mislead); names, places and comments are typed by anyone with the link.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -235,7 +238,7 @@ def as_csv(data: dict) -> str:
     people = data.get("participants") or [data["you"]]
     tz = data["lobby"]["time_zone"]
     buffer = io.StringIO()
-    writer = _PaddedWriter(buffer)
+    writer = _SafeWriter(buffer)
     writer.writerow(CSV_COLUMNS)
     decision = data["lobby"]["decision"]
     if decision is not None and decision["starts_at"]:
@@ -254,14 +257,21 @@ def as_csv(data: dict) -> str:
     return BYTE_ORDER_MARK + buffer.getvalue()
 
 
-class _PaddedWriter:
-    """A CSV writer whose rows all have every column, so readers never meet a short row."""
+def neutralised(cell: str) -> str:
+    """A cell as text a spreadsheet will not evaluate: OWASP's leading single quote."""
+    return "'" + cell if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
+
+
+class _SafeWriter:
+    """A CSV writer whose rows all have every column, so readers never meet a short row, and
+    whose every cell goes through `neutralised`, so no column can be forgotten."""
 
     def __init__(self, buffer: io.StringIO) -> None:
         self._writer = csv.writer(buffer)
 
     def writerow(self, row) -> None:
-        self._writer.writerow([*row, *[""] * (len(CSV_COLUMNS) - len(row))])
+        padded = [*row, *[""] * (len(CSV_COLUMNS) - len(row))]
+        self._writer.writerow([neutralised(cell) for cell in padded])
 
 
 def _no_marks(person: dict) -> dict:

@@ -224,9 +224,10 @@ def group_data(snapshot, viewer_tz, language, chosen, picked) -> dict:
         "grid": labels,
         "rows": _heat_rows(spec, viewer_tz, labels, tallies, total),
         "total": total,
-        # Seats of deleted accounts are nobody's to answer for: counted nowhere here.
-        "answered_count": sum(1 for pid in answers if pid in awaited),
-        "people_count": len(awaited),
+        # A deleted account's marks are answers it gave: counted, as the heatmap shows them.
+        # Nobody waits for such a seat, so one with no marks is counted nowhere.
+        "answered_count": len(answers),
+        "people_count": len(awaited.keys() | answers.keys()),
         "filtering": chosen is not None,
         "filter_query": _filter_query(answers, chosen),
         "known": ",".join(answers),

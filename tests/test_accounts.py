@@ -103,3 +103,21 @@ def test_guest_seats_are_claimed_on_sign_in(client, lobby, user):
 def test_my_lobbies_empty_state(client, user):
     client.force_login(user)
     assert "No lobbies yet" in client.get(reverse("lobbies:mine")).content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "de", "fr", "es"])
+def test_account_emails_are_from_letshangout_not_the_host(client, user, language):
+    """allauth names the site after the request's host without the Sites framework."""
+    headers = {"HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT_LANGUAGE": language}
+    client.post(
+        reverse("account_signup"),
+        {"email": "ann@example.com", "password1": PASSWORD, "password2": PASSWORD},
+        **headers,
+    )
+    client.post(reverse("account_reset_password"), {"email": user.email}, **headers)
+    assert len(mail.outbox) == 2
+    for message in mail.outbox:
+        greeting, *_rest, thanks, _domain = message.body.strip().splitlines()
+        assert "LetsHangOut" in greeting and "LetsHangOut" in thanks
+        assert "127.0.0.1!" not in message.body

@@ -49,3 +49,35 @@ def test_dev_picks_a_free_port_and_says_which(tmp_path, taken_port):
     finally:
         if server.poll() is None:
             server.kill()
+
+
+@pytest.mark.no_dynamodb
+def test_dynamodb_local_moves_off_the_apps_own_port(tmp_path):
+    """`manage.py dev 127.0.0.1:8765` where 8765 is also DynamoDB Local's port."""
+    port = dynamo_local.free_port()
+    server = start_dev(tmp_path, port, port)
+    try:
+        assert wait_for(lambda: answers(f"http://127.0.0.1:{port}/readyz"), 60)
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=20)
+        output = server.stdout.read().decode()
+        assert "already in use" not in output
+        assert f"Port {port} is the app's" in output
+        assert "using port" in output
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+@pytest.mark.no_dynamodb
+def test_a_taken_app_port_is_said_before_anything_starts(tmp_path, taken_port):
+    server = start_dev(tmp_path, taken_port, dynamo_local.free_port())
+    try:
+        output = server.communicate(timeout=60)[0].decode()
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert server.returncode != 0
+    assert f"Port {taken_port} is already in use" in output
+    assert "LetsHangOut is at" not in output
+    assert "Starting DynamoDB Local" not in output

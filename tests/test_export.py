@@ -294,3 +294,52 @@ class TestJsonOfASettledLobby:
             "",
         )
         assert all(None not in row.values() for row in rows)  # every row has every column
+
+
+FORMULAS = ('=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rReturn")
+
+
+@pytest.mark.django_db
+class TestFormulaInjection:
+    """A cell a spreadsheet would read as a formula is prefixed with a quote (OWASP's CSV
+    injection advice): names, places and comments are typed by anyone with the link."""
+
+    def test_lobby_csv_neutralises_names_places_and_comments(
+        self, lobby, organizer_client, join_as
+    ):
+        owner = lobby.lobby.owner_id
+        for formula in FORMULAS:
+            join_as(lobby, formula)
+            comments.post_comment(reload(lobby.code), owner, formula)
+        place = propose(lobby.code, owner, "=cmd|' /C calc'!A0")
+        voting.cast_vote(reload(lobby.code), owner, place.place_id, "yes")
+        rows = lobby_csv_rows(organizer_client, lobby.code)
+        names = {row["participant"] for row in rows}
+        texts = {row["text"] for row in rows if row["record"] == "comment"}
+        for formula in FORMULAS[:4]:
+            assert "'" + formula in names
+        # A name loses its surrounding whitespace on joining; a comment keeps it.
+        assert {"Tab", "Return"} <= names
+        for formula in FORMULAS:
+            assert "'" + formula in texts
+        assert {row["place"] for row in rows if row["record"] == "vote"} == {"'=cmd|' /C calc'!A0"}
+        every_cell = [cell for row in rows for cell in row.values()]
+        assert not [cell for cell in every_cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+    def test_my_answers_csv_too(self, lobby, join_as):
+        client, person = join_as(lobby, "@me")
+        comments.post_comment(reload(lobby.code), person.participant_id, "=1+1")
+        rows = list(
+            csv.DictReader(
+                io.StringIO(client.get(mine_url(lobby.code, "csv")).content.decode("utf-8-sig"))
+            )
+        )
+        assert {row["participant"] for row in rows} == {"'@me"}
+        assert [row["text"] for row in rows if row["record"] == "comment"] == ["'=1+1"]
+
+    def test_json_keeps_the_text_as_typed(self, lobby, organizer_client, join_as):
+        join_as(lobby, "=1+1")
+        names = {
+            person["name"] for person in lobby_json(organizer_client, lobby.code)["participants"]
+        }
+        assert "=1+1" in names

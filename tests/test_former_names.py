@@ -85,3 +85,33 @@ class TestFormerParticipantName:
                 [Participant.votes[place].set("yes")],
             )
         assert decisions.everyone_answered(reload(lobby.code))
+
+
+@pytest.mark.django_db
+class TestALobbyLeftWithoutOrganizer:
+    """Olivia (organizer) marked her times, then her seat lost its account; Ben answered, Carla
+    did not. Her marks are answers she really gave: they stay in the heatmap, the best times
+    and who can come as "Former participant", and count as answered; nobody waits for her."""
+
+    @pytest.fixture
+    def orphaned(self, lobby, join_as):
+        from tests.test_account_handover import orphan
+
+        start = evening_window(reload(lobby.code))
+        mark(lobby.code, lobby.lobby.owner_id, yes=slots(start, 4))
+        ben_client, ben = join_as(lobby, "Ben")
+        mark(lobby.code, ben.participant_id, yes=slots(start, 4))
+        join_as(lobby, "Carla")
+        orphan(lobby.code, lobby.lobby.owner_id)
+        return ben_client
+
+    def test_no_organizer_badge_on_the_former_seat(self, lobby, orphaned):
+        body = page(orphaned, lobby.code)
+        assert "This lobby has no organizer" in body
+        assert 'class="badge">organizer<' not in body
+
+    def test_the_counts_agree(self, lobby, orphaned):
+        body = page(orphaned, lobby.code)
+        assert "2 of 3 people have answered." in body
+        assert "more of the 2 people shown" in body
+        assert "Former participant" in body

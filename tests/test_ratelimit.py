@@ -32,6 +32,7 @@ def limits(settings):
         "lobby_lookup": (20, 60),
         "lobby_create": (10, 3600),
         "place_propose": (30, 600),
+        "place_propose_address": (150, 600),
     }
     return settings.RATE_LIMITS
 
@@ -332,3 +333,58 @@ def test_exact_across_processes_on_postgresql(postgres_cache):
 @pytest.mark.no_dynamodb
 def test_exact_across_processes_on_redis(redis_cache):
     assert allowed_across_processes(redis_cache) == 20
+
+
+# --- actions in a lobby: per participant, with a looser per-address backstop -----------------
+
+
+def _comment(client: Client, code: str, text: str) -> int:
+    return client.post(reverse("lobbies:comment", args=[code]), {"text": text}).status_code
+
+
+def test_comments_are_limited_per_participant_not_per_address(lobby, join_as, settings):
+    """An office behind one address: Ben using up his comments does not silence Carla."""
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "comment_post": (3, 600),
+        "comment_post_address": (100, 600),
+    }
+    ben, _ = join_as(lobby, "Ben")
+    carla, _ = join_as(lobby, "Carla")
+    answers = [_comment(ben, lobby.code, f"Ben {n}") for n in range(4)]
+    assert answers[-1] == HTTPStatus.TOO_MANY_REQUESTS
+    assert HTTPStatus.TOO_MANY_REQUESTS not in answers[:3]
+    assert _comment(carla, lobby.code, "Carla is fine") != HTTPStatus.TOO_MANY_REQUESTS
+    texts = [comment.text for comment in services.load_lobby(lobby.code).comments]
+    assert "Carla is fine" in texts and "Ben 3" not in texts
+
+
+def test_places_are_limited_per_participant_not_per_address(lobby, join_as, settings):
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "place_propose": (2, 600),
+        "place_propose_address": (100, 600),
+    }
+    ben, _ = join_as(lobby, "Ben")
+    carla, _ = join_as(lobby, "Carla")
+    url = reverse("voting:propose", args=[lobby.code])
+    answers = [ben.post(url, {"name": f"Ben's {n}"}).status_code for n in range(3)]
+    assert answers[-1] == HTTPStatus.TOO_MANY_REQUESTS
+    assert carla.post(url, {"name": "Carla's"}).status_code != HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_one_address_still_has_a_looser_limit(lobby, join_as, settings):
+    """Against a flood from one address through many seats."""
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "comment_post": (3, 600),
+        "comment_post_address": (4, 600),
+    }
+    ben, _ = join_as(lobby, "Ben")
+    carla, _ = join_as(lobby, "Carla")
+    answers = [_comment(ben, lobby.code, f"Ben {n}") for n in range(3)]
+    answers += [_comment(carla, lobby.code, f"Carla {n}") for n in range(2)]
+    assert answers[-1] == HTTPStatus.TOO_MANY_REQUESTS
+    assert HTTPStatus.TOO_MANY_REQUESTS not in answers[:4]
+    texts = [comment.text for comment in services.load_lobby(lobby.code).comments]
+    assert "Carla 0" in texts and "Carla 1" not in texts

@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import dateformat
 
 from letshangout.formats import local_format
+from letshangout.models import TimeZonePreference
 from lobbies import services as lobby_services
 from lobbies import weekly
 from tests.conftest import seat_client
@@ -23,6 +25,7 @@ from tests.factories import make_settings
 from tests.voting_support import evening_window, propose, reload
 
 ZONE = "Europe/Berlin"
+User = get_user_model()
 
 
 @pytest.fixture
@@ -159,3 +162,58 @@ def test_the_footers_switch_is_on_the_settled_page_and_works(make_user):
     lobby["organizer"].post(reverse("voting:reopen", args=[lobby["code"]]))
     lobby["organizer"].post(settle_url, {"window": window + 2, "place": ""})
     assert [m.to for m in mail.outbox] == [["olivia@example.com"]]
+
+
+@pytest.mark.django_db
+class TestInTheReadersZone:
+    """The settled email, like the reminder, shows the time in the zone stored on the
+    reader's account, else in the lobby's; the attached event is the same for everyone."""
+
+    def settle_at_seven(self, lobby) -> datetime:
+        window = evening_window(reload(lobby["code"]), 0, 19)
+        url = reverse("voting:settle", args=[lobby["code"]])
+        response = lobby["organizer"].post(url, {"window": window, "place": ""})
+        assert response.status_code == HTTPStatus.FOUND
+        return reload(lobby["code"]).lobby.decision.starts_at
+
+    def when(self, starts: datetime, zone: str) -> str:
+        local = starts.astimezone(ZoneInfo(zone))
+        return f"{dateformat.format(local, local_format('TIME_FORMAT'))}"
+
+    def test_each_reader_gets_their_own_zone(self, make_user):
+        lobby = lobby_of(make_user, make_settings(timezone=ZONE))
+        ann = User.objects.get(email="ann@example.com")
+        TimeZonePreference.objects.create(user=ann, zone="Europe/London")
+        starts = self.settle_at_seven(lobby)
+        ann_body = ann_email().body
+        assert f"{self.when(starts, 'Europe/London')}" in ann_body
+        assert "(Europe/London)" in ann_body and ZONE not in ann_body
+        (olivia,) = [m for m in mail.outbox if m.to == ["olivia@example.com"]]
+        assert f"{self.when(starts, ZONE)}" in olivia.body and f"({ZONE})" in olivia.body
+        assert ann_email().attachments == olivia.attachments  # the event is the same
+
+    def test_a_weekly_meeting_stays_in_the_lobbys_wall_clock(self, make_user):
+        values = make_settings(
+            dates=weekly.reference_dates((1,)),
+            schedule=weekly.WEEKDAYS,
+            weekdays=(1,),
+            timezone=ZONE,
+        )
+        lobby = lobby_of(make_user, values)
+        ann = User.objects.get(email="ann@example.com")
+        TimeZonePreference.objects.create(user=ann, zone="Europe/London")
+        today = datetime.now(ZoneInfo(ZONE)).date()
+        first = weekly.next_on(1, today + timedelta(days=1))
+        response = lobby["organizer"].post(
+            reverse("voting:settle", args=[lobby["code"]]),
+            {
+                "window": "other",
+                "other_start": str(evening_window(reload(lobby["code"]), 0, 19)),
+                "place": "",
+                "first_date": first.isoformat(),
+                "ends": "never",
+            },
+        )
+        assert response.status_code == HTTPStatus.FOUND
+        body = ann_email().body
+        assert f"({ZONE})" in body and "Europe/London" not in body

@@ -17,7 +17,8 @@ from django.utils import timezone, translation
 from letshangout import metrics
 from letshangout.languages import language_of, languages_of
 from letshangout.mail import verified_emails
-from lobbies import services
+from letshangout.zones import zones_of
+from lobbies import services, weekly
 from lobbies.errors import LobbyNotFound
 from lobbies.labels import repeat_label
 from lobbies.snapshot import LobbySnapshot
@@ -69,15 +70,13 @@ def _settled_messages(snapshot: LobbySnapshot, lobby_url: str) -> list[EmailMess
         return []
     settled = decisions.settled_view(snapshot)
     replaced = decisions.replaced_view(snapshot)
-    zone = ZoneInfo(snapshot.lobby.timezone)
     context = {
         "lobby": snapshot.lobby,
         "lobby_url": lobby_url,
-        "now": _meeting(settled, zone),
-        "before": _meeting(replaced, zone) if replaced else None,
         "google_url": ics.google_calendar_url(event),
     }
     languages = languages_of(p.user_id for p in wanted)
+    zones = _reader_zones(snapshot, settled, replaced, wanted)
     attachment = ics.build_ics(event).decode("utf-8")
     messages = []
     for participant in wanted:
@@ -85,11 +84,13 @@ def _settled_messages(snapshot: LobbySnapshot, lobby_url: str) -> list[EmailMess
         if address is None:
             continue
         language = languages.get(participant.user_id, settings.LANGUAGE_CODE)
+        zone = ZoneInfo(zones.get(participant.user_id, snapshot.lobby.timezone))
         with translation.override(language):
-            repeats = {"now_repeats": repeat_label(settled.repeat)}
+            meetings = {"now": _meeting(settled, zone), "now_repeats": repeat_label(settled.repeat)}
             if replaced:
-                repeats["before_repeats"] = repeat_label(replaced.repeat)
-        own = {**context, **repeats, "participant": participant}
+                meetings["before"] = _meeting(replaced, zone)
+                meetings["before_repeats"] = repeat_label(replaced.repeat)
+        own = {**context, **meetings, "participant": participant, "zone": zone.key}
         subject, body = (
             _render(part, own, zone.key, language)
             for part in ("settled_subject.txt", "settled_body.txt")
@@ -100,8 +101,24 @@ def _settled_messages(snapshot: LobbySnapshot, lobby_url: str) -> list[EmailMess
     return messages
 
 
+def _reader_zones(
+    snapshot: LobbySnapshot,
+    settled: decisions.SettledView,
+    replaced: decisions.SettledView | None,
+    readers: list,
+) -> dict[int, str]:
+    """user id -> the zone their email shows times in: the one stored on their account, as
+    reminders do. A weekly lobby's, or a repeating meeting's, times are wall-clock times in
+    the lobby's zone (19:00 every Monday there, whatever the offset): none then, so the lobby's
+    zone is used. The attached event carries its own zone either way."""
+    wall_clock = weekly.is_weekly(snapshot.lobby) or any(
+        view is not None and view.repeat is not None for view in (settled, replaced)
+    )
+    return {} if wall_clock else zones_of(p.user_id for p in readers)
+
+
 def _meeting(view: decisions.SettledView, zone: ZoneInfo) -> dict:
-    """A meeting's time and place as the email shows it, in the lobby's zone."""
+    """A meeting's time and place as the email shows it, in the reader's zone."""
     return {
         "starts_at": view.starts_at.astimezone(zone),
         "ends_at": view.ends_at.astimezone(zone),

@@ -21,7 +21,13 @@ from letshangout.formats import local_format
 from letshangout.ratelimit import rate_limit
 from lobbies import services as lobby_services
 from lobbies import weekly
-from lobbies.access import absolute_lobby_url, load_for_organizer, load_for_participant, lobby_url
+from lobbies.access import (
+    absolute_lobby_url,
+    load_for_organizer,
+    load_for_participant,
+    lobby_url,
+    participant_key,
+)
 from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed
 from lobbies.labels import viewer_zone, window_label
 from lobbies.lobby_page import delete_confirmation, lobby_context
@@ -74,7 +80,12 @@ def _proposing_too_often(request: HttpRequest, message: str, code: str) -> HttpR
 
 
 @require_POST
-@rate_limit("place_propose", refused=_proposing_too_often)
+@rate_limit(
+    "place_propose",
+    refused=_proposing_too_often,
+    per=participant_key,
+    backstop="place_propose_address",
+)
 def propose(request: HttpRequest, code: str) -> HttpResponse:
     snapshot, seat = load_for_participant(request, code)
     form = PlaceForm(request.POST)

@@ -74,3 +74,19 @@ def test_anyone_takes_over_a_lobby_left_without_organizer(party, new_context, se
     expect(page.get_by_role("button", name="Take over as organizer")).to_have_count(0)
     page.get_by_role("button", name="Settle on this").click()
     expect(page.get_by_role("heading", name="It's settled!")).to_be_visible()
+
+
+def test_a_lobby_without_organizer_agrees_with_itself(party, new_context, seat):
+    """The released seat wears no organizer badge, and its marks count in every number the
+    page shows: answered, the heatmap's people shown and the best times."""
+    code, sam, ann, _bob = party
+    services.join_lobby(reload(code), "Carla", None)
+    orphan(code, sam.participant_id)
+    context = new_context()
+    seat(context, code, ann.participant_id)
+    page = context.new_page()
+    page.goto(f"/l/{code}/")
+    expect(page.get_by_role("heading", name="This lobby has no organizer")).to_be_visible()
+    expect(person(page, "Former participant").locator(".badge")).to_have_count(0)
+    expect(page.get_by_text("3 of 4 people have answered.")).to_be_visible()
+    expect(page.get_by_text("more of the 3 people shown")).to_be_visible()

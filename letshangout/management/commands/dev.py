@@ -32,16 +32,11 @@ class Command(BaseCommand):
         # `make run` killed outright must not leave this server, and so its emulator, behind:
         # the kernel turns make's death into a SIGTERM here, which stops both in order.
         dynamo_local.die_with_parent()
-        port = settings.DYNAMODB_LOCAL_PORT
-        if not dynamo_local.port_is_free(port):
-            # Another checkout's emulator (or anything else) there: never use it or die on it.
-            taken, port = port, dynamo_local.free_port()
-            self.stdout.write(
-                self.style.WARNING(
-                    f"• Port {taken} is taken (another checkout's DynamoDB Local?); "
-                    f"using port {port} for this one. Set DYNAMODB_LOCAL_PORT to choose."
-                )
-            )
+        web_port = _port_of(addrport)
+        if web_port is not None and not dynamo_local.port_is_free(web_port):
+            # Said now, not after starting everything and claiming the app "is at" it.
+            raise CommandError(f"Port {web_port} is already in use: choose another one.")
+        port = self._emulator_port(web_port)
         self.stdout.write(f"• Starting DynamoDB Local on port {port} (data in {dynamodb_dir})…")
         try:
             local = dynamo_local.start(port, dynamodb_dir)
@@ -65,6 +60,32 @@ class Command(BaseCommand):
         finally:
             local.stop()
             self.stdout.write("• DynamoDB Local stopped; your lobbies are kept in var/.")
+
+    def _emulator_port(self, web_port: int | None) -> int:
+        """DynamoDB Local's port: DYNAMODB_LOCAL_PORT unless the app is to serve there or
+        something else listens there (another checkout's emulator); then a free one."""
+        port = settings.DYNAMODB_LOCAL_PORT
+        if port == web_port:
+            why = f"Port {port} is the app's"
+        elif not dynamo_local.port_is_free(port):
+            why = f"Port {port} is taken (another checkout's DynamoDB Local?)"
+        else:
+            return port
+        free = dynamo_local.free_port()
+        while free == web_port:
+            free = dynamo_local.free_port()
+        self.stdout.write(
+            self.style.WARNING(
+                f"• {why}; using port {free} for DynamoDB Local. Set DYNAMODB_LOCAL_PORT to choose."
+            )
+        )
+        return free
+
+
+def _port_of(addrport: str) -> int | None:
+    """The port runserver is to listen on ("8080", "127.0.0.1:8000", "[::1]:8000")."""
+    port = addrport.rpartition(":")[2]
+    return int(port) if port.isdigit() else None
 
 
 def dev_site_url(addrport: str) -> str:
