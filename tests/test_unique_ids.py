@@ -114,6 +114,10 @@ def test_forms_with_help_texts_name_only_ids_that_exist(lobby, organizer_client,
         "sign up, with errors": client.post(signup, {"email": "x", "password1": "1"}),
         "sign in": client.get(login),
         "sign in, with errors": client.post(login, {"login": "x", "password": ""}),
+        "home": client.get(reverse("lobbies:home")),
+        "join, as an outsider": client.get(reverse("lobbies:detail", args=[lobby.code])),
+        "join, with errors": client.post(reverse("lobbies:join", args=[lobby.code]), {}),
+        "password reset": client.get(reverse("account_reset_password")),
     }
     for state, response in bodies.items():
         assert id_problems(response.content.decode()) == [], state
