@@ -68,6 +68,18 @@ def _hex(slots: frozenset[int], length: int) -> str:
     return grid.bitmap_to_text(grid.encode_bitmap(slots, length))
 
 
+def _offers(busy: frozenset[int]) -> list[tuple[bool, str]]:
+    """The fills worth offering, as (fill every free time, button label). With nothing busy,
+    keeping my marks would change nothing, and filling in marks every time "yes": offered,
+    saying plainly that it replaces what is there."""
+    if not busy:
+        return [(True, _("Mark me “yes” at every time (this replaces my marks)"))]
+    return [
+        (True, _("Fill in my grid: “yes” when I am free, “no” when I am busy")),
+        (False, _("Keep my marks, and set “no” where I am busy")),
+    ]
+
+
 def _result(request: HttpRequest, snapshot, seat: str, text: str) -> dict:
     lobby = snapshot.lobby
     spec = spec_for(lobby)
@@ -78,10 +90,7 @@ def _result(request: HttpRequest, snapshot, seat: str, text: str) -> dict:
     length = spec.slot_count
     suggestions = []
     if not answers_closed_reason(lobby):
-        for fill, label in (
-            (True, _("Fill in my grid: “yes” when I am free, “no” when I am busy")),
-            (False, _("Keep my marks, and set “no” where I am busy")),
-        ):
+        for fill, label in _offers(busy.slots):
             yes, maybe = proposal(spec, busy.slots, marks, fill)
             suggestions.append(
                 {"label": label, "yes": _hex(yes, length), "maybe": _hex(maybe, length)}

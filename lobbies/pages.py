@@ -130,14 +130,18 @@ def availability_context(
     marks: Marks | None = None,
     error: str | None = None,
 ) -> dict:
-    """What _availability.html needs. `marks` shows a refused save back as it was sent."""
+    """What _availability.html needs. `marks` shows a refused save back as it was sent, in
+    the day editor (where it was typed); the grid always shows what is stored. A refusal of
+    the day editor's save is said in the day editor, where the person is."""
     lobby = snapshot.lobby
     spec = spec_for(lobby)
     viewer_tz = viewer_zone(request, lobby)
     language = get_language()
     stored = answers_of(snapshot).get(seat)
     me = snapshot.participant(seat)
-    marks = marks or stored or NO_MARKS
+    saved = stored or NO_MARKS
+    marks = marks or saved
+    from_day_editor = "day" in request.POST
     closed = answers_closed_reason(lobby)
     labels = labels_for(spec, viewer_tz, language)
     # A refused save from the day editor shows that day again, as it was sent.
@@ -152,13 +156,14 @@ def availability_context(
         "other_zone": viewer_tz != lobby.timezone and not spec.whole_day,
         "slot_count": spec.slot_count,
         "grid": labels,
-        "grid_html": my_grid_html(spec, viewer_tz, language, bool(closed), marks),
+        "grid_html": my_grid_html(spec, viewer_tz, language, bool(closed), saved),
         "day": day,
         "day_html": day_editor_html(spec, viewer_tz, language, bool(closed), day, marks),
         "answered": stored is not None,
         "stale": me is not None and me.answered_at is not None and stored is None,
         "closed": closed,
-        "error": error,
+        "error": None if from_day_editor else error,
+        "day_error": error if from_day_editor else None,
         "grid_changed": bool(client_key) and client_key != key,
     }
 

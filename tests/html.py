@@ -137,3 +137,30 @@ def duplicate_ids(*parts: str) -> list[str]:
         parser.feed(part)
     seen: set[str] = set()
     return sorted({i for i in parser.ids if i in seen or seen.add(i)})
+
+
+# Attributes whose value names other elements by id (space-separated for the aria ones).
+ID_REFERENCES = ("aria-describedby", "aria-labelledby", "for", "form")
+
+
+class _References(_Ids):
+    def __init__(self):
+        super().__init__()
+        self.references: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        super().handle_starttag(tag, attrs)
+        for name, value in attrs:
+            # <output for> and <label for> name ids; <form> has no "form" attribute of its own.
+            if name in ID_REFERENCES and value and tag != "form":
+                self.references.extend((name, target) for target in value.split())
+
+
+def dangling_references(*parts: str) -> list[str]:
+    """The id references (aria-describedby, aria-labelledby, label for, form) that point at
+    no element, across these pieces of HTML as they stand in one page together."""
+    parser = _References()
+    for part in parts:
+        parser.feed(part)
+    ids = set(parser.ids)
+    return sorted({f"{name}={target}" for name, target in parser.references if target not in ids})

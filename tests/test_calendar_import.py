@@ -258,6 +258,26 @@ class TestPage:
         # With JavaScript the legend under the grid is the lobby page's: the result adds busy.
         assert "data-busy></span> busy in your calendar" in body
 
+    @pytest.mark.parametrize("htmx", [False, True])
+    def test_a_calendar_with_nothing_busy_in_the_lobby_says_so_plainly(
+        self, lobby, organizer_client, htmx
+    ):
+        headers = {"HX-Request": "true"} if htmx else {}
+        long_before = date.fromisoformat(lobby.lobby.dates[0]) - timedelta(days=400)
+        text = ics(f"DTSTART:{stamp(long_before, 17)}\r\nDURATION:PT1H\r\n")
+        response = organizer_client.post(calendar_url(lobby.code), {"text": text}, headers=headers)
+        body = response.content.decode()
+        assert response.status_code == HTTPStatus.OK
+        assert "Your calendar has nothing busy in this lobby’s days." in body
+        assert "busy in 0 slots" not in body and "dashed outline" not in body
+        assert "Keep my marks" not in body and "Fill in my grid" not in body
+        # The one offer says that it marks every time, over what is there.
+        assert body.count("data-calendar-apply") == 1
+        assert "Mark me “yes” at every time (this replaces my marks)" in body
+        spec = spec_for(lobby.lobby)
+        every = grid.bitmap_to_text(grid.encode_bitmap(spec.existing_slots(), spec.slot_count))
+        assert f'name="yes" value="{every}"' in body
+
     def test_a_whole_day_lobby_says_a_busy_hour_makes_the_day_busy(self, organizer_client):
         from tests.conftest import seat_client
 

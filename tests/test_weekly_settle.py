@@ -40,7 +40,12 @@ def post_settle(client, snapshot, **fields):
 
 
 def errors_of(response) -> list[str]:
-    return re.findall(r'class="field-error"[^>]*>([^<]*)<', response.content.decode())
+    """Each field error's message: a paragraph "field-error" of its own, or a paragraph in
+    a field's "field-error" block (includes/field.html)."""
+    page = response.content.decode()
+    own = re.findall(r'<p class="field-error"[^>]*>([^<]*)<', page)
+    blocks = re.findall(r'<div class="field-error"[^>]*>(.*?)</div>', page)
+    return own + [message for block in blocks for message in re.findall(r"<p>([^<]*)</p>", block)]
 
 
 class TestRepeatFollowsWhatWasFilledIn:

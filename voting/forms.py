@@ -29,6 +29,16 @@ LINK_SCHEMES = ("http", "https")
 OTHER = "other"
 
 
+class WebLinkField(forms.URLField):
+    """A URL field that takes web links only, and says so once: URLField's own validator
+    beside a stricter one would report the same "invalid" error twice."""
+
+    default_validators = [URLValidator(schemes=list(LINK_SCHEMES))]
+    default_error_messages = {
+        "invalid": _("Enter a web address that starts with http:// or https://."),
+    }
+
+
 def _strip(value: str) -> str:
     return " ".join(value.split()) if value else ""
 
@@ -45,17 +55,11 @@ class PlaceForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    link = forms.URLField(
+    link = WebLinkField(
         label=_("Link (optional)"),
         max_length=services.LINK_MAX,
         required=False,
         assume_scheme="https",
-        validators=[
-            URLValidator(
-                schemes=list(LINK_SCHEMES),
-                message=_("Enter a web address that starts with http:// or https://."),
-            )
-        ],
         help_text=_("A website or a map link."),
     )
     note = LongTextField(

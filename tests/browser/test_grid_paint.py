@@ -258,6 +258,30 @@ def test_heatmap_cells_are_named_and_fetch_who_can_come(new_page, seat, lobby_co
     assert page._errors == []
 
 
+def test_without_javascript_a_refused_day_lands_on_its_error_and_the_grid_shows_what_is_stored(
+    new_page, seat, lobby_code
+):
+    code, me = lobby_code
+    page = new_page(timezone_id=ZONE, java_script_enabled=False, **PHONE)
+    seat(page.context, code, me)
+    page.goto(reverse("lobbies:detail", args=[code]))
+    editor = page.locator("#day-editor")
+    editor.get_by_role("checkbox", name="18:00 Yes", exact=True).check()
+    editor.get_by_role("checkbox", name="18:00 If need be", exact=True).check()
+    editor.get_by_role("button", name="Save this day").click()
+    # The browser lands on the day editor, its error on screen at once.
+    assert page.url.endswith("#day-editor")
+    error = editor.get_by_role("alert")
+    expect(error).to_contain_text("marked both")
+    expect(error).to_be_in_viewport()
+    # The day editor keeps what was typed; the grid shows what is stored: nothing.
+    expect(editor.get_by_role("checkbox", name="18:00 Yes", exact=True)).to_be_checked()
+    expect(editor.get_by_role("checkbox", name="18:00 If need be", exact=True)).to_be_checked()
+    first_cell = page.locator('#my-grid td[data-s="0"]')
+    expect(first_cell).not_to_have_attribute("data-st", re.compile("."))
+    assert stored_marks(code, me) is None  # nothing was saved
+
+
 def test_without_javascript_the_grid_is_edited_one_day_at_a_time(new_page, seat, lobby_code):
     code, me = lobby_code
     page = new_page(timezone_id=ZONE, java_script_enabled=False)
@@ -296,7 +320,7 @@ def test_without_javascript_the_grid_is_edited_one_day_at_a_time(new_page, seat,
     editor.get_by_role("button", name="Show this day").click()
     editor.get_by_role("checkbox", name="19:00 If need be", exact=True).check()
     editor.get_by_role("button", name="Save this day").click()
-    expect(page.locator("#save-status")).to_contain_text("marked both")
+    expect(editor.get_by_role("alert")).to_contain_text("marked both")
     expect(editor.get_by_role("group")).to_contain_text(third_day)
     expect(editor.get_by_role("checkbox", name="19:00 Yes", exact=True)).to_be_checked()
     expect(editor.get_by_role("checkbox", name="19:00 If need be", exact=True)).to_be_checked()

@@ -1,7 +1,8 @@
 """No page has an id twice, in any state a click can reach: panels opened, forms sent back
 with errors, fragments htmx swaps in (and the live poll's), settled and open, for the
 organizer and a participant, with and without JavaScript. A second element with an id takes
-over its label, so "Your comment" would name the wrong box."""
+over its label, so "Your comment" would name the wrong box. And every id that a label,
+aria-describedby, aria-labelledby or form attribute names is on the page."""
 
 from __future__ import annotations
 
@@ -28,6 +29,21 @@ DUPLICATES = """() => {
   }
   return [...twice];
 }"""
+DANGLING = """() => {
+  const missing = new Set();
+  const check = (element, name) => {
+    for (const id of (element.getAttribute(name) || "").split(/\\s+/).filter(Boolean)) {
+      if (!document.getElementById(id)) missing.add(`${name}=${id}`);
+    }
+  };
+  for (const name of ["aria-describedby", "aria-labelledby", "form"]) {
+    for (const element of document.querySelectorAll(`[${name}]`)) {
+      if (element.tagName !== "FORM") check(element, name);
+    }
+  }
+  for (const element of document.querySelectorAll("label[for], output[for]")) check(element, "for");
+  return [...missing];
+}"""
 CALENDAR = (
     "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:t\nBEGIN:VEVENT\nUID:a@t\n"
     f"DTSTART:{FIRST:%Y%m%d}T180000Z\nDTEND:{FIRST:%Y%m%d}T193000Z\nEND:VEVENT\nEND:VCALENDAR\n"
@@ -35,7 +51,9 @@ CALENDAR = (
 
 
 def no_duplicate_ids(page: Page, state: str) -> None:
+    """No id twice, and no reference to an id that is not there."""
     assert page.evaluate(DUPLICATES) == [], state
+    assert page.evaluate(DANGLING) == [], state
 
 
 def make_lobby():
@@ -93,6 +111,13 @@ def test_no_page_in_any_state_has_an_id_twice(new_context, seat):
     for path in ("", "calendar/", "comments/", "settings/", "settle/", "timezone/"):
         plain.goto(f"/l/{code}/{path}")
         no_duplicate_ids(plain, f"without JavaScript: /l/<code>/{path}")
+    for path in ("/lobbies/new/", "/accounts/signup/", "/accounts/login/"):
+        plain.goto(path)
+        no_duplicate_ids(plain, f"without JavaScript: {path}")
+    plain.goto("/lobbies/new/")
+    plain.get_by_role("button", name="Create lobby").click()
+    expect(plain.locator(".field-error").first).to_be_visible()
+    no_duplicate_ids(plain, "without JavaScript: a new lobby refused")
     plain.goto(f"/l/{code}/calendar/")
     plain.get_by_label("Or paste the calendar's text").fill(CALENDAR)
     plain.get_by_role("button", name="Show my busy times").click()
