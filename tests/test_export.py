@@ -316,12 +316,11 @@ class TestFormulaInjection:
         rows = lobby_csv_rows(organizer_client, lobby.code)
         names = {row["participant"] for row in rows}
         texts = {row["text"] for row in rows if row["record"] == "comment"}
-        for formula in FORMULAS[:4]:
+        for formula in FORMULAS:  # joined through the service, which keeps the name as given
             assert "'" + formula in names
-        # A name loses its surrounding whitespace on joining; a comment keeps it.
-        assert {"Tab", "Return"} <= names
-        for formula in FORMULAS:
+        for formula in FORMULAS[:4]:
             assert "'" + formula in texts
+        assert {"Tab", "Return"} <= texts  # a comment loses its surrounding whitespace
         assert {row["place"] for row in rows if row["record"] == "vote"} == {"'=cmd|' /C calc'!A0"}
         every_cell = [cell for row in rows for cell in row.values()]
         assert not [cell for cell in every_cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]

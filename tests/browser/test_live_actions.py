@@ -50,11 +50,13 @@ def test_comment_and_place_actions_log_no_errors(new_context, seat):
     page.get_by_label("Your comment").fill("Early is fine")
     page.get_by_role("button", name="Post comment").click()
     expect(page.locator("#comments-list")).to_contain_text("Early is fine")
+    page.once("dialog", lambda dialog: dialog.accept())  # deleting asks first
     page.get_by_role("button", name="Delete comment by Olivia").click()
     expect(page.locator("#comments")).to_contain_text("Comment deleted.")
     propose_behind(code, ann.participant_id, "Bar Nine")
     nudge(page)
     expect(page.locator("#places-list")).to_contain_text("Bar Nine")
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Remove Sushi Go").click()
     expect(page.locator("#places-list")).not_to_contain_text("Sushi Go")
     assert errors == []
