@@ -66,14 +66,16 @@ def ann_email():
     return message
 
 
-@pytest.mark.django_db
-def test_weekly_meeting_email_says_it_repeats_as_the_page_does(make_user):
+def monday_lobby(make_user):
     values = make_settings(
         dates=weekly.reference_dates((1,)), schedule=weekly.WEEKDAYS, weekdays=(1,), timezone=ZONE
     )
-    lobby = lobby_of(make_user, values)
-    today = datetime.now(ZoneInfo(ZONE)).date()
-    first = weekly.next_on(1, today + timedelta(days=1))
+    return lobby_of(make_user, values)
+
+
+def settle_weekly(lobby, **ends):
+    """The organizer settles the Monday lobby from next Monday, 19:00, ending as `ends` says."""
+    first = weekly.next_on(1, datetime.now(ZoneInfo(ZONE)).date() + timedelta(days=1))
     response = lobby["organizer"].post(
         reverse("voting:settle", args=[lobby["code"]]),
         {
@@ -81,11 +83,17 @@ def test_weekly_meeting_email_says_it_repeats_as_the_page_does(make_user):
             "other_start": str(evening_window(reload(lobby["code"]), 0, 19)),
             "place": "",
             "first_date": first.isoformat(),
-            "ends": "count",
-            "count": "10",
+            **ends,
         },
     )
     assert response.status_code == HTTPStatus.FOUND
+    return first
+
+
+@pytest.mark.django_db
+def test_weekly_meeting_email_says_it_repeats_as_the_page_does(make_user):
+    lobby = monday_lobby(make_user)
+    first = settle_weekly(lobby, ends="count", count="10")
     page = lobby["ann"].get(reverse("lobbies:detail", args=[lobby["code"]])).content.decode()
     day = dateformat.format(first, local_format("LONG_DATE_FORMAT"))
     repeats = f"Every Monday from {day}, 10 times"
@@ -193,27 +201,9 @@ class TestInTheReadersZone:
         assert ann_email().attachments == olivia.attachments  # the event is the same
 
     def test_a_weekly_meeting_stays_in_the_lobbys_wall_clock(self, make_user):
-        values = make_settings(
-            dates=weekly.reference_dates((1,)),
-            schedule=weekly.WEEKDAYS,
-            weekdays=(1,),
-            timezone=ZONE,
-        )
-        lobby = lobby_of(make_user, values)
+        lobby = monday_lobby(make_user)
         ann = User.objects.get(email="ann@example.com")
         TimeZonePreference.objects.create(user=ann, zone="Europe/London")
-        today = datetime.now(ZoneInfo(ZONE)).date()
-        first = weekly.next_on(1, today + timedelta(days=1))
-        response = lobby["organizer"].post(
-            reverse("voting:settle", args=[lobby["code"]]),
-            {
-                "window": "other",
-                "other_start": str(evening_window(reload(lobby["code"]), 0, 19)),
-                "place": "",
-                "first_date": first.isoformat(),
-                "ends": "never",
-            },
-        )
-        assert response.status_code == HTTPStatus.FOUND
+        settle_weekly(lobby, ends="never")
         body = ann_email().body
         assert f"({ZONE})" in body and "Europe/London" not in body
