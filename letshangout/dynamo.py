@@ -103,23 +103,26 @@ class TableItem(Model):
         return TableItem._get_connection()
 
 
-# Every write in a lobby is a transaction touching its Lobby item, so people saving at the same
-# moment meet often; six tries with jittered, doubling waits (under 0.8 s in all) let them take
-# turns rather than show a 503.
+# Transactions here never include a lobby's Lobby item (lobbies/store.py), so they meet others
+# only on data items that two requests rarely change at once; a few short jittered waits let
+# them take turns rather than show a 503.
 TRANSACTION_TRIES = 6
 # Cancellation reasons that mean "busy, try again": nothing was written.
 RETRYABLE_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+
+
+def _wait_before_try(attempt: int) -> None:
+    time.sleep(random.uniform(0, 0.025 * 2**attempt))  # jitter: do not meet again
 
 
 def transact(add_writes: Callable[[TransactWrite], object]) -> None:
     """One TransactWriteItems holding the writes `add_writes` puts in it, tried again while
     DynamoDB cancels it only for being busy.
 
-    DynamoDB cancels a transaction that meets another one in flight on the same item
-    (reason "TransactionConflict") instead of queueing it, and every write in a lobby touches
-    its Lobby item's `rev`, so people saving in the same lobby at the same moment meet this.
-    Still busy after a few short waits, it is an outage to the user (DynamoUnavailable: a
-    503 that says to try again). A failed condition is raised as it is.
+    DynamoDB cancels a transaction that meets another write in flight on one of its items
+    (reason "TransactionConflict") instead of queueing it. Still busy after a few short
+    waits, it is an outage to the user (DynamoUnavailable: a 503 that says to try again).
+    A failed condition is raised as it is.
     """
     for attempt in range(TRANSACTION_TRIES):
         try:
@@ -129,8 +132,22 @@ def transact(add_writes: Callable[[TransactWrite], object]) -> None:
         except TransactWriteError as error:
             if not only_busy(error):
                 raise
-            time.sleep(random.uniform(0, 0.025 * 2**attempt))  # jitter: do not meet again
+            _wait_before_try(attempt)
     raise DynamoUnavailable("a transaction kept meeting others on the same items")
+
+
+def write_item(write: Callable[[], object]):
+    """One single-item write (PutItem, UpdateItem, DeleteItem), tried again while DynamoDB
+    refuses it for meeting a transaction in flight on that item (nothing was written then).
+    Single writes of one item never meet each other: DynamoDB applies them in turn."""
+    for attempt in range(TRANSACTION_TRIES):
+        try:
+            return write()
+        except PynamoDBException as error:
+            if error.cause_response_code != "TransactionConflictException":
+                raise
+            _wait_before_try(attempt)
+    raise DynamoUnavailable("a write kept meeting transactions on the same item")
 
 
 def shared_connection():

@@ -5,26 +5,25 @@ A service beside lobbies/services.py: it reads and writes the entities; the view
 Django user afterwards, so no seat ever points at a user who is gone.
 
 An organizer chooses, for each lobby they organize with other people in it, who takes over
-(by default whoever joined first); the seat's release and the hand-over are one transaction,
-conditioned on the successor still being there. Lobbies that older releases left without an
+(by default whoever joined first); the lobby passes to them, then the seat is released, so a
+lobby is never without an organizer. Lobbies that older releases left without an
 organizer can be taken over by any of their participants (`take_over`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.utils.translation import gettext as _
-from pynamodb.exceptions import TransactWriteError
 
-from letshangout.dynamo import transact
 from lobbies import former
 from lobbies.entities import Lobby, Participant
 from lobbies.errors import LobbyError, LobbyNotFound
 from lobbies.snapshot import LobbySnapshot
-from lobbies.store import bump_rev, condition_failed, load_lobby, refused, update_in_lobby
+from lobbies.store import announce, condition_failed, load_lobby, update_in_lobby
 
 
 class SuccessorGone(LobbyError):
@@ -103,10 +102,10 @@ def _release_actions() -> list:
 
 def release_seats(user_id: int, successors: Mapping[str, str] | None = None) -> int:
     """Turn every seat of the user into a former participant's, without the user id and the
-    "my lobbies" index keys: one transaction per seat, with its lobby's rev bump, so everyone
-    sees it at once. Each lobby the user organizes with others in it goes to the successor
-    chosen in `successors` (code -> participant id; by default whoever joined first), in the
-    seat's own transaction. SuccessorGone when a successor is no longer there: that lobby,
+    "my lobbies" index keys: one write per seat, then its lobby's rev, so everyone sees it at
+    once. Each lobby the user organizes with others in it first goes to the successor chosen
+    in `successors` (code -> participant id; by default whoever joined first). SuccessorGone
+    when a successor is no longer there (as read just now): that lobby,
     and the seats not handed over or released yet, stay as they were, so the user can choose
     again. Returns how many seats were released."""
     wanted = successors or {}
@@ -121,32 +120,16 @@ def release_seats(user_id: int, successors: Mapping[str, str] | None = None) -> 
 
 
 def _hand_over(user_id: int, plan: Handover, successor_id: str) -> int:
+    """The lobby passes to the successor, then the seat is released: in that order, so the
+    lobby is never left without an organizer. The successor was checked in the plan read a
+    moment ago; should they leave in between, the lobby shows "take over" to the rest."""
+    moved = announce(plan.code, Lobby.owner_id == plan.seat_id, [Lobby.owner_id.set(successor_id)])
+    if moved is None:
+        return 0  # the lobby is gone or no longer theirs: nothing to hand over
     seat = Participant(*Participant.key_for(plan.code, plan.seat_id))
-
-    def writes(transaction) -> None:
-        transaction.update(
-            seat, actions=_release_actions(), condition=Participant.user_id == user_id
-        )
-        transaction.condition_check(
-            Participant,
-            *Participant.key_for(plan.code, successor_id),
-            condition=Participant.pk.exists() & Participant.released_at.does_not_exist(),
-        )
-        bump_rev(
-            transaction,
-            plan.code,
-            Lobby.owner_id == plan.seat_id,
-            [Lobby.owner_id.set(successor_id)],
-        )
-
-    try:
-        transact(writes)
-    except TransactWriteError as error:
-        seat_refused, successor_refused, lobby_refused = (refused(error) + [False] * 3)[:3]
-        if successor_refused and not seat_refused:
-            raise SuccessorGone(plan.title) from error
-        # Released meanwhile, or the lobby is gone or no longer theirs: nothing to hand over.
-        return 0
+    # Released by a request running at the same time, or the lobby went meanwhile: done too.
+    with suppress(LobbyError):
+        update_in_lobby(plan.code, seat, _release_actions(), Participant.user_id == user_id)
     return 1
 
 
@@ -177,22 +160,10 @@ def take_over(snapshot: LobbySnapshot, participant_id: str) -> None:
         raise LobbyError(_("Only someone in this lobby can take it over."))
     if not snapshot.needs_organizer:
         raise LobbyError(_("This lobby already has an organizer."))
-
-    def writes(transaction) -> None:
-        transaction.condition_check(
-            Participant,
-            *Participant.key_for(snapshot.code, participant_id),
-            condition=Participant.pk.exists(),
-        )
-        bump_rev(
-            transaction,
-            snapshot.code,
-            Lobby.owner_id == snapshot.lobby.owner_id,
-            [Lobby.owner_id.set(participant_id)],
-        )
-
-    try:
-        transact(writes)
-    except TransactWriteError as error:
-        refused(error)
-        raise LobbyError(_("Someone else has already taken over this lobby.")) from error
+    taken = announce(
+        snapshot.code,
+        Lobby.owner_id == snapshot.lobby.owner_id,
+        [Lobby.owner_id.set(participant_id)],
+    )
+    if taken is None:
+        raise LobbyError(_("Someone else has already taken over this lobby."))

@@ -1,7 +1,7 @@
 """Saving someone's availability: the rules a save must meet at the moment it is written.
 
 The marks arrive read and checked against the grid (lobbies/marks.py); here the lobby's
-state decides, once from the Lobby item and again as the transaction's condition.
+state decides, once from the Lobby item and again as the condition of the rev's move.
 """
 
 from __future__ import annotations
@@ -10,14 +10,12 @@ from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 
 from django.utils.translation import gettext as _
-from pynamodb.exceptions import TransactWriteError
 
-from letshangout.dynamo import transact
 from lobbies import grid
 from lobbies.answers import answers_closed_reason, grid_key, spec_for
 from lobbies.entities import Lobby, Participant
-from lobbies.errors import AnswersClosed, GridChanged, InvalidMarks, NotInLobby
-from lobbies.store import bump_rev, refused
+from lobbies.errors import AnswersClosed, GridChanged, InvalidMarks
+from lobbies.store import announce, restoring, take_back, update_item
 
 
 def _now() -> datetime:
@@ -50,10 +48,10 @@ def save_availability(
     maybe: AbstractSet[int],
     grid_key_sent: str,
 ) -> None:
-    """Store someone's marks: one transaction that sets both bitmaps on their own item (if it
-    still exists) and bumps the lobby's rev (if answers are still open). The marks come
-    checked against the grid (lobbies/marks.py); the whole state goes at once, so a retry or a
-    second tab can only repeat it, never mix two versions."""
+    """Store someone's marks: one write that sets both bitmaps on their own item (if it still
+    exists; NotInLobby if not), then the lobby's rev, moved only if answers are still open.
+    The marks come checked against the grid (lobbies/marks.py); the whole state goes at once,
+    so a retry or a second tab can only repeat it, never mix two versions."""
     check_can_answer(lobby, grid_key_sent)
     slot_count = spec_for(lobby).slot_count
     try:
@@ -67,22 +65,13 @@ def save_availability(
         ) from error
     now = _now()
     mine = Participant(*Participant.key_for(lobby.code, participant_id))
-    actions = [
-        Participant.yes.set(yes_data),
-        Participant.maybe.set(maybe_data),
-        Participant.answered_at.set(now),
-        Participant.grid_key.set(grid_key_sent),
-    ]
-
-    def writes(transaction) -> None:
-        transaction.update(mine, actions=actions, condition=Participant.pk.exists())
-        bump_rev(transaction, lobby.code, _answers_open(now))
-
-    try:
-        transact(writes)
-    except TransactWriteError as error:
-        if refused(error)[:1] == [True]:
-            raise NotInLobby() from error
+    written = {"yes": yes_data, "maybe": maybe_data, "answered_at": now, "grid_key": grid_key_sent}
+    actions = [getattr(Participant, name).set(value) for name, value in written.items()]
+    before = update_item(mine, actions)
+    if not announce(lobby.code, _answers_open(now)):
+        # Settled, locked or past its deadline since the check above: the save is taken back
+        # rather than left to surface on a reopen.
+        take_back(mine, restoring(mine, written, before), still=Participant.answered_at == now)
         raise AnswersClosed(
             _("This lobby was settled or locked a moment ago, so answers can no longer change.")
-        ) from error
+        )

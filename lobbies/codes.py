@@ -39,6 +39,14 @@ def new_id(length: int = 10) -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(length)).lower()
 
 
+_ID = re.compile(rf"^[{ALPHABET.lower()}]{{10}}$")
+
+
+def is_id(text: str) -> bool:
+    """Whether `text` could be an id `new_id` made (a place's, a participant's)."""
+    return isinstance(text, str) and _ID.match(text) is not None
+
+
 def new_token() -> str:
     """A 128-bit personal-link token; only its hash is stored."""
     return secrets.token_urlsafe(16)

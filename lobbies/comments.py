@@ -8,17 +8,18 @@ comment, on condition that it stays under the cap, so a burst of posts cannot pa
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 from django.utils.translation import gettext as _
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import DeleteError, PutError
 
-from letshangout.dynamo import transact
+from letshangout.dynamo import write_item
 from lobbies import codes
 from lobbies.entities import Comment, Lobby
 from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed
 from lobbies.services import require_participant
 from lobbies.snapshot import LobbySnapshot
-from lobbies.store import bump_rev, get_lobby, refused
+from lobbies.store import announce, get_lobby, refused, release, reserve
 
 MAX_COMMENTS = 500
 TEXT_MAX = 1000
@@ -42,7 +43,8 @@ def clean_text(text: str) -> str:
 
 
 def post_comment(snapshot: LobbySnapshot, author_id: str, text: str) -> Comment:
-    """Add a comment by a participant: the comment and the lobby's count in one transaction."""
+    """Add a comment by a participant: its room under the cap on the lobby's count, the
+    comment, then the rev."""
     require_participant(snapshot, author_id)
     text = clean_text(text)
     if len(snapshot.comments) >= MAX_COMMENTS:
@@ -56,19 +58,18 @@ def post_comment(snapshot: LobbySnapshot, author_id: str, text: str) -> Comment:
         expires_at=snapshot.lobby.expires_at,
     )
     room = Lobby.comment_count.does_not_exist() | (Lobby.comment_count < MAX_COMMENTS)
-
-    def writes(transaction) -> None:
-        transaction.save(comment, condition=Comment.pk.does_not_exist())
-        bump_rev(transaction, snapshot.code, room, comment_count=1)
-
+    if reserve(snapshot.code, room, comment_count=1) is None:
+        if get_lobby(snapshot.code) is None:
+            raise LobbyNotFound()
+        raise LobbyError(_full_message())
     try:
-        transact(writes)
-    except TransactWriteError as error:
-        if (refused(error) + [False, False])[1]:
-            if get_lobby(snapshot.code) is None:
-                raise LobbyNotFound() from error
-            raise LobbyError(_full_message()) from error
+        write_item(partial(comment.save, condition=Comment.pk.does_not_exist()))
+    except PutError as error:
+        release(snapshot.code, comment_count=1)
+        refused(error)
         raise LobbyError(_("That did not work. Please try again.")) from error
+    if announce(snapshot.code) is None:
+        raise LobbyNotFound()
     return comment
 
 
@@ -92,14 +93,10 @@ def deletable_comment(snapshot: LobbySnapshot, actor_id: str | None, comment_id:
 
 def delete_comment(snapshot: LobbySnapshot, actor_id: str, comment_id: str) -> None:
     comment = deletable_comment(snapshot, actor_id, comment_id)
-
-    def writes(transaction) -> None:
-        transaction.delete(Comment(comment.pk, comment.sk), condition=Comment.pk.exists())
-        bump_rev(transaction, snapshot.code, comment_count=-1)
-
     try:
-        transact(writes)
-    except TransactWriteError as error:
-        if (refused(error) + [False, False])[1]:
-            raise LobbyNotFound() from error
+        write_item(partial(Comment(comment.pk, comment.sk).delete, condition=Comment.pk.exists()))
+    except DeleteError as error:
+        refused(error)
         raise LobbyError(_("That comment is gone already.")) from error
+    if announce(snapshot.code, comment_count=-1) is None:
+        raise LobbyNotFound()

@@ -144,7 +144,7 @@ def seed_demo(
     place_ids = [place.place_id for place in snapshot.places]
     for person in people:
         for place_id, value in _demo_votes(place_ids, rng).items():
-            voting.cast_vote(snapshot, person, place_id, value)
+            voting.cast_vote(code, person, place_id, value)
 
     # Marks go through the app's own service: it checks them against the grid and stamps
     # them with the grid's key, exactly as the calendar page does.

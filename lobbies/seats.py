@@ -2,12 +2,12 @@
 
 A ban is a string set on the Lobby item (`banned`): "U:<user id>" for a signed-in person and
 "B:<browser key hash>" for the browser they joined from (lobbies/identity.py). A join's
-transaction is conditioned on neither being in it, so a removed person cannot rejoin under
+seat is taken on condition that neither is in it, so a removed person cannot rejoin under
 another name, whichever device or account the removal knew of.
 
 On sign-in, a guest seat this browser holds in a lobby where the account already has a seat
 is merged into the account's seat (its marks and votes are kept where the account's seat
-has none) and removed, in one transaction with the lobby's rev bump.
+has none) and removed, in one transaction of the two seats, then the lobby's rev moves.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from lobbies import weekly
 from lobbies.entities import Lobby, Participant
 from lobbies.errors import LobbyNotFound
 from lobbies.snapshot import LobbySnapshot
-from lobbies.store import bump_rev, load_lobby, refused
+from lobbies.store import announce, load_lobby, refused
 
 log = logging.getLogger(__name__)
 
@@ -155,10 +155,13 @@ def merge_guest_seat(snapshot: LobbySnapshot, guest_id: str, account_id: str) ->
     for place_id, value in _votes(guest).items():
         if place_id not in mine:
             actions.append(Participant.votes[place_id].set(value))
-    lobby_actions, condition = [], None
     if snapshot.lobby.owner_id == guest_id:
-        lobby_actions.append(Lobby.owner_id.set(account_id))
-        condition = Lobby.owner_id == guest_id
+        # The account's seat organizes first, so the lobby never points at a removed seat.
+        moved = announce(
+            snapshot.code, Lobby.owner_id == guest_id, [Lobby.owner_id.set(account_id)]
+        )
+        if moved is None:
+            raise NotMerged()
 
     def writes(transaction) -> None:
         if actions:
@@ -175,13 +178,13 @@ def merge_guest_seat(snapshot: LobbySnapshot, guest_id: str, account_id: str) ->
             Participant(guest.pk, guest.sk),
             condition=Participant.pk.exists() & Participant.user_id.does_not_exist(),
         )
-        bump_rev(transaction, snapshot.code, condition, lobby_actions, participant_count=-1)
 
     try:
         transact(writes)
     except TransactWriteError as error:
         refused(error)
         raise NotMerged() from error
+    announce(snapshot.code, participant_count=-1)
 
 
 def _votes(participant: Participant) -> dict[str, str]:

@@ -2,8 +2,8 @@
 reads or writes entities.
 
 Views hand in validated values and get back snapshots, entities or a `LobbyError` whose
-message is meant for the user. How the lobby is read, and the transactions every change is
-made of (each with the lobby's rev bump): lobbies/store.py.
+message is meant for the user. How the lobby is read, and how every change writes its data
+and then moves the lobby's rev: lobbies/store.py.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from django.utils.translation import gettext as _
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 
-from letshangout.dynamo import TableItem, transact
+from letshangout.dynamo import transact, write_item
 from lobbies import codes
 from lobbies.answering import check_can_answer, save_availability
 from lobbies.entities import Lobby, Participant
@@ -33,7 +34,8 @@ from lobbies.seats import (
 )
 from lobbies.snapshot import LobbySnapshot
 from lobbies.store import (
-    bump_rev,
+    announce,
+    change_lobby,
     delete_collection,
     expiry_is,
     forget_snapshots,
@@ -43,6 +45,8 @@ from lobbies.store import (
     move_expiry,
     read_whole,
     refused,
+    release,
+    reserve,
     snapshot_at,
     table_is_reachable,
     update_in_lobby,
@@ -52,7 +56,7 @@ from lobbies.store import (
 log = logging.getLogger(__name__)
 
 MAX_CODE_ATTEMPTS = 5
-# The reads and transactions of lobbies/store.py that views and commands use through this
+# The reads and writes of lobbies/store.py that views and commands use through this
 # module, with the domain errors they catch.
 __all__ = [
     "MAX_PARTICIPANTS",
@@ -213,9 +217,10 @@ def join_lobby(
     browser_hash: str | None = None,
 ) -> Membership:
     """Join as a guest or signed in; a signed-in person already inside gets their old seat.
-    The cap, the lock, a ban, the lobby's existence and its TTL (which the new item copies)
-    are the transaction's conditions, so a race of joins cannot pass the cap, a join cannot
-    outlive a delete, and no seat expires before its lobby."""
+    The seat's room is taken first on the lobby's count, conditioned on the cap, the lock, a
+    ban, the lobby's existence and its TTL (which the new item copies), so a race of joins
+    cannot pass the cap and no seat expires before its lobby; a join that meets a delete
+    removes what it wrote."""
     existing = snapshot.participant_for_user(user_id)
     if existing is not None:
         return Membership(existing, None, created=False)
@@ -225,28 +230,42 @@ def join_lobby(
         raise LobbyError(reason)
     expires_at = snapshot.lobby.expires_at
     for _attempt in range(MAX_CODE_ATTEMPTS):
-        participant, token = _new_participant(snapshot.code, display_name, user_id, expires_at)
-        participant.browser_hash = browser_hash
         condition = joining_open() & expiry_is(expires_at)
         banned = not_banned(*who)
         condition = condition if banned is None else condition & banned
-
-        def writes(transaction, participant=participant, condition=condition) -> None:
-            transaction.save(participant, condition=Participant.pk.does_not_exist())
-            bump_rev(transaction, snapshot.code, condition, participant_count=1)
-
-        try:
-            transact(writes)
-        except TransactWriteError as error:
-            refused(error)
+        if reserve(snapshot.code, condition, participant_count=1) is None:
             current = get_lobby(snapshot.code)
             if current is None:
-                raise LobbyNotFound() from error
+                raise LobbyNotFound()
             if current.expires_at != expires_at:
                 expires_at = current.expires_at  # the organizer moved the days meanwhile
                 continue
-            raise LobbyError(join_refusal_of(current, *who) or full_message()) from error
+            raise LobbyError(join_refusal_of(current, *who) or full_message())
+        participant, token = _seat(snapshot.code, display_name, who, expires_at)
+        if announce(snapshot.code) is None:  # deleted a moment ago: leave nothing behind
+            write_item(participant.delete)
+            raise LobbyNotFound()
         return Membership(participant, token, created=True)
+    raise LobbyError(_("The lobby kept changing while you joined. Please try again."))
+
+
+def _seat(code: str, display_name: str, who: tuple, expires_at: int | None):
+    """Write the new participant item in the room `join_lobby` took for it (a new id on the
+    rare clash); the room is given back if it cannot be written."""
+    try:
+        for _attempt in range(MAX_CODE_ATTEMPTS):
+            participant, token = _new_participant(code, display_name, who[0], expires_at)
+            participant.browser_hash = who[1]
+            try:
+                write_item(partial(participant.save, condition=Participant.pk.does_not_exist()))
+            except PutError as error:
+                refused(error)
+                continue
+            return participant, token
+    except BaseException:
+        release(code, participant_count=1)
+        raise
+    release(code, participant_count=1)
     raise LobbyError(_("The lobby kept changing while you joined. Please try again."))
 
 
@@ -281,7 +300,7 @@ def leave_lobby(snapshot: LobbySnapshot, participant_id: str) -> None:
 
 def remove_participant(snapshot: LobbySnapshot, actor_id: str, participant_id: str) -> None:
     """The organizer removes someone and keeps them out: their account and the browser they
-    joined from go into the lobby's ban list in the same transaction (lobbies/seats.py)."""
+    joined from go into the lobby's ban list before their seat goes (lobbies/seats.py)."""
     require_organizer(snapshot, actor_id)
     if participant_id == actor_id:
         raise LobbyError(_("You cannot remove yourself; delete the lobby instead."))
@@ -291,18 +310,16 @@ def remove_participant(snapshot: LobbySnapshot, actor_id: str, participant_id: s
 def _delete_participant(snapshot: LobbySnapshot, participant_id: str, ban: bool = False) -> None:
     participant = require_participant(snapshot, participant_id)
     marks = ban_of(participant) if ban else set()
-    extra = [Lobby.banned.add(marks)] if marks else []
-
-    def writes(transaction) -> None:
-        transaction.delete(participant, condition=Participant.pk.exists())
-        bump_rev(transaction, snapshot.code, None, extra, participant_count=-1)
-
+    # The ban first, so the person cannot join again between the two writes.
+    if marks and change_lobby(snapshot.code, [Lobby.banned.add(marks)]) is None:
+        raise LobbyNotFound()
     try:
-        transact(writes)
-    except TransactWriteError as error:
-        if (refused(error) + [False, False])[1]:
-            raise LobbyNotFound() from error
+        write_item(lambda: participant.delete(condition=Participant.pk.exists()))
+    except DeleteError as error:
+        refused(error)
         raise NotInLobby() from error
+    if announce(snapshot.code, participant_count=-1) is None:
+        raise LobbyNotFound()
 
 
 def set_joining_locked(snapshot: LobbySnapshot, actor_id: str | None, locked: bool) -> None:
@@ -323,16 +340,8 @@ def update_settings(
         for name, value in fields.items()
     ]
     actions += [Lobby.rev.add(1), Lobby.version.add(1)]
-    condition = Lobby.pk.exists() & (Lobby.version == version)
-    try:
-        transact(
-            lambda transaction: transaction.update(
-                TableItem(*Lobby.key_for(snapshot.code)), actions=actions, condition=condition
-            )
-        )
-    except TransactWriteError as error:
-        refused(error)
-        raise StaleEdit() from error
+    if change_lobby(snapshot.code, actions, Lobby.version == version) is None:
+        raise StaleEdit()
     # Compared with every item, not just the Lobby's old TTL: a move that failed half-way is
     # finished by the next save, even an unchanged one.
     items = [*snapshot.participants.values(), *snapshot.places, snapshot.lobby]

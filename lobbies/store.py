@@ -4,9 +4,9 @@ lobbies/operations.py, lobbies/transfer.py); views go through them.
 
 Reading: `load_lobby` asks DynamoDB for the lobby's `rev` (one strongly consistent GetItem)
 and returns the snapshot at that rev, read with one Query the first time this process needs
-it. Writing: every change is one transaction that also bumps the Lobby item's `rev`, on
-condition that the lobby still exists, so a snapshot at a rev holds every write that rev
-counts, whichever process or clock made it.
+it. Writing: a change writes its data, then moves the Lobby item's `rev` with one single-item
+write (never a transaction on the Lobby item: see "writing" below), so a snapshot at a rev
+holds every write that rev counts, whichever process or clock made it.
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from __future__ import annotations
 import time
 from functools import lru_cache
 
-from pynamodb.exceptions import TransactWriteError
-
-from letshangout.dynamo import TableItem, is_unavailable, refused_items, transact
+from letshangout.dynamo import TableItem, is_unavailable, refused_items, write_item
 from lobbies.entities import Lobby
 from lobbies.errors import LobbyNotFound, NotInLobby
 from lobbies.snapshot import LobbySnapshot
@@ -84,17 +82,59 @@ def get_lobby(code: str) -> Lobby | None:
 
 
 # --- writing -----------------------------------------------------------------------------------
+#
+# No transaction includes a lobby's Lobby item. DynamoDB cancels a transaction that meets
+# another write in flight on one of its items, and every change in a lobby moves the Lobby
+# item's rev: with the Lobby item in every transaction, a burst of saves in one lobby would
+# queue on it and fail. Single-item writes of one item never conflict (DynamoDB applies them
+# in turn). So a change is: its data, on the data items (a transaction only where several
+# data items must change together), then `announce`, one UpdateItem of the Lobby item that
+# moves the rev after the data it announces is written. A reader who sees the new rev reads
+# the data too; one who reads the data before the rev moves just reads it again later. A
+# count under a cap takes its room first with `reserve` (a conditional ADD, so a burst of
+# joins cannot pass the cap) and gives it back with `release` if the data write fails.
 
 
-def bump_rev(transaction, code: str, condition=None, extra=(), **counts: int) -> None:
-    """Add the lobby's rev bump (and changes to its counts, and `extra` actions on it) to a
-    transaction, done only while the lobby exists and meets `condition`. Through the base
-    item, not Lobby: Lobby's optimistic lock would make the organizer's open settings edit
-    look stale."""
-    actions = [Lobby.rev.add(1), *(getattr(Lobby, name).add(n) for name, n in counts.items())]
-    actions += list(extra)
+def change_lobby(code: str, actions: list, condition=None) -> Lobby | None:
+    """One UpdateItem of the Lobby item, done only while the lobby exists and meets
+    `condition`: the Lobby item as it is after it (DynamoDB returns it with the write, so
+    callers need no read), or None when it was not done. Not through Lobby's own update:
+    its optimistic lock would make the organizer's open settings edit look stale."""
     required = Lobby.pk.exists() if condition is None else Lobby.pk.exists() & condition
-    transaction.update(TableItem(*Lobby.key_for(code)), actions=actions, condition=required)
+    connection = TableItem._get_connection()
+    try:
+        answer = write_item(
+            lambda: connection.update_item(
+                *Lobby.key_for(code), actions=actions, condition=required, return_values="ALL_NEW"
+            )
+        )
+    except Exception as error:
+        if is_unavailable(error) or not condition_failed(error):
+            raise
+        return None
+    return Lobby.from_raw_data(answer["Attributes"])
+
+
+def _count_changes(counts: dict[str, int]) -> list:
+    return [getattr(Lobby, name).add(n) for name, n in counts.items()]
+
+
+def announce(code: str, condition=None, actions=(), **counts: int) -> Lobby | None:
+    """After a change's data is written: move the lobby's rev (and its counts, and `actions`
+    on the Lobby item), while the lobby exists and meets `condition`. None when it does not;
+    a retry moving rev twice is harmless (a change signal, not a tally)."""
+    return change_lobby(code, [Lobby.rev.add(1), *_count_changes(counts), *actions], condition)
+
+
+def reserve(code: str, condition, **counts: int) -> Lobby | None:
+    """Before a capped item is written: take its room on the Lobby item's counts under
+    `condition` (the cap). The rev stays: there is nothing new to see yet."""
+    return change_lobby(code, _count_changes(counts), condition)
+
+
+def release(code: str, **counts: int) -> None:
+    """Give back room `reserve` took for an item that was not written after all."""
+    change_lobby(code, _count_changes({name: -n for name, n in counts.items()}))
 
 
 def expiry_is(expires_at: int | None):
@@ -105,40 +145,74 @@ def expiry_is(expires_at: int | None):
     return Lobby.expires_at == expires_at
 
 
-def update_in_lobby(code: str, item: TableItem, actions: list, condition=None) -> None:
-    """Change attributes of one item of a lobby, with the rev bump, in one transaction.
-    NotInLobby when the item is gone, LobbyNotFound when the lobby is."""
+def update_item(item: TableItem, actions: list, condition=None) -> dict:
+    """Change attributes of one item (if it exists, and meets `condition`); returns the
+    changed attributes as they were before, as Python values, so a change the lobby then
+    refuses to announce can be taken back. NotInLobby when the item is gone or refused."""
     required = item.__class__.pk.exists() if condition is None else condition
-
-    def writes(transaction) -> None:
-        transaction.update(item, actions=actions, condition=required)
-        bump_rev(transaction, code)
-
+    connection = item._get_connection()
     try:
-        transact(writes)
-    except TransactWriteError as error:
-        item_refused, lobby_refused = (refused(error) + [False, False])[:2]
-        if lobby_refused:
-            raise LobbyNotFound() from error
+        answer = write_item(
+            lambda: connection.update_item(
+                item.pk, item.sk, actions=actions, condition=required, return_values="UPDATED_OLD"
+            )
+        )
+    except Exception as error:
+        if is_unavailable(error) or not condition_failed(error):
+            raise
         raise NotInLobby() from error
+    return _python_values(item.__class__, answer.get("Attributes", {}))
+
+
+def _python_values(model, raw: dict) -> dict:
+    """DynamoDB's answer (attributes by stored name) as {attribute name: Python value}."""
+    by_stored_name = {
+        attribute.attr_name: (name, attribute) for name, attribute in model.get_attributes().items()
+    }
+    values = {}
+    for stored_name, value in raw.items():
+        name, attribute = by_stored_name[stored_name]
+        values[name] = attribute.deserialize(attribute.get_value(value))
+    return values
+
+
+def restoring(item: TableItem, names, before: dict) -> list:
+    """The actions that put attributes `names` of an item back as they were `before` a
+    change (update_item's answer): set again, or removed where they were absent."""
+    attributes = item.__class__.get_attributes()
+    return [
+        attributes[name].set(before[name]) if name in before else attributes[name].remove()
+        for name in names
+    ]
+
+
+def take_back(item: TableItem, actions: list, still=None) -> None:
+    """Undo a change of one item that its lobby refused to announce (settled or gone a moment
+    before), if the item still holds that change (`still`): a later write of the same person
+    wins."""
+    required = item.__class__.pk.exists() if still is None else item.__class__.pk.exists() & still
+    connection = item._get_connection()
+    try:
+        write_item(
+            lambda: connection.update_item(item.pk, item.sk, actions=actions, condition=required)
+        )
+    except Exception as error:
+        if is_unavailable(error) or not condition_failed(error):
+            raise
+
+
+def update_in_lobby(code: str, item: TableItem, actions: list, condition=None) -> None:
+    """Change attributes of one item of a lobby, then announce it. NotInLobby when the item
+    is gone, LobbyNotFound when the lobby is."""
+    update_item(item, actions, condition)
+    if not announce(code):
+        raise LobbyNotFound()
 
 
 def update_lobby(code: str, actions: list, condition=None) -> None:
     """A change of the Lobby item that cannot conflict with an edit of the settings form."""
-
-    def writes(transaction) -> None:
-        required = Lobby.pk.exists() if condition is None else Lobby.pk.exists() & condition
-        transaction.update(
-            TableItem(*Lobby.key_for(code)),
-            actions=[*actions, Lobby.rev.add(1)],
-            condition=required,
-        )
-
-    try:
-        transact(writes)
-    except TransactWriteError as error:
-        refused(error)
-        raise LobbyNotFound() from error
+    if not change_lobby(code, [*actions, Lobby.rev.add(1)], condition):
+        raise LobbyNotFound()
 
 
 def move_expiry(code: str, expires_at: int) -> None:

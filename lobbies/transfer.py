@@ -20,7 +20,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from letshangout.dynamo import TableItem, is_unavailable, transact
+from letshangout.dynamo import TableItem, is_unavailable, write_item
 from lobbies import codes, services
 from lobbies.entities import (
     COMMENT_PREFIX,
@@ -250,13 +250,12 @@ def _write_lobby(lobby: Lobby, old: Lobby | None) -> None:
             continue
         value = getattr(lobby, name)
         actions.append(attribute.remove() if value is None else attribute.set(value))
+    connection = TableItem._get_connection()
     try:
-        transact(
-            lambda transaction: transaction.update(
-                TableItem(lobby.pk, lobby.sk), actions=actions, condition=condition
-            )
+        write_item(
+            lambda: connection.update_item(lobby.pk, lobby.sk, actions=actions, condition=condition)
         )
-    except Exception as error:  # a cancelled transaction; only a failed condition is ours
+    except Exception as error:  # only a failed condition is ours
         if is_unavailable(error) or not services.condition_failed(error):
             raise
         raise TransferError(

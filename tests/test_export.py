@@ -40,7 +40,7 @@ def answered(lobby, join_as):
     mark(lobby.code, owner, yes=slots(start, 4))
     mark(lobby.code, ben.participant_id, yes=slots(start, 2), maybe=slots(start + 2, 2))
     place = propose(lobby.code, owner, "Café Rouge")
-    voting.cast_vote(reload(lobby.code), ben.participant_id, place.place_id, "yes")
+    voting.cast_vote(lobby.code, ben.participant_id, place.place_id, "yes")
     return ben_client, ben
 
 
@@ -312,7 +312,7 @@ class TestFormulaInjection:
             join_as(lobby, formula)
             comments.post_comment(reload(lobby.code), owner, formula)
         place = propose(lobby.code, owner, "=cmd|' /C calc'!A0")
-        voting.cast_vote(reload(lobby.code), owner, place.place_id, "yes")
+        voting.cast_vote(lobby.code, owner, place.place_id, "yes")
         rows = lobby_csv_rows(organizer_client, lobby.code)
         names = {row["participant"] for row in rows}
         texts = {row["text"] for row in rows if row["record"] == "comment"}

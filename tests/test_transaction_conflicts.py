@@ -1,8 +1,10 @@
-"""Saves and votes are transactions on the lobby's Lobby item too (its rev). DynamoDB cancels a
-transaction that meets another in flight on the same item ("TransactionConflict") instead of
-queueing it. DynamoDB Local never does, so these tests put that answer in front of the real
-call for the first tries, and check that the write is tried again, or ends in the 503 page
-that says to try again, never a 500, and never half written."""
+"""DynamoDB refuses a write that meets a transaction in flight on the same item
+("TransactionConflictException"), and cancels a transaction that meets another write on one of
+its items ("TransactionConflict"), instead of queueing either. Saves and votes are single-item
+writes (no transaction includes the Lobby item), but a transaction on someone's own item (a
+sign-in merging two seats) can still meet them. These tests put DynamoDB's answer in front of
+the real call for the first tries, and check that the write is tried again, or ends in the 503
+page that says to try again, never a 500, and never half written."""
 
 from __future__ import annotations
 
@@ -10,7 +12,12 @@ from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
-from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+from pynamodb.exceptions import (
+    CancellationReason,
+    TransactWriteError,
+    UpdateError,
+    VerboseClientError,
+)
 
 from letshangout import dynamo
 from lobbies import services
@@ -28,20 +35,35 @@ def conflict(items: int) -> TransactWriteError:
     return TransactWriteError("Failed to write transaction items", cause=cause)
 
 
+def write_conflict() -> UpdateError:
+    cause = VerboseClientError(
+        {"Error": {"Code": "TransactionConflictException", "Message": "conflict"}}, "UpdateItem"
+    )
+    return UpdateError("Failed to update item", cause=cause)
+
+
 @pytest.fixture
 def conflicts(monkeypatch):
-    """conflicts(n): the next n transactions are cancelled by a conflict, then go through."""
+    """conflicts(n): the next n writes (transactions or single updates) meet a transaction in
+    flight, then go through."""
     connection = dynamo.TableItem._get_connection().connection
-    real = connection.transact_write_items
+    real_transact, real_update = connection.transact_write_items, connection.update_item
     left = {"n": 0}
 
     def transact_write_items(**kwargs):
         if left["n"] > 0:
             left["n"] -= 1
             raise conflict(len(kwargs["update_items"]) + len(kwargs["condition_check_items"]))
-        return real(**kwargs)
+        return real_transact(**kwargs)
+
+    def update_item(*args, **kwargs):
+        if left["n"] > 0:
+            left["n"] -= 1
+            raise write_conflict()
+        return real_update(*args, **kwargs)
 
     monkeypatch.setattr(connection, "transact_write_items", transact_write_items)
+    monkeypatch.setattr(connection, "update_item", update_item)
 
     def arm(n: int) -> None:
         left["n"] = n

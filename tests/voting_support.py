@@ -52,7 +52,7 @@ def propose(code: str, proposer_id: str, name: str, **values):
 
 
 def vote(code: str, voter_id: str, place_id: str, value: str) -> None:
-    voting.cast_vote(reload(code), voter_id, place_id, value)
+    voting.cast_vote(code, voter_id, place_id, value)
 
 
 def stored_votes(code: str, participant_id: str) -> dict[str, str]:

@@ -1,13 +1,15 @@
 """Places and votes: with lobbies/services.py, the only code that writes entities.
 
 Views hand in validated values and get back entities or a `LobbyError` whose message is shown
-to the user as it is. Every change is one transaction with the lobby's rev bump.
+to the user as it is. Every change writes its data, then moves the lobby's rev
+(lobbies/store.py: no transaction includes the Lobby item, so a crowd never queues on it).
 
 Votes live on the voter's own Participant item as a map place id -> yes | maybe | no, and each
 vote sets one key of that map (`SET votes.#place = :value`), so two tabs voting on different
 places, or many people voting at once, never overwrite each other. A place's name is held by
-a PlaceKey marker written in the same transaction, and the lobby's `place_count` moves with
-it under a condition, so neither duplicates nor the cap can be raced past.
+a PlaceKey marker written in the same transaction as the place, and the place's room under the
+cap is taken first on the lobby's `place_count`, under a condition, so neither duplicates nor
+the cap can be raced past.
 """
 
 from __future__ import annotations
@@ -19,20 +21,25 @@ from datetime import UTC, datetime
 from django.utils.translation import gettext as _
 from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import size
 
 from letshangout.dynamo import transact
 from lobbies import codes
 from lobbies.entities import Lobby, Participant
-from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed
+from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed, NotInLobby
 from lobbies.services import require_participant
 from lobbies.snapshot import LobbySnapshot
 from lobbies.store import (
-    bump_rev,
+    announce,
     expiry_is,
     get_lobby,
     load_lobby,
     refused,
+    release,
+    reserve,
+    take_back,
     update_in_lobby,
+    update_item,
 )
 from voting.entities import Place, PlaceKey
 from voting.ranking import VOTE_VALUES, PlaceScore, normalize_place_key, rank_places
@@ -40,6 +47,8 @@ from voting.ranking import VOTE_VALUES, PlaceScore, normalize_place_key, rank_pl
 log = logging.getLogger(__name__)
 
 MAX_PLACES = 50
+# Keys a voter's ballot may hold: every listed place, and as many withdrawn since.
+BALLOT_MAX = 2 * MAX_PLACES
 NAME_MAX = 200
 ADDRESS_MAX = 300
 LINK_MAX = 500
@@ -160,28 +169,31 @@ def propose_place(
         expires_at=snapshot.lobby.expires_at,
     )
     room = Lobby.place_count.does_not_exist() | (Lobby.place_count < MAX_PLACES)
+    taken = reserve(
+        code, votes_open(_now()) & room & expiry_is(snapshot.lobby.expires_at), place_count=1
+    )
+    if taken is None:
+        # The snapshot may predate the reason (a settle, a delete or a full list a moment ago).
+        current = get_lobby(code)
+        if current is None:
+            raise LobbyNotFound()
+        if current.expires_at != snapshot.lobby.expires_at and tries > 1:
+            return propose_place(load_lobby(code), proposer_id, values, tries - 1)
+        raise LobbyError(lock_reason(current) or _full_message())
 
     def writes(transaction) -> None:
         transaction.save(place, condition=Place.pk.does_not_exist())
         transaction.save(marker, condition=PlaceKey.pk.does_not_exist())
-        same_ttl = expiry_is(snapshot.lobby.expires_at)
-        bump_rev(transaction, code, votes_open(_now()) & room & same_ttl, place_count=1)
 
     try:
         transact(writes)
     except TransactWriteError as error:
-        _place_id_taken, name_taken, lobby_said_no = (refused(error) + [False] * 3)[:3]
-        if name_taken:
+        release(code, place_count=1)
+        if (refused(error) + [False, False])[1]:
             raise DuplicatePlace(None, values.name) from error
-        if lobby_said_no:
-            # The snapshot may predate the reason (a settle or a delete a moment ago).
-            current = get_lobby(code)
-            if current is None:
-                raise LobbyNotFound() from error
-            if current.expires_at != snapshot.lobby.expires_at and tries > 1:
-                return propose_place(load_lobby(code), proposer_id, values, tries - 1)
-            raise LobbyError(lock_reason(current) or _full_message()) from error
         raise LobbyError(_("That did not work. Please try again.")) from error
+    if announce(code) is None:
+        raise LobbyNotFound()
     return place
 
 
@@ -213,17 +225,18 @@ def edit_place(snapshot: LobbySnapshot, actor_id: str, place_id: str, values: Pl
         if renamed:
             transaction.save(marker, condition=PlaceKey.pk.does_not_exist())
             transaction.delete(PlaceKey(*PlaceKey.key_for(code, place.dedupe_key)))
-        bump_rev(transaction, code, votes_open(_now()))
 
     try:
         transact(writes)
     except TransactWriteError as error:
-        said_no = refused(error) + [False] * 4
+        said_no = refused(error) + [False] * 3
         if said_no[0]:
             raise LobbyError(_("That place is no longer on the list.")) from error
         if renamed and said_no[1]:
             raise DuplicatePlace(None, values.name) from error
-        raise LobbyError(lock_reason(snapshot.lobby) or _("Please try again.")) from error
+        raise LobbyError(_("Please try again.")) from error
+    if announce(code) is None:
+        raise LobbyNotFound()
 
 
 def removal(snapshot: LobbySnapshot, actor_id: str, place_id: str) -> str:
@@ -258,14 +271,14 @@ def delete_place(snapshot: LobbySnapshot, actor_id: str, place_id: str) -> str:
     def writes(transaction) -> None:
         transaction.delete(Place(place.pk, place.sk), condition=Place.pk.exists())
         transaction.delete(PlaceKey(*PlaceKey.key_for(snapshot.code, place.dedupe_key)))
-        bump_rev(transaction, snapshot.code, place_count=-1)
 
     try:
         transact(writes)
     except TransactWriteError as error:
-        if (refused(error) + [False] * 3)[2]:
-            raise LobbyNotFound() from error
+        refused(error)
         raise LobbyError(_("That place is no longer on the list.")) from error
+    if announce(snapshot.code, place_count=-1) is None:
+        raise LobbyNotFound()
     return outcome
 
 
@@ -281,38 +294,45 @@ def votes_of(participant: Participant) -> dict[str, str]:
     return dict(votes)
 
 
-def cast_vote(snapshot: LobbySnapshot, voter_id: str, place_id: str, value: str) -> None:
+def cast_vote(code: str, voter_id: str, place_id: str, value: str) -> Lobby:
     """Set one answer of one voter for one place; other keys of the map are left alone.
-    One transaction: my answer, the lobby's rev if votes are still open, and a check that
-    the place still exists (a moment ago it may have been withdrawn or the lobby settled)."""
+
+    Two writes and no read, so a crowd voting at once never waits on one item: my answer on
+    my own item, then the lobby's rev, moved only while votes are open (if they closed a
+    moment ago the answer is taken back). A vote for a place withdrawn a moment ago counts
+    for nothing (the ranking reads listed places only), and the ballot's size is bounded so
+    such votes cannot grow the item. Returns the Lobby item as the write left it."""
     if value not in VOTE_VALUES:
         raise LobbyError(_("Choose yes, if need be or no."))
-    require_participant(snapshot, voter_id)
-    _require_open(snapshot.lobby)
-    require_place(snapshot, place_id)
-    code = snapshot.code
+    if not codes.is_id(place_id):
+        raise LobbyError(_("That place is no longer on the list."))
     voter = Participant(*Participant.key_for(code, voter_id))
-
-    def writes(transaction) -> None:
-        transaction.condition_check(Place, *Place.key_for(code, place_id), Place.pk.exists())
-        transaction.update(
-            voter,
-            actions=[Participant.votes[place_id].set(value)],
-            condition=Participant.pk.exists(),
-        )
-        bump_rev(transaction, code, votes_open(_now()))
-
+    room = (
+        Participant.votes.does_not_exist()
+        | (size(Participant.votes) < BALLOT_MAX)
+        | Participant.votes[place_id].exists()
+    )
     try:
-        transact(writes)
-    except TransactWriteError as error:
-        place_gone, voter_gone, closed = (refused(error) + [False] * 3)[:3]
-        if place_gone:
-            raise LobbyError(_("That place is no longer on the list.")) from error
-        if closed and not voter_gone:
-            raise LobbyError(
-                _("Votes closed a moment ago: the lobby was settled or its deadline passed.")
-            ) from error
+        before = update_item(
+            voter, [Participant.votes[place_id].set(value)], Participant.pk.exists() & room
+        )
+    except NotInLobby as error:
         raise LobbyError(_("You are not in this lobby any more.")) from error
+    lobby = announce(code, votes_open(_now()))
+    if lobby is None:
+        _take_back_vote(voter, place_id, value, before)
+        if get_lobby(code) is None:
+            raise LobbyNotFound()
+        raise LobbyError(
+            _("Votes closed a moment ago: the lobby was settled or its deadline passed.")
+        )
+    return lobby
+
+
+def _take_back_vote(voter: Participant, place_id: str, value: str, before: dict) -> None:
+    earlier = votes_of(Participant(votes=before["votes"])).get(place_id) if before else None
+    vote = Participant.votes[place_id]
+    take_back(voter, [vote.set(earlier) if earlier else vote.remove()], still=vote == value)
 
 
 def ranked_places(snapshot: LobbySnapshot) -> list[PlaceScore]:

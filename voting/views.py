@@ -19,10 +19,11 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from letshangout.formats import local_format
 from letshangout.ratelimit import rate_limit
+from lobbies import identity, weekly
 from lobbies import services as lobby_services
-from lobbies import weekly
 from lobbies.access import (
     absolute_lobby_url,
+    canonical_code,
     load_for_organizer,
     load_for_participant,
     lobby_url,
@@ -205,23 +206,33 @@ def _confirm_removal(request, snapshot: LobbySnapshot, seat: str, place_id: str)
 
 @require_POST
 def vote(request: HttpRequest, code: str, place_id: str) -> HttpResponse:
-    snapshot, seat = load_for_participant(request, code)
+    """Two DynamoDB requests when this browser has a seat (the vote and the rev): nothing is
+    read. With htmx the answer is empty and the live poll, asked for at once, brings the
+    cards with their new tallies; a refusal shows the places as they are now."""
+    canonical = canonical_code(code)
+    seat = identity.seat_in(request, canonical)
+    if seat is None:  # a signed-in person on a new device: found by reading the lobby
+        seat = load_for_participant(request, code)[1]
     form = VoteForm(request.POST)
-    error = None
-    if not form.is_valid():
-        error = _("Choose yes, if need be or no.")
-    else:
-        try:
-            services.cast_vote(snapshot, seat, place_id, form.cleaned_data["value"])
-        except LobbyError as refused:
-            error = refused.message
-        else:
-            _after_vote(request, snapshot.lobby)
+    try:
+        if not form.is_valid():
+            raise LobbyError(_("Choose yes, if need be or no."))
+        lobby = services.cast_vote(canonical, seat, place_id, form.cleaned_data["value"])
+    except LobbyNotFound as error:
+        raise Http404(error.message) from error
+    except LobbyError as refused:
+        return _vote_refused(request, code, place_id, refused.message)
+    _after_vote(request, lobby)
     if request.htmx:
-        fresh = snapshot if error else _fresh(snapshot)
-        return _render_places(request, fresh, seat, "places-list", places_error=error)
-    if error:
-        messages.error(request, error)
+        return trigger_client_event(HttpResponse(status=HTTPStatus.NO_CONTENT), "live:poll")
+    return _back_to_lobby(canonical, place_id)
+
+
+def _vote_refused(request: HttpRequest, code: str, place_id: str, error: str) -> HttpResponse:
+    snapshot, seat = load_for_participant(request, code)
+    if request.htmx:
+        return _render_places(request, snapshot, seat, "places-list", places_error=error)
+    messages.error(request, error)
     # An unknown place has no card on the page to go back to.
     return _back_to_lobby(snapshot.code, place_id if snapshot.place(place_id) else None)
 
