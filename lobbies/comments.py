@@ -68,7 +68,8 @@ def post_comment(snapshot: LobbySnapshot, author_id: str, text: str) -> Comment:
         release(snapshot.code, comment_count=1)
         refused(error)
         raise LobbyError(_("That did not work. Please try again.")) from error
-    if announce(snapshot.code) is None:
+    if announce(snapshot.code) is None:  # deleted a moment ago: leave nothing behind
+        write_item(comment.delete)
         raise LobbyNotFound()
     return comment
 

@@ -192,7 +192,8 @@ def propose_place(
         if (refused(error) + [False, False])[1]:
             raise DuplicatePlace(None, values.name) from error
         raise LobbyError(_("That did not work. Please try again.")) from error
-    if announce(code) is None:
+    if announce(code) is None:  # deleted a moment ago: leave nothing behind
+        transact(lambda transaction: (transaction.delete(place), transaction.delete(marker)))
         raise LobbyNotFound()
     return place
 
