@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
+from functools import partial
 
 from django.utils.translation import gettext as _
 from pynamodb.attributes import MapAttribute
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError
 
-from letshangout.dynamo import transact
-from lobbies import weekly
+from letshangout.dynamo import transact, write_item
+from lobbies import codes, weekly
 from lobbies.entities import Lobby, Participant
-from lobbies.errors import LobbyNotFound
+from lobbies.errors import LobbyError, LobbyNotFound
 from lobbies.snapshot import LobbySnapshot
-from lobbies.store import announce, load_lobby, refused
+from lobbies.store import announce, load_lobby, refused, release
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ class NotMerged(Exception):
 
 
 MAX_PARTICIPANTS = 100
+# New participant ids drawn before giving up on a clash (50 bits each: a clash is rare).
+ID_ATTEMPTS = 5
 USER_MARK = "U:"
 BROWSER_MARK = "B:"
 
@@ -137,6 +141,47 @@ def seat_in_lobbies(memberships: Mapping[str, str], user_id: int) -> dict[str, s
             log.info("guest seat not merged (gone, or someone else's)", extra={"code": code})
         moved[code] = account_id
     return moved
+
+
+def new_participant(
+    code: str, display_name: str, user_id: int | None, expires_at: int | None
+) -> tuple[Participant, str]:
+    """A new participant item (not written yet) and the token of its personal link."""
+    token = codes.new_token()
+    now = datetime.now(UTC)
+    participant = Participant(
+        *Participant.key_for(code, codes.new_id()),
+        display_name=display_name,
+        user_id=user_id,
+        token_hash=codes.hash_token(token),
+        votes={},
+        joined_at=now,
+        expires_at=expires_at,
+    )
+    if user_id is not None:
+        participant.gsi1pk = f"USER#{user_id}"
+        participant.gsi1sk = f"{now.isoformat()}#{code}"
+    return participant, token
+
+
+def write_seat(code: str, display_name: str, who: tuple, expires_at: int | None):
+    """Write a new participant item in the room `join_lobby` (lobbies/services.py) took for
+    it, drawing a new id on the rare clash; the room is given back if it cannot be written."""
+    try:
+        for _attempt in range(ID_ATTEMPTS):
+            participant, token = new_participant(code, display_name, who[0], expires_at)
+            participant.browser_hash = who[1]
+            try:
+                write_item(partial(participant.save, condition=Participant.pk.does_not_exist()))
+            except PutError as error:
+                refused(error)
+                continue
+            return participant, token
+    except BaseException:
+        release(code, participant_count=1)
+        raise
+    release(code, participant_count=1)
+    raise LobbyError(_("The lobby kept changing while you joined. Please try again."))
 
 
 def merge_guest_seat(snapshot: LobbySnapshot, guest_id: str, account_id: str) -> None:

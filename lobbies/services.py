@@ -12,10 +12,9 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
 
 from django.utils.translation import gettext as _
-from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
+from pynamodb.exceptions import DeleteError, TransactWriteError
 
 from letshangout.dynamo import transact, write_item
 from lobbies import codes
@@ -30,7 +29,9 @@ from lobbies.seats import (
     join_refusal,
     join_refusal_of,
     joining_open,
+    new_participant,
     not_banned,
+    write_seat,
 )
 from lobbies.snapshot import LobbySnapshot
 from lobbies.store import (
@@ -45,7 +46,6 @@ from lobbies.store import (
     move_expiry,
     read_whole,
     refused,
-    release,
     reserve,
     snapshot_at,
     table_is_reachable,
@@ -159,33 +159,13 @@ def _settings_values(values: LobbySettings, created_at: datetime, **kept) -> dic
     }
 
 
-def _new_participant(
-    code: str, display_name: str, user_id: int | None, expires_at: int | None
-) -> tuple[Participant, str]:
-    token = codes.new_token()
-    now = _now()
-    participant = Participant(
-        *Participant.key_for(code, codes.new_id()),
-        display_name=display_name,
-        user_id=user_id,
-        token_hash=codes.hash_token(token),
-        votes={},
-        joined_at=now,
-        expires_at=expires_at,
-    )
-    if user_id is not None:
-        participant.gsi1pk = f"USER#{user_id}"
-        participant.gsi1sk = f"{now.isoformat()}#{code}"
-    return participant, token
-
-
 def create_lobby(values: LobbySettings, organizer_name: str, user_id: int | None) -> Membership:
     """A new lobby and its organizer, written together; a taken code is drawn again."""
     for _attempt in range(MAX_CODE_ATTEMPTS):
         code = codes.new_code()
         created_at = _now()
         fields = _settings_values(values, created_at)
-        organizer, token = _new_participant(code, organizer_name, user_id, fields["expires_at"])
+        organizer, token = new_participant(code, organizer_name, user_id, fields["expires_at"])
         lobby = Lobby(
             *Lobby.key_for(code),
             owner_id=organizer.participant_id,
@@ -241,31 +221,11 @@ def join_lobby(
                 expires_at = current.expires_at  # the organizer moved the days meanwhile
                 continue
             raise LobbyError(join_refusal_of(current, *who) or full_message())
-        participant, token = _seat(snapshot.code, display_name, who, expires_at)
+        participant, token = write_seat(snapshot.code, display_name, who, expires_at)
         if announce(snapshot.code) is None:  # deleted a moment ago: leave nothing behind
             write_item(participant.delete)
             raise LobbyNotFound()
         return Membership(participant, token, created=True)
-    raise LobbyError(_("The lobby kept changing while you joined. Please try again."))
-
-
-def _seat(code: str, display_name: str, who: tuple, expires_at: int | None):
-    """Write the new participant item in the room `join_lobby` took for it (a new id on the
-    rare clash); the room is given back if it cannot be written."""
-    try:
-        for _attempt in range(MAX_CODE_ATTEMPTS):
-            participant, token = _new_participant(code, display_name, who[0], expires_at)
-            participant.browser_hash = who[1]
-            try:
-                write_item(partial(participant.save, condition=Participant.pk.does_not_exist()))
-            except PutError as error:
-                refused(error)
-                continue
-            return participant, token
-    except BaseException:
-        release(code, participant_count=1)
-        raise
-    release(code, participant_count=1)
     raise LobbyError(_("The lobby kept changing while you joined. Please try again."))
 
 
