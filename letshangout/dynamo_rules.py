@@ -62,8 +62,11 @@ class Reply:
 class Refusal(Exception):
     """An error DynamoDB would answer instead of what the emulator would do."""
 
-    def __init__(self, error_type: str, message: str, message_key: str = "message", **extra):
+    def __init__(
+        self, error_type: str, message: str, message_key: str = "message", status=400, **extra
+    ):
         super().__init__(message)
+        self.status = status
         self.payload = {"__type": ERROR_PREFIX + error_type, message_key: message, **extra}
 
     def reply(self) -> Reply:
@@ -73,7 +76,7 @@ class Refusal(Exception):
             ("x-amzn-RequestId", uuid.uuid4().hex.upper()),
             ("x-amz-crc32", str(zlib.crc32(body))),
         ]
-        return Reply(400, headers, body)
+        return Reply(self.status, headers, body)
 
 
 def validation(message: str) -> Refusal:
@@ -96,7 +99,14 @@ def cancelled(conflicts: list[bool]) -> Refusal:
 
 
 class UpstreamDown(Exception):
-    """DynamoDB Local did not answer: the client's connection is dropped, as it would be."""
+    """DynamoDB Local did not answer."""
+
+
+# What DynamoDB answers when it cannot serve a request. Dropping the connection instead would
+# look like a network fault, which botocore reports differently from an emulator that is down.
+SERVICE_UNAVAILABLE = Refusal(
+    "ServiceUnavailable", "The service is currently unavailable or busy.", status=503
+)
 
 
 @dataclass
@@ -402,8 +412,7 @@ class RulesHandler(BaseHTTPRequestHandler):
         try:
             reply = answer(self.server.rules, headers)
         except UpstreamDown:
-            self.close_connection = True  # no answer at all, like an emulator that is down
-            return
+            reply = SERVICE_UNAVAILABLE.reply()
         self.send_response_only(reply.status)
         for name, value in reply.headers:
             if name.lower() not in HOP_BY_HOP | {"content-length"}:

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from letshangout import dynamo, dynamo_rules, dynamo_sizes
+from letshangout import dynamo, dynamo_local, dynamo_rules, dynamo_sizes
 from lobbies.entities import Lobby
 from tests.conftest import TEST_TABLE
 
@@ -30,17 +30,20 @@ def client(dynamodb):
     """A botocore client through the proxy, without retries: each refusal is seen as sent.
     The items written here have no entity kind, so the table's truncation skips them: the
     fixture deletes them itself."""
-    session = botocore.session.get_session()
-    client = session.create_client(
+    client = client_for(dynamodb.endpoint_url)
+    yield client
+    delete_partition(client)
+
+
+def client_for(endpoint_url: str):
+    return botocore.session.get_session().create_client(
         "dynamodb",
         region_name="us-east-1",
-        endpoint_url=dynamodb.endpoint_url,
+        endpoint_url=endpoint_url,
         aws_access_key_id="local",
         aws_secret_access_key="local",
         config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
     )
-    yield client
-    delete_partition(client)
 
 
 def delete_partition(client) -> None:
@@ -223,6 +226,19 @@ def test_pynamodb_sees_the_conflict_as_the_app_reads_it(client, dynamodb_rules, 
         check_lobby_exists(pk, sk)
     assert [reason.code for reason in excinfo.value.cancellation_reasons] == ["TransactionConflict"]
     assert dynamo.only_busy(excinfo.value)
+
+
+def test_an_emulator_that_is_down_answers_as_dynamodb_does(dynamodb):
+    """ServiceUnavailable (503), which the app shows as its 503 page; not a dropped line."""
+    proxy = dynamo_rules.RulesProxy(f"http://127.0.0.1:{dynamo_local.free_port()}")
+    proxy.start()
+    try:
+        with pytest.raises(ClientError) as excinfo:
+            client_for(proxy.endpoint_url).get_item(TableName=TEST_TABLE, Key=key("LOBBY"))
+    finally:
+        proxy.stop()
+    assert excinfo.value.response["Error"]["Code"] == "ServiceUnavailable"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
 
 
 # --- limits ---------------------------------------------------------------------------------
