@@ -32,17 +32,16 @@ import http.client
 import json
 import threading
 import time
-import uuid
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from letshangout import dynamo_sizes as sizes
+from letshangout import dynamo_limits as limits
+from letshangout.dynamo_limits import Refusal, Reply
 
 TARGET_PREFIX = "DynamoDB_20120810."
-ERROR_PREFIX = "com.amazonaws.dynamodb.v20120810#"
 SINGLE_WRITES = {"PutItem", "UpdateItem", "DeleteItem"}
 CHECKED = SINGLE_WRITES | {"TransactWriteItems", "BatchWriteItem", "BatchGetItem", "Query"}
 ONGOING = "Transaction is ongoing for the item"
@@ -50,37 +49,6 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", 
 # A test that holds a request waits for its release at most this long, so a failed test
 # never leaves a proxy thread behind for good.
 GATE_TIMEOUT_SECONDS = 30
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-
-class Refusal(Exception):
-    """An error DynamoDB would answer instead of what the emulator would do."""
-
-    def __init__(
-        self, error_type: str, message: str, message_key: str = "message", status=400, **extra
-    ):
-        super().__init__(message)
-        self.status = status
-        self.payload = {"__type": ERROR_PREFIX + error_type, message_key: message, **extra}
-
-    def reply(self) -> Reply:
-        body = json.dumps(self.payload).encode()
-        headers = [
-            ("Content-Type", "application/x-amz-json-1.0"),
-            ("x-amzn-RequestId", uuid.uuid4().hex.upper()),
-            ("x-amz-crc32", str(zlib.crc32(body))),
-        ]
-        return Reply(self.status, headers, body)
-
-
-def validation(message: str) -> Refusal:
-    return Refusal("ValidationException", message)
 
 
 def cancelled(conflicts: list[bool]) -> Refusal:
@@ -248,7 +216,7 @@ class RulesProxy:
             return self.upstream.send("POST", "/", headers, body)
         request = json.loads(body)
         try:
-            check_limits(operation, request)
+            limits.check_limits(operation, request)
             if operation == "TransactWriteItems":
                 return self._transaction(request, headers, body)
             if operation in SINGLE_WRITES:
@@ -292,12 +260,12 @@ class RulesProxy:
     def _first_page(self, request: dict, reply: Reply, headers) -> Reply:
         # JSON is never smaller than DynamoDB's count of the same items: a reply under 1 MB
         # holds under 1 MB of items, and most replies are never parsed.
-        if reply.status != 200 or len(reply.body) <= sizes.QUERY_PAGE_LIMIT:
+        if reply.status != 200 or len(reply.body) <= limits.QUERY_PAGE_LIMIT:
             return reply
         if "FilterExpression" in request or request.get("Select") == "COUNT":
             return reply  # the limit counts items read before the filter: not visible here
         result = json.loads(reply.body)
-        count = sizes.first_page(result["Items"])
+        count = limits.first_page(result["Items"])
         if count == len(result["Items"]):
             return reply
         schema = self._schema(request["TableName"], headers)
@@ -332,35 +300,6 @@ class RulesProxy:
             reply = self.upstream.send("POST", "/", with_length(asked, body), body)
             self._schemas[table] = json.loads(reply.body).get("Table", {})
         return self._schemas[table]
-
-
-def check_limits(operation: str, request: dict) -> None:
-    """The size and count limits that do not depend on what is stored."""
-    if operation == "TransactWriteItems":
-        check_transaction_limits(request["TransactItems"])
-    elif operation == "PutItem" and sizes.item_size(request["Item"]) > sizes.ITEM_LIMIT:
-        raise validation("Item size has exceeded the maximum allowed size")
-    elif operation == "BatchWriteItem":
-        if sum(map(len, request["RequestItems"].values())) > sizes.BATCH_WRITE_LIMIT:
-            raise validation("Too many items requested for the BatchWriteItem call")
-    elif operation == "BatchGetItem":
-        keys = sum(len(table["Keys"]) for table in request["RequestItems"].values())
-        if keys > sizes.BATCH_GET_LIMIT:
-            raise validation("Too many items requested for the BatchGetItem call")
-
-
-def check_transaction_limits(actions: list[dict]) -> None:
-    if len(actions) > sizes.TRANSACTION_ACTIONS_LIMIT:
-        raise validation(
-            "1 validation error detected: Value at 'transactItems' failed to satisfy "
-            "constraint: Member must have length less than or equal to 100"
-        )
-    for action in actions:
-        if "Put" in action and sizes.item_size(action["Put"]["Item"]) > sizes.ITEM_LIMIT:
-            raise validation("Item size has exceeded the maximum allowed size")
-    payload = sum(sizes.transaction_action_size(action) for action in actions)
-    if payload > sizes.TRANSACTION_PAYLOAD_LIMIT:
-        raise validation(f"Transaction payload size cannot exceed 4MB. Payload Size: {payload}")
 
 
 def canonical_key(table: str, key: dict) -> str:

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from letshangout import dynamo, dynamo_local, dynamo_rules, dynamo_sizes
+from letshangout import dynamo, dynamo_limits, dynamo_local, dynamo_rules
 from lobbies.entities import Lobby
 from tests.conftest import TEST_TABLE
 
@@ -318,20 +318,20 @@ def test_batches_hold_at_most_25_writes_and_100_keys(client):
 
 @pytest.mark.no_dynamodb
 def test_item_sizes_follow_the_documented_rules():
-    assert dynamo_sizes.item_size({"name": {"S": "Zoë"}}) == 4 + 4
-    assert dynamo_sizes.item_size({"n": {"N": "-12300.4500"}}) == 1 + 5
-    assert dynamo_sizes.item_size({"ok": {"BOOL": True}, "no": {"NULL": True}}) == 2 + 1 + 2 + 1
-    assert dynamo_sizes.item_size({"b": {"B": "AAEC"}}) == 1 + 3
-    assert dynamo_sizes.item_size({"m": {"M": {"a": {"S": "xy"}}}}) == 1 + 3 + 1 + 1 + 2
-    assert dynamo_sizes.item_size({"l": {"L": [{"N": "7"}, {"S": ""}]}}) == 1 + 3 + 2 + 1 + 1
-    assert dynamo_sizes.item_size({"s": {"SS": ["ab", "c"]}}) == 1 + 3
+    assert dynamo_limits.item_size({"name": {"S": "Zoë"}}) == 4 + 4
+    assert dynamo_limits.item_size({"n": {"N": "-12300.4500"}}) == 1 + 5
+    assert dynamo_limits.item_size({"ok": {"BOOL": True}, "no": {"NULL": True}}) == 2 + 1 + 2 + 1
+    assert dynamo_limits.item_size({"b": {"B": "AAEC"}}) == 1 + 3
+    assert dynamo_limits.item_size({"m": {"M": {"a": {"S": "xy"}}}}) == 1 + 3 + 1 + 1 + 2
+    assert dynamo_limits.item_size({"l": {"L": [{"N": "7"}, {"S": ""}]}}) == 1 + 3 + 2 + 1 + 1
+    assert dynamo_limits.item_size({"s": {"SS": ["ab", "c"]}}) == 1 + 3
 
 
 @pytest.mark.no_dynamodb
 def test_a_query_page_ends_with_the_item_that_reaches_1_mb():
     items = [{"data": {"S": "x" * 300 * KB}} for _ in range(5)]
-    assert dynamo_sizes.first_page(items) == 4
-    assert dynamo_sizes.first_page(items[:3]) == 3
+    assert dynamo_limits.first_page(items) == 4
+    assert dynamo_limits.first_page(items[:3]) == 3
 
 
 @pytest.mark.no_dynamodb
@@ -351,6 +351,6 @@ def test_a_query_page_ends_with_the_item_that_reaches_1_mb():
 )
 def test_the_proxy_itself_refuses_over_the_limits(operation, request_body):
     """The emulator refuses these too; the proxy does not count on it."""
-    with pytest.raises(dynamo_rules.Refusal) as excinfo:
-        dynamo_rules.check_limits(operation, request_body)
+    with pytest.raises(dynamo_limits.Refusal) as excinfo:
+        dynamo_limits.check_limits(operation, request_body)
     assert excinfo.value.payload["__type"].endswith("#ValidationException")
