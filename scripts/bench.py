@@ -712,11 +712,17 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--only", help="comma-separated route keys to run")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
+    parser.add_argument(
+        "--rules-hold-ms",
+        type=int,
+        help="run DynamoDB Local behind the DynamoDB rules proxy, transactions held this long",
+    )
     args = parser.parse_args()
     started = time.monotonic()
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     workers, threads = "2", "4"
     bench = stack.Stack(
+        rules_hold_ms=args.rules_hold_ms,
         extra_env={
             "BENCHMARK_ROUTES": "1",
             "RATE_LIMIT_LOOKUP": "100000000",
@@ -725,7 +731,7 @@ def main() -> int:
             "GUNICORN_MAX_REQUESTS": "0",
             "WEB_CONCURRENCY": workers,
             "GUNICORN_THREADS": threads,
-        }
+        },
     )
     try:
         bench.configure_django()
