@@ -329,6 +329,9 @@ RATE_LIMITS = {
     "comment_post_address": (env_int("RATE_LIMIT_COMMENT_ADDRESS", 100), 600),
     "calendar_import": (env_int("RATE_LIMIT_CALENDAR", 20), 600),
     "calendar_import_address": (env_int("RATE_LIMIT_CALENDAR_ADDRESS", 100), 600),
+    # Calendar feeds: per address (token), with a per-client-IP backstop against guessing.
+    "calendar_feed": (env_int("RATE_LIMIT_FEED", 30), 600),
+    "calendar_feed_address": (env_int("RATE_LIMIT_FEED_ADDRESS", 120), 600),
 }
 
 METRICS_EMF = env_bool("METRICS_EMF")

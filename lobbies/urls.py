@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from lobbies import account_views, calendar_views, comment_views, export_views, grid_views, views
+from lobbies import (
+    account_views,
+    calendar_views,
+    comment_views,
+    export_views,
+    feed_views,
+    grid_views,
+    views,
+)
 
 app_name = "lobbies"
 
@@ -11,6 +19,7 @@ urlpatterns = [
     path("find/", views.find, name="find"),
     path("lobbies/new/", views.create, name="create"),
     path("me/lobbies/", views.mine, name="mine"),
+    path("me/calendar/", feed_views.calendar_address, name="calendar_address"),
     path("l/<str:code>/", views.detail, name="detail"),
     path("l/<str:code>/join/", views.join, name="join"),
     path("l/<str:code>/me/<str:token>/", views.personal_link, name="personal_link"),

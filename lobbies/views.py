@@ -32,6 +32,7 @@ from lobbies.access import (
 from lobbies.answers import unanswered_signed_in
 from lobbies.codes import normalize_code
 from lobbies.errors import LobbyError, StaleEdit
+from lobbies.feed_views import feed_section
 from lobbies.forms import (
     CreateLobbyForm,
     EditLobbyForm,
@@ -339,4 +340,5 @@ def delete(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_GET
 def mine(request: HttpRequest) -> HttpResponse:
-    return render(request, "lobbies/mine.html", {"entries": services.my_lobbies(request.user.pk)})
+    context = {"entries": services.my_lobbies(request.user.pk), "feed": feed_section(request)}
+    return render(request, "lobbies/mine.html", context)

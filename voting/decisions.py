@@ -353,6 +353,22 @@ def settled_event(snapshot: LobbySnapshot, lobby_url: str) -> ics.EventDetails |
     settled = settled_view(snapshot)
     if settled is None:
         return None
+    return _event_of(snapshot, settled, lobby_url)
+
+
+def cancelled_event(snapshot: LobbySnapshot, lobby_url: str) -> ics.EventDetails | None:
+    """The meeting a reopen took back, while the lobby is open again: a feed keeps it as
+    cancelled (same UID, a higher SEQUENCE) so subscribed calendars remove it visibly."""
+    previous = snapshot.lobby.previous_decision
+    if snapshot.lobby.status == SETTLED or previous is None:
+        return None
+    view = _view_of(snapshot, previous)
+    return _event_of(snapshot, view, lobby_url, "CANCELLED") if view is not None else None
+
+
+def _event_of(
+    snapshot: LobbySnapshot, settled: SettledView, lobby_url: str, status: str = "CONFIRMED"
+) -> ics.EventDetails:
     lobby = snapshot.lobby
     place = settled.place
     parts = [lobby.description, place.note, place.link] if place else [lobby.description]
@@ -370,6 +386,7 @@ def settled_event(snapshot: LobbySnapshot, lobby_url: str) -> ics.EventDetails |
         sequence=int(lobby.rev or 0),
         stamp=settled.decision.settled_at,
         recurrence=_recurrence(settled, lobby.timezone),
+        status=status,
     )
 
 

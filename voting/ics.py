@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vRecur
+from icalendar import Calendar, Event, vDuration, vRecur
 
 PRODUCT_ID = "-//LetsHangOut//Lobby decision//EN"
 UID_DOMAIN = "letshangout"
@@ -57,6 +57,8 @@ class EventDetails:
     sequence: int
     stamp: datetime
     recurrence: Recurrence | None = None
+    # CANCELLED: a meeting a reopen took back, kept in feeds so calendars drop it visibly.
+    status: str = "CONFIRMED"
 
     @property
     def uid(self) -> str:
@@ -82,12 +84,17 @@ class EventDetails:
         return "\n\n".join(part for part in (self.description, self.url) if part)
 
 
-def build_ics(event: EventDetails) -> bytes:
+def _calendar() -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
+    return calendar
+
+
+def event_component(event: EventDetails) -> Event:
+    """The VEVENT alone: one file holds one, a feed holds many."""
     entry = Event()
     entry.add("uid", event.uid)
     entry.add("sequence", event.sequence)
@@ -112,11 +119,30 @@ def build_ics(event: EventDetails) -> bytes:
         entry.add("description", event.full_description)
     if event.url:
         entry.add("url", event.url)
-    entry.add("status", "CONFIRMED")
-    entry.add("transp", "OPAQUE")
-    calendar.add_component(entry)
+    entry.add("status", event.status)
+    entry.add("transp", "OPAQUE" if event.status == "CONFIRMED" else "TRANSPARENT")
+    return entry
+
+
+def build_ics(event: EventDetails) -> bytes:
+    calendar = _calendar()
+    calendar.add_component(event_component(event))
     if event.recurrence is not None and not event.all_day:
         calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def build_feed(name: str, events: list[EventDetails], refresh: timedelta) -> bytes:
+    """A subscribed calendar of many events, with a VTIMEZONE for each zone they name and
+    how often clients should fetch it again (RFC 7986 and its older Outlook spelling)."""
+    calendar = _calendar()
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(refresh))
+    for event in events:
+        calendar.add_component(event_component(event))
+    calendar.add_missing_timezones()
     return calendar.to_ical()
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from voting import views
+from voting import feed_views, views
 
 app_name = "voting"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("l/<str:code>/reopen/", views.reopen, name="reopen"),
     path("l/<str:code>/event.ics", views.event_ics, name="ics"),
     path("l/<str:code>/notifications/", views.notifications_setting, name="notifications"),
+    path("feeds/<str:token>.ics", feed_views.calendar_feed, name="feed"),
 ]
