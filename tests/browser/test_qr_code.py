@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from lobbies import services as lobby_services
 from tests.browser.conftest import PHONE
-from tests.browser.helpers import SCREENSHOTS
+from tests.browser.helpers import SCREENSHOTS, screenshot
 from tests.browser.test_accessibility import BLOCKING, audit, readable
 from tests.factories import make_settings
 
@@ -68,6 +68,7 @@ def test_the_code_decodes_to_the_invite_link(seated_page, device):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     png = SCREENSHOTS / f"qr-code-{device}.png"
     code.screenshot(path=str(png))
+    screenshot(page, f"share-box-{device}", full_page=False)
     assert decode(png) == page.locator("#invite-link").input_value()
 
 
