@@ -160,8 +160,8 @@ def google_calendar_url(event: EventDetails) -> str:
     else:
         start, end = event.starts_at.astimezone(UTC), event.ends_at.astimezone(UTC)
         dates = f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"
-    query = {"action": "TEMPLATE", **GOOGLE_FIELDS.of(event), "dates": dates}
-    query["ctz"] = event.timezone
+    query = {"action": "TEMPLATE", **GOOGLE_FIELDS.of(event)}
+    query |= {"dates": dates, "ctz": event.timezone}
     if event.recurrence is not None:
         query["recur"] = event.recurrence.text(event.all_day, event.timezone)
     return f"{GOOGLE_CALENDAR_URL}?{urlencode(query)}"
