@@ -1,4 +1,4 @@
-"""The settled event as an iCalendar file and as an "add to Google Calendar" link.
+"""The settled event as an iCalendar file and as "add to Google Calendar" and Outlook links.
 
 Pure code over plain values, so the email, the download and the tests build the same event.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vDuration, vRecur
@@ -15,6 +15,14 @@ from icalendar import Calendar, Event, vDuration, vRecur
 PRODUCT_ID = "-//LetsHangOut//Lobby decision//EN"
 UID_DOMAIN = "letshangout"
 GOOGLE_CALENDAR_URL = "https://calendar.google.com/calendar/render"
+# Outlook's web "new event" deep links. Microsoft publishes no reference for them; the
+# parameters (path, rru=addevent, subject, startdt, enddt in UTC ending in Z or a date with
+# allday=true, location, body) are collected in InteractionDesignFoundation's
+# add-event-to-calendar-docs, services/outlook-web.md, and used as such by the calendar-link
+# and spatie/calendar-links libraries. There is no parameter for a repeat.
+OUTLOOK_COM = "outlook.live.com"
+OFFICE_365 = "outlook.office.com"
+OUTLOOK_COMPOSE_PATH = "/calendar/0/deeplink/compose"
 
 
 @dataclass(frozen=True)
@@ -146,6 +154,28 @@ def build_feed(name: str, events: list[EventDetails], refresh: timedelta) -> byt
     return calendar.to_ical()
 
 
+@dataclass(frozen=True)
+class _TextFields:
+    """What a calendar's link calls the event's title, place and notes."""
+
+    title: str
+    location: str
+    notes: str
+
+    def of(self, event: EventDetails) -> dict[str, str]:
+        """The event's words under these names, leaving out an empty place or notes."""
+        query = {self.title: event.title}
+        if event.location:
+            query[self.location] = event.location
+        if event.full_description:
+            query[self.notes] = event.full_description
+        return query
+
+
+GOOGLE_FIELDS = _TextFields(title="text", location="location", notes="details")
+OUTLOOK_FIELDS = _TextFields(title="subject", location="location", notes="body")
+
+
 def google_calendar_url(event: EventDetails) -> str:
     if event.all_day:
         dates = f"{event.first_day:%Y%m%d}/{event.last_day_exclusive:%Y%m%d}"
@@ -156,11 +186,30 @@ def google_calendar_url(event: EventDetails) -> str:
     else:
         start, end = event.starts_at.astimezone(UTC), event.ends_at.astimezone(UTC)
         dates = f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"
-    query = {"action": "TEMPLATE", "text": event.title, "dates": dates, "ctz": event.timezone}
-    if event.location:
-        query["location"] = event.location
-    if event.full_description:
-        query["details"] = event.full_description
+    query = {"action": "TEMPLATE", **GOOGLE_FIELDS.of(event)}
+    query |= {"dates": dates, "ctz": event.timezone}
     if event.recurrence is not None:
         query["recur"] = event.recurrence.text(event.all_day, event.timezone)
     return f"{GOOGLE_CALENDAR_URL}?{urlencode(query)}"
+
+
+def outlook_calendar_url(event: EventDetails, host: str) -> str | None:
+    """The "new event" link of Outlook.com (`OUTLOOK_COM`) or Office 365 (`OFFICE_365`), or
+    None for a repeating meeting: these links cannot say that it repeats, and a single
+    meeting in its place would be wrong without a word."""
+    if event.recurrence is not None:
+        return None
+    if event.all_day:
+        start, end = event.first_day.isoformat(), event.last_day_exclusive.isoformat()
+    else:
+        start, end = _utc_iso(event.starts_at), _utc_iso(event.ends_at)
+    query = {"path": "/calendar/action/compose", "rru": "addevent"}
+    query |= {"startdt": start, "enddt": end, **OUTLOOK_FIELDS.of(event)}
+    if event.all_day:
+        query["allday"] = "true"
+    # Spaces as %20, as in the documented examples, rather than a "+" that may stay a plus.
+    return f"https://{host}{OUTLOOK_COMPOSE_PATH}?{urlencode(query, quote_via=quote)}"
+
+
+def _utc_iso(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"

@@ -182,6 +182,8 @@ def _settled_context(request: HttpRequest, snapshot: LobbySnapshot, viewer_tz: s
         **summary,
         "settled_missing": _names(snapshot, window.missing) if window else (),
         "google_calendar_url": ics.google_calendar_url(event),
+        "outlook_calendar_url": ics.outlook_calendar_url(event, ics.OUTLOOK_COM),
+        "office365_calendar_url": ics.outlook_calendar_url(event, ics.OFFICE_365),
         "ics_url": reverse("voting:ics", args=[snapshot.code]),
     }
 

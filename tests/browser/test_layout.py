@@ -158,7 +158,7 @@ def test_phone_after_joining_shows_the_grid_first(new_context):
     expect(share).not_to_have_attribute("open", "")
     expect(page.locator("#personal-link")).to_be_hidden()
     expect(page.locator("#invite-link")).to_be_hidden()
-    share.locator("summary").click()
+    share.locator(":scope > summary").click()
     expect(page.locator("#personal-link")).to_be_visible()
     expect(page.locator("#invite-link")).to_be_visible()
     no_sideways_scroll(page)
