@@ -7,11 +7,14 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
+from io import StringIO
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail, signing
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -19,7 +22,7 @@ from lobbies import services
 from lobbies.entities import Lobby
 from tests.conftest import seat_client
 from tests.test_email_links import assert_all_links_absolute
-from tests.voting_support import evening_window, reload
+from tests.voting_support import evening_window, reload, set_lobby
 from voting import guest_email
 
 ADDRESS = "gus@example.com"
@@ -299,3 +302,23 @@ def test_verification_emails_are_rate_limited_per_lobby(lobby, guest, settings):
     assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert 'value="gus9@example.com"' in refused.content.decode()
     assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db
+def test_a_confirmed_guest_gets_the_reminder_with_a_link_to_the_lobby(lobby, guest, join_as):
+    client, gus = guest
+    _ivy_client, ivy = join_as(lobby, "Ivy")
+    leave_address(client, lobby.code, HTTP_ACCEPT_LANGUAGE="de")
+    confirm(confirmation_link(mail.outbox[0]))
+    leave_address(_ivy_client, lobby.code, "ivy@example.com")  # never confirmed
+    mail.outbox.clear()
+    deadline = (datetime.now(UTC) + timedelta(hours=10)).replace(microsecond=0)
+    set_lobby(lobby.code, deadline=deadline, remind_hours=24, remind_at=deadline - timedelta(1))
+    call_command("send_reminders", stdout=StringIO())
+    (reminder,) = mail.outbox
+    assert reminder.to == [ADDRESS]
+    assert reminder.body.startswith("Hallo Gus,")
+    assert f"/l/{lobby.code}/" in reminder.body and "/accounts/login/" not in reminder.body
+    assert "List-Unsubscribe" in reminder.extra_headers
+    assert_all_links_absolute([reminder])
+    assert stored(lobby.code, ivy.participant_id).reminded_at is None
