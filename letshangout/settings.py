@@ -7,6 +7,7 @@ protection and refuses to start without its secrets.
 from __future__ import annotations
 
 import sys
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -238,6 +239,8 @@ WHITENOISE_MAX_AGE = 365 * 24 * 3600 if PRODUCTION else 0
 EMAIL_SMTP_HOST = env_str("EMAIL_HOST")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LetsHangOut <hello@letshangout.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The mailto half of List-Unsubscribe (voting/recipients.py); the signed link is the other.
+UNSUBSCRIBE_EMAIL = env_str("UNSUBSCRIBE_EMAIL") or parseaddr(DEFAULT_FROM_EMAIL)[1]
 if PRODUCTION or EMAIL_SMTP_HOST:
     MAILERS = {
         "default": {
@@ -332,6 +335,10 @@ RATE_LIMITS = {
     # Calendar feeds: per address (token), with a per-client-IP backstop against guessing.
     "calendar_feed": (env_int("RATE_LIMIT_FEED", 30), 600),
     "calendar_feed_address": (env_int("RATE_LIMIT_FEED_ADDRESS", 120), 600),
+    # Verification emails to guests' addresses (voting/email_views.py): per lobby, and per
+    # address so that nobody can flood one inbox from many lobbies.
+    "guest_email_lobby": (env_int("RATE_LIMIT_GUEST_EMAIL_LOBBY", 20), 3600),
+    "guest_email_address": (env_int("RATE_LIMIT_GUEST_EMAIL_ADDRESS", 3), 3600),
 }
 
 METRICS_EMF = env_bool("METRICS_EMF")

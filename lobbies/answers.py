@@ -104,3 +104,14 @@ def unanswered_signed_in(snapshot) -> list:
         for pid, person in snapshot.participants.items()
         if person.user_id is not None and pid not in answered
     ]
+
+
+def unanswered_guests(snapshot) -> list:
+    """Guests whose answers do not fit the current grid (a reminder reaches those who
+    confirmed an address in the lobby)."""
+    answered = answers_of(snapshot)
+    return [
+        person
+        for pid, person in snapshot.participants.items()
+        if person.user_id is None and pid not in answered
+    ]

@@ -215,6 +215,12 @@ class Participant(TableItem, discriminator="participant"):
     # Set when the account behind the seat was deleted (lobbies/former.py): the seat stays,
     # nameless, and nobody answers for it any more.
     released_at = UTCDateTimeAttribute(null=True)
+    # A guest's own address for this lobby's emails (voting/guest_email.py): kept on this
+    # item only, so it goes when the lobby does; nothing is sent to it until `verified_at`,
+    # and the emails are written in the language the guest used when saving it.
+    guest_email = UnicodeAttribute(null=True)
+    guest_email_verified_at = UTCDateTimeAttribute(null=True)
+    guest_email_language = UnicodeAttribute(null=True)
 
     @property
     def participant_id(self) -> str:
@@ -231,6 +237,14 @@ class Participant(TableItem, discriminator="participant"):
     def shown_name(self) -> str:
         """The name people read: a released seat's in the reader's language."""
         return former.label() if self.is_former else self.display_name
+
+    @property
+    def verified_guest_email(self) -> str | None:
+        """The address a guest confirmed, while they have no account (an account's own
+        verified address takes over once they sign in)."""
+        if self.user_id is not None or self.guest_email_verified_at is None:
+            return None
+        return self.guest_email
 
     @classmethod
     def key_for(cls, code: str, participant_id: str) -> tuple[str, str]:

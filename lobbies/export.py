@@ -209,13 +209,25 @@ def my_data(snapshot: LobbySnapshot, participant_id: str) -> dict:
     spec = spec_for(snapshot.lobby)
     return {
         "lobby": _lobby(snapshot),
-        "you": _person(snapshot, spec, participant_id),
+        "you": {**_person(snapshot, spec, participant_id), **_own_email(snapshot, participant_id)},
         "comments": _comments(snapshot, participant_id),
     }
 
 
+def _own_email(snapshot: LobbySnapshot, participant_id: str) -> dict:
+    """A guest's address for the lobby's emails: in their own download only, never in the
+    organizer's (nor shown to anyone else)."""
+    person = snapshot.participants[participant_id]
+    if not person.guest_email:
+        return {}
+    return {
+        "email": person.guest_email,
+        "email_confirmed": person.guest_email_verified_at is not None,
+    }
+
+
 def lobby_data(snapshot: LobbySnapshot) -> dict:
-    """Everything in the lobby, for its organizer."""
+    """Everything in the lobby, for its organizer (without anyone's email address)."""
     spec = spec_for(snapshot.lobby)
     return {
         "lobby": _lobby(snapshot),
@@ -251,6 +263,9 @@ def as_csv(data: dict) -> str:
         for vote in person["votes"]:
             row = ["", "", "", vote["vote"], vote["place"], "", "", ""]
             writer.writerow([person["name"], "vote", *row])
+        if person.get("email"):
+            state = "confirmed" if person["email_confirmed"] else "not confirmed"
+            writer.writerow([person["name"], "email", "", "", "", state, "", person["email"]])
     for comment in data["comments"]:
         row = ["", "", "", "", "", comment["text"], comment["at"], tz]
         writer.writerow([comment["author"], "comment", *row])

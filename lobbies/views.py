@@ -29,7 +29,7 @@ from lobbies.access import (
     my_seat,
     remember_membership,
 )
-from lobbies.answers import unanswered_signed_in
+from lobbies.answers import unanswered_guests, unanswered_signed_in
 from lobbies.codes import normalize_code
 from lobbies.errors import LobbyError, StaleEdit
 from lobbies.feed_views import feed_section
@@ -276,9 +276,12 @@ def _edit_page(request: HttpRequest, snapshot: LobbySnapshot, status: int) -> Ht
 
 def _edit_facts(snapshot: LobbySnapshot) -> dict:
     """What the settings form says about the people in the lobby."""
-    waiting = unanswered_signed_in(snapshot)
+    # Whom a reminder would reach (voting/reminders.py): those who kept the lobby's emails on.
+    waiting = [p for p in unanswered_signed_in(snapshot) if p.notify_settled]
     reachable = verified_emails(person.user_id for person in waiting)
-    return {"answers_exist": _answers_exist(snapshot), "reminder_count": len(reachable)}
+    guests = [p for p in unanswered_guests(snapshot) if p.verified_guest_email]
+    count = len(reachable) + len(guests)
+    return {"answers_exist": _answers_exist(snapshot), "reminder_count": count}
 
 
 def _answers_exist(snapshot: LobbySnapshot) -> bool:

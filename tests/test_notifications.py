@@ -22,7 +22,7 @@ from lobbies.entities import Participant
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.voting_support import evening_window, mark, propose, reload, slots, vote
-from voting import decisions, notifications, services
+from voting import decisions, notifications, recipients, services
 
 
 class ExplodingBackend(BaseEmailBackend):
@@ -254,7 +254,7 @@ class TestEveryoneAnsweredEmail:
         # SQLite's in-memory test database cannot be read from several threads at once; the
         # race under test is DynamoDB's, so the address lookup is answered from memory.
         monkeypatch.setattr(
-            notifications, "verified_emails", lambda ids: {owner.user_id: "olivia@example.com"}
+            recipients, "verified_emails", lambda ids: {owner.user_id: "olivia@example.com"}
         )
         answer_everything(code, owner.participant_id, [place.place_id])
         answer_everything(code, ann.participant_id, [place.place_id])

@@ -24,7 +24,7 @@ from lobbies.entities import Lobby
 from lobbies.forms import LobbyForm
 from tests.conftest import seat_client
 from tests.factories import make_settings
-from voting import reminders
+from voting import recipients, reminders
 
 
 def deadline_in(hours: float) -> datetime:
@@ -91,12 +91,12 @@ class TestSending:
         for user in users:
             join(reminded_lobby, user.username.title(), user.pk)
         # The runs' threads cannot see the test's database transaction: addresses up front.
-        addresses = reminders.verified_emails(
+        addresses = recipients.verified_emails(
             p.user_id for p in services.load_lobby(reminded_lobby).participants.values()
         )
-        monkeypatch.setattr(reminders, "verified_emails", lambda ids: addresses)
-        monkeypatch.setattr(reminders, "languages_of", lambda ids: {})
-        monkeypatch.setattr(reminders, "zones_of", lambda ids: {})
+        monkeypatch.setattr(recipients, "verified_emails", lambda ids: addresses)
+        monkeypatch.setattr(recipients, "languages_of", lambda ids: {})
+        monkeypatch.setattr(recipients, "zones_of", lambda ids: {})
         barrier = threading.Barrier(2)
         outcomes = []
         real_waiting = reminders.waiting

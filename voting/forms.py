@@ -118,6 +118,20 @@ class NotifyForm(forms.Form):
     notify_settled = forms.BooleanField(required=False)
 
 
+class GuestEmailForm(forms.Form):
+    """A guest's address for the lobby's emails (voting/guest_email.py)."""
+
+    email = forms.EmailField(
+        label=_("Email me when it's settled"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "guest_%s")  # the lobby page has other forms' fields
+        super().__init__(*args, **kwargs)
+
+
 def _time_range(start: datetime, end: datetime) -> str:
     text = f"{date_format(start, 'TIME_FORMAT')}–{date_format(end, 'TIME_FORMAT')}"
     if end.date() != start.date():

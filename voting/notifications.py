@@ -15,14 +15,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from letshangout import metrics
-from letshangout.languages import language_of, languages_of
-from letshangout.mail import verified_emails
-from letshangout.zones import zones_of
 from lobbies import services, weekly
 from lobbies.errors import LobbyNotFound
 from lobbies.labels import repeat_label
 from lobbies.snapshot import LobbySnapshot
 from voting import decisions, ics
+from voting.recipients import lobby_email, recipients_of
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +46,19 @@ def _send(messages: list[EmailMessage]) -> int:
     return sent
 
 
+def send_lobby_emails(messages: list[EmailMessage]) -> int:
+    """Send; how many went out. Never raises (the action that sent them goes on)."""
+    try:
+        return _send(messages)
+    except Exception:
+        log.exception("sending emails about a lobby failed", extra={"event": "email_failed"})
+        return 0
+
+
 def send_settled(snapshot: LobbySnapshot, lobby_url: str) -> int:
-    """One email per signed-in participant with a verified address who did not opt out,
-    with the event attached. Returns how many went out; never raises."""
+    """One email per participant who asked for it (an account holder with a verified
+    address who did not opt out, or a guest with a confirmed address), with the event
+    attached. Returns how many went out; never raises."""
     try:
         return _send(_settled_messages(snapshot, lobby_url))
     except Exception:
@@ -62,11 +70,8 @@ def _settled_messages(snapshot: LobbySnapshot, lobby_url: str) -> list[EmailMess
     event = decisions.settled_event(snapshot, lobby_url)
     if event is None:
         return []
-    wanted = [
-        p for p in snapshot.participants.values() if p.user_id is not None and p.notify_settled
-    ]
-    addresses = verified_emails(p.user_id for p in wanted)
-    if not addresses:
+    readers = recipients_of(snapshot.participants.values())
+    if not readers:
         return []
     settled = decisions.settled_view(snapshot)
     replaced = decisions.replaced_view(snapshot)
@@ -75,46 +80,48 @@ def _settled_messages(snapshot: LobbySnapshot, lobby_url: str) -> list[EmailMess
         "lobby_url": lobby_url,
         "google_url": ics.google_calendar_url(event),
     }
-    languages = languages_of(p.user_id for p in wanted)
-    zones = _reader_zones(snapshot, settled, replaced, wanted)
+    wall_clock = _wall_clock(snapshot, settled, replaced)
     attachment = ics.build_ics(event).decode("utf-8")
     messages = []
-    for participant in wanted:
-        address = addresses.get(participant.user_id)
-        if address is None:
-            continue
-        language = languages.get(participant.user_id, settings.LANGUAGE_CODE)
-        zone = ZoneInfo(zones.get(participant.user_id, snapshot.lobby.timezone))
-        with translation.override(language):
+    for reader in readers:
+        zone_name = snapshot.lobby.timezone if wall_clock else reader.zone
+        zone = ZoneInfo(zone_name or snapshot.lobby.timezone)
+        with translation.override(reader.language):
             meetings = {"now": _meeting(settled, zone), "now_repeats": repeat_label(settled.repeat)}
             if replaced:
                 meetings["before"] = _meeting(replaced, zone)
                 meetings["before_repeats"] = repeat_label(replaced.repeat)
-        own = {**context, **meetings, "participant": participant, "zone": zone.key}
+        own = {
+            **context,
+            **meetings,
+            "participant": reader.participant,
+            "guest": reader.is_guest,
+            "zone": zone.key,
+        }
         subject, body = (
-            _render(part, own, zone.key, language)
+            _render(part, own, zone.key, reader.language)
             for part in ("settled_subject.txt", "settled_body.txt")
         )
-        message = EmailMessage(_one_line(subject), body, settings.DEFAULT_FROM_EMAIL, [address])
+        message = lobby_email(
+            snapshot.code, reader.participant, reader.address, _one_line(subject), body
+        )
         message.attach(f"{snapshot.code.lower()}.ics", attachment, "text/calendar")
         messages.append(message)
     return messages
 
 
-def _reader_zones(
+def _wall_clock(
     snapshot: LobbySnapshot,
     settled: decisions.SettledView,
     replaced: decisions.SettledView | None,
-    readers: list,
-) -> dict[int, str]:
-    """user id -> the zone their email shows times in: the one stored on their account, as
-    reminders do. A weekly lobby's, or a repeating meeting's, times are wall-clock times in
-    the lobby's zone (19:00 every Monday there, whatever the offset): none then, so the lobby's
-    zone is used. The attached event carries its own zone either way."""
-    wall_clock = weekly.is_weekly(snapshot.lobby) or any(
+) -> bool:
+    """Whether the email shows times in the lobby's zone for everyone. Otherwise each reader
+    gets the zone stored on their account, as reminders do. A weekly lobby's, or a repeating
+    meeting's, times are wall-clock times in the lobby's zone (19:00 every Monday there,
+    whatever the offset). The attached event carries its own zone either way."""
+    return weekly.is_weekly(snapshot.lobby) or any(
         view is not None and view.repeat is not None for view in (settled, replaced)
     )
-    return {} if wall_clock else zones_of(p.user_id for p in readers)
 
 
 def _meeting(view: decisions.SettledView, zone: ZoneInfo) -> dict:
@@ -150,18 +157,18 @@ def _notify_if_all_answered(code: str, lobby_url: str) -> bool:
     organizer = snapshot.organizer
     if organizer is None or organizer.user_id is None:
         return False
-    address = verified_emails([organizer.user_id]).get(organizer.user_id)
-    if address is None:
+    readers = recipients_of([organizer])
+    if not readers:
         return False
     if not decisions.claim_all_answered_notice(code):
         return False  # someone else's answer got there first and sent it
+    (reader,) = readers
     context = {
         "lobby": lobby,
         "lobby_url": lobby_url,
         "count": len(snapshot.participants),
     }
-    language = language_of(organizer.user_id)
-    subject = _one_line(_render("all_answered_subject.txt", context, language=language))
-    body = _render("all_answered_body.txt", context, language=language)
-    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+    subject = _one_line(_render("all_answered_subject.txt", context, language=reader.language))
+    body = _render("all_answered_body.txt", context, language=reader.language)
+    message = lobby_email(code, organizer, reader.address, subject, body)
     return _send([message]) > 0

@@ -17,13 +17,14 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from letshangout.mail import has_verified_email
 from lobbies import weekly
 from lobbies.access import absolute_lobby_url
 from lobbies.labels import repeat_label, viewer_zone, window_label
 from lobbies.snapshot import LobbySnapshot
-from voting import decisions, ics, notifications, services
+from voting import decisions, ics, services
 from voting.entities import Place
-from voting.forms import PlaceForm, ReopenForm
+from voting.forms import GuestEmailForm, PlaceForm, ReopenForm
 from voting.ranking import MAYBE, NO, VOTE_VALUES, YES
 
 
@@ -199,13 +200,27 @@ def _recommendation_context(snapshot: LobbySnapshot, viewer_tz: str) -> dict:
 
 
 def _notify_context(request: HttpRequest, me) -> dict:
+    if me is not None and me.user_id is None and not request.user.is_authenticated:
+        return {"notify_available": False, **guest_email_context(me)}
     if me is None or not request.user.is_authenticated:
         return {"notify_available": False}
-    has_email = bool(notifications.verified_emails([request.user.pk]))
+    has_email = has_verified_email(request.user.pk)
     return {
         "notify_available": True,
         "notify_has_email": has_email,
         "notify_settled": bool(me.notify_settled),
+    }
+
+
+def guest_email_context(me, form: GuestEmailForm | None = None, **extra) -> dict:
+    """The guest's own address form: what they saved, and whether it is confirmed."""
+    saved = me.guest_email
+    return {
+        "guest_email_available": True,
+        "guest_email": saved,
+        "guest_email_verified": me.guest_email_verified_at is not None,
+        "guest_email_form": form or GuestEmailForm(initial={"email": saved or ""}),
+        **extra,
     }
 
 

@@ -10,13 +10,14 @@ every write). A run that loses the race sends nothing, so a reminder is sent at 
 an email that fails after its claim is logged and not retried (a reminder is a courtesy, a
 second one would be noise).
 
-Who gets one: signed-in participants with a verified address whose answers do not fit the
-current grid (never answered, or answered before the organizer changed the days). Guests
-have no address. The email links to the lobby through the person's own account: the sign-in
-page, which sends them on to the lobby, where their account finds their seat on any device.
-Personal-link tokens are stored only as hashes, so the email cannot carry one, and minting a
-new one would break the link they already use; a link that needs signing in also leaks
-nothing if the email is forwarded.
+Who gets one: participants an email can reach (voting/recipients.py: an account holder with a
+verified address who did not turn the lobby's emails off, or a guest with a confirmed address)
+whose answers do not fit the current grid (never answered, or answered before the organizer
+changed the days). A guest's email links to the lobby page itself. An account holder's links to
+the lobby through their own account: the sign-in page, which sends them on to the lobby, where
+their account finds their seat on any device. Personal-link tokens are stored only as hashes,
+so the email cannot carry one, and minting a new one would break the link they already use; a
+link that needs signing in also leaks nothing if the email is forwarded.
 """
 
 from __future__ import annotations
@@ -27,22 +28,19 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.core.mail import EmailMessage, mailers
+from django.core.mail import mailers
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from letshangout import metrics
-from letshangout.languages import languages_of
 from letshangout.mail import absolute_url
-from letshangout.zones import zones_of
-from lobbies.answers import answers_closed_reason, unanswered_signed_in
+from lobbies.answers import answers_closed_reason, answers_of
 from lobbies.entities import Lobby, Participant
 from lobbies.errors import LobbyNotFound, NotInLobby
 from lobbies.snapshot import LobbySnapshot
 from lobbies.store import load_lobby, update_in_lobby
-from voting.notifications import verified_emails
+from voting.recipients import lobby_email, recipients_of, wants_lobby_email
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +60,14 @@ def due_lobby_codes(now: datetime) -> list[str]:
 
 
 def waiting(snapshot: LobbySnapshot) -> list[Participant]:
-    """Signed-in participants who have not answered this grid and were not reminded yet."""
-    return [person for person in unanswered_signed_in(snapshot) if person.reminded_at is None]
+    """Participants an email can reach who have not answered this grid and were not
+    reminded yet."""
+    answered = answers_of(snapshot)
+    return [
+        person
+        for pid, person in snapshot.participants.items()
+        if pid not in answered and person.reminded_at is None and wants_lobby_email(person)
+    ]
 
 
 def claim(code: str, participant: Participant, now: datetime) -> bool:
@@ -88,6 +92,12 @@ def signin_link(code: str) -> str:
     return absolute_url(path)
 
 
+def guest_link(code: str) -> str:
+    """A guest has no account to sign in with: the lobby itself, where the browser they
+    joined on (or their personal link) finds their seat."""
+    return absolute_url(reverse("lobbies:detail", args=[code]))
+
+
 def _render(name: str, context: dict, zone: str, language: str) -> str:
     with translation.override(language), timezone.override(ZoneInfo(zone)):
         return render_to_string(f"voting/email/{name}", context)
@@ -104,33 +114,32 @@ def remind_lobby(code: str, now: datetime | None = None, dry_run: bool = False) 
     lobby = snapshot.lobby
     if lobby.remind_at is None or lobby.remind_at > now or answers_closed_reason(lobby, now):
         return Outcome()
-    people = waiting(snapshot)
-    addresses = verified_emails(p.user_id for p in people)
-    people = [p for p in people if p.user_id in addresses]
+    readers = recipients_of(waiting(snapshot))
     if dry_run:
-        return Outcome(sent=len(people))
-    languages = languages_of(p.user_id for p in people)
+        return Outcome(sent=len(readers))
     # The deadline is an instant (a weekly lobby's too): each reader gets it in the zone
     # stored on their account, else in the lobby's, and the email names the zone it uses.
-    zones = zones_of(p.user_id for p in people)
-    context = {"lobby": lobby, "link": signin_link(code), "deadline": lobby.deadline}
+    context = {"lobby": lobby, "deadline": lobby.deadline}
     sent = already = 0
-    for person in people:
-        if not claim(code, person, now):
+    for reader in readers:
+        if not claim(code, reader.participant, now):
             already += 1
             continue
-        language = languages.get(person.user_id, settings.LANGUAGE_CODE)
-        zone = zones.get(person.user_id, lobby.timezone)
-        personal = {**context, "participant": person, "zone": zone}
-        parts = [
-            _render(part, personal, zone, language)
+        zone = reader.zone or lobby.timezone
+        link = guest_link(code) if reader.is_guest else signin_link(code)
+        personal = {
+            **context,
+            "participant": reader.participant,
+            "zone": zone,
+            "link": link,
+            "guest": reader.is_guest,
+        }
+        subject, body = (
+            _render(part, personal, zone, reader.language)
             for part in ("reminder_subject.txt", "reminder_body.txt")
-        ]
-        message = EmailMessage(
-            " ".join(parts[0].split()),
-            parts[1],
-            settings.DEFAULT_FROM_EMAIL,
-            [addresses[person.user_id]],
+        )
+        message = lobby_email(
+            code, reader.participant, reader.address, " ".join(subject.split()), body
         )
         try:
             sent += mailers.default.send_messages([message]) or 0

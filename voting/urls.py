@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from voting import feed_views, views
+from voting import email_views, feed_views, views
 
 app_name = "voting"
 
@@ -16,4 +16,8 @@ urlpatterns = [
     path("l/<str:code>/event.ics", views.event_ics, name="ics"),
     path("l/<str:code>/notifications/", views.notifications_setting, name="notifications"),
     path("feeds/<str:token>.ics", feed_views.calendar_feed, name="feed"),
+    path("l/<str:code>/email/", email_views.save, name="guest_email"),
+    path("l/<str:code>/email/remove/", email_views.remove, name="guest_email_remove"),
+    path("email/confirm/<str:token>/", email_views.confirm, name="confirm_email"),
+    path("unsubscribe/<str:token>/", email_views.unsubscribe_link, name="unsubscribe"),
 ]
