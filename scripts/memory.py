@@ -17,9 +17,11 @@ Lobby item's counts and rev are set through the store, as a write would.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import gc
 import json
+import logging
 import os
 import random
 import sys
@@ -48,10 +50,8 @@ def _settle() -> int:
     """Collect garbage and hand freed heap back to the system, then read VmRSS: what a
     worker really keeps, not what it touched on the way."""
     gc.collect()
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except OSError:
-        pass
     return resident_bytes()
 
 
@@ -61,6 +61,8 @@ def _setup_django() -> None:
     import django
 
     django.setup()
+    # One JSON line per request on standard output would drown the report.
+    logging.getLogger("letshangout.request").setLevel(logging.WARNING)
     from django.db import connection
     from django.test.utils import setup_test_environment
 
