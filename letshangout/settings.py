@@ -159,12 +159,12 @@ else:
     }
 
 # What this process keeps of the lobbies it has shown (DESIGN.md: only the snapshot cache holds
-# snapshots; what is derived from one is kept under its code and rev). Each worker holds at
-# most LOBBY_SNAPSHOTS_KEPT snapshots (a lobby of 1,000 people over 31 days of 15-minute slots
-# is a few MB), LOBBY_GRIDS_KEPT of each per-grid value (slot tables, labels, my grid's HTML:
-# up to about 1 MB each for the largest grid) and LOBBY_DERIVED_KEPT rendered or computed
-# parts (heatmaps, people lists, place cards: up to about 1 MB each). The defaults keep a
-# worker well inside half of a 1 GiB task.
+# snapshots; what is derived from one is kept under its code and rev). A worker holds at most
+# LOBBY_SNAPSHOTS_KEPT snapshots (a lobby of 1,000 people over 31 days of 15-minute slots is a
+# few MB), LOBBY_GRIDS_KEPT of each value per grid shape (slot tables, labels, my grid's HTML)
+# and LOBBY_DERIVED_KEPT rendered or computed parts (heatmaps, people lists, place cards, a few
+# hundred KB at most each). The defaults keep two workers of the largest lobbies in a 1 GiB
+# task; scripts/memory.py measures it.
 LOBBY_SNAPSHOTS_KEPT = env_int("LOBBY_SNAPSHOTS_KEPT", 16)
 LOBBY_GRIDS_KEPT = env_int("LOBBY_GRIDS_KEPT", 32)
 LOBBY_DERIVED_KEPT = env_int("LOBBY_DERIVED_KEPT", 128)
