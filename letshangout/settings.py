@@ -159,6 +159,25 @@ else:
         }
     }
 
+# What this process keeps of the lobbies it has shown (DESIGN.md: only the snapshot cache holds
+# snapshots; what is derived from one is kept under its code and rev). A worker holds at most
+# LOBBY_SNAPSHOTS_KEPT snapshots (a lobby of 1,000 people over 31 days of 15-minute slots is a
+# few MB), LOBBY_GRIDS_KEPT of each value per grid shape (slot tables, labels, my grid's HTML)
+# and LOBBY_DERIVED_KEPT rendered or computed parts (heatmaps, people lists, place cards, a few
+# hundred KB at most each). The defaults keep two workers of the largest lobbies in a 1 GiB
+# task; scripts/memory.py measures it.
+LOBBY_SNAPSHOTS_KEPT = env_int("LOBBY_SNAPSHOTS_KEPT", 16)
+LOBBY_GRIDS_KEPT = env_int("LOBBY_GRIDS_KEPT", 32)
+LOBBY_DERIVED_KEPT = env_int("LOBBY_DERIVED_KEPT", 128)
+LOBBY_CACHE = "lobbies"
+CACHES[LOBBY_CACHE] = {
+    # In this process only: its keys carry the lobby's rev, so no other worker needs them.
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "lobbies",
+    "TIMEOUT": None,
+    "OPTIONS": {"MAX_ENTRIES": LOBBY_DERIVED_KEPT},
+}
+
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",

@@ -7,15 +7,18 @@ Pure rules over a lobby's items, shared by services (which enforce them) and the
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Set as AbstractSet
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
-from lobbies import grid
 from lobbies.grid import GridSpec
+from lobbies.slots import EMPTY, SlotSet
 
-Marks = tuple[frozenset[int], frozenset[int]]  # (yes, if need be)
+# (yes, if need be): SlotSets (int bitmaps) as read from storage, or sets from a form.
+Marks = tuple[AbstractSet[int], AbstractSet[int]]
 
 
 def spec_for(lobby) -> GridSpec:
@@ -28,7 +31,7 @@ def spec_for(lobby) -> GridSpec:
     )
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=settings.LOBBY_GRIDS_KEPT)
 def _spec(dates: tuple[str, ...], start: int, end: int, slot: int, tz: str) -> GridSpec:
     # Lobbies are read far more often than they change; the DST scan of a big grid is kept.
     return GridSpec(tuple(date.fromisoformat(d) for d in dates), start, end, slot, tz)
@@ -48,20 +51,21 @@ def grid_key(spec: GridSpec) -> str:
     return hashlib.blake2s(shape.encode(), digest_size=6).hexdigest()
 
 
-def _decode(data: bytes | None, length: int) -> frozenset[int] | None:
+def _decode(data: bytes | None, length: int) -> SlotSet | None:
     if not data:
-        return frozenset()
+        return EMPTY
     try:
-        return grid.decode_bitmap(bytes(data), length)
+        return SlotSet.from_bitmap(data, length)
     except ValueError:
         return None
 
 
-def marks_of(participant, spec: GridSpec) -> Marks | None:
-    """(yes, maybe) of a participant who answered for this grid, else None."""
+def marks_of(participant, spec: GridSpec, key: str | None = None) -> Marks | None:
+    """(yes, maybe) of a participant who answered for this grid (whose `grid_key` is `key`,
+    computed when not given), else None."""
     if participant is None or participant.answered_at is None:
         return None
-    if participant.grid_key != grid_key(spec):
+    if participant.grid_key != (key or grid_key(spec)):
         return None
     yes = _decode(participant.yes, spec.slot_count)
     maybe = _decode(participant.maybe, spec.slot_count)
@@ -70,14 +74,15 @@ def marks_of(participant, spec: GridSpec) -> Marks | None:
     return yes, maybe
 
 
-@lru_cache(maxsize=64)
 def answers_of(snapshot) -> dict[str, Marks]:
     """participant id -> (yes, maybe), for everyone whose answers fit the current grid.
-    Shared by every part of the page that shows the snapshot: read it, never change it."""
+    Not kept: reading the bitmaps into ints costs little, and what pages derive from the
+    answers is kept (lobbies/derived.py)."""
     spec = spec_for(snapshot.lobby)
+    key = grid_key(spec)
     answers = {}
     for participant_id, participant in snapshot.participants.items():
-        marks = marks_of(participant, spec)
+        marks = marks_of(participant, spec, key)
         if marks is not None:
             answers[participant_id] = marks
     return answers

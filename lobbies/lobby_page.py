@@ -8,7 +8,6 @@ lobbies/pages.py, places and the decision from voting/presenters.py.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
@@ -24,6 +23,7 @@ from letshangout.formats import local_format
 from lobbies.access import lobby_url
 from lobbies.codes import display_code
 from lobbies.comment_page import comments_context
+from lobbies.derived import kept
 from lobbies.labels import chosen_zone, time_text, viewer_zone
 from lobbies.pages import availability_context, group_view
 from lobbies.seats import late_join_allowed
@@ -121,10 +121,13 @@ def _expiry(request: HttpRequest, lobby) -> dict:
     return {"expires_label": label, "expires_zone": zone}
 
 
-@lru_cache(maxsize=256)
 def people_html(snapshot: LobbySnapshot, seat: str, language: str) -> SafeString:
     """The participants list as one viewer sees it (their badge, the organizer's Remove
     buttons): the same for that viewer at one rev."""
+    return kept("people", snapshot, (seat, language), lambda: _render_people(snapshot, seat))
+
+
+def _render_people(snapshot: LobbySnapshot, seat: str) -> SafeString:
     context = {
         "participants": list(snapshot.participants.values()),
         "lobby": snapshot.lobby,

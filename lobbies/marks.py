@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import lru_cache
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from lobbies import grid
@@ -21,11 +22,12 @@ from lobbies.errors import InvalidMarks
 from lobbies.grid import GridSpec
 from lobbies.gridview import GridView, view_grid
 from lobbies.labels import cell_label
+from lobbies.slots import SlotSet
 
 MARKS = ("yes", "maybe", "clear")
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=settings.LOBBY_GRIDS_KEPT)
 def grid_view(spec: GridSpec, viewer_tz: str) -> GridView:
     return view_grid(spec, viewer_tz)
 
@@ -36,7 +38,7 @@ def _outside() -> InvalidMarks:
     )
 
 
-def _bitmap(text: str, length: int) -> frozenset[int]:
+def _bitmap(text: str, length: int) -> SlotSet:
     try:
         data = grid.bitmap_from_text(text)
     except ValueError as error:
@@ -46,7 +48,7 @@ def _bitmap(text: str, length: int) -> frozenset[int]:
             _("The availability data does not fit this lobby's grid. Reload the page.")
         )
     try:
-        return grid.decode_bitmap(data, length)
+        return SlotSet.from_bitmap(data, length)
     except ValueError as error:
         raise _outside() from error
 

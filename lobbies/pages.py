@@ -2,9 +2,10 @@
 
 Presentation beside the views. The big parts are rendered from template partials
 (templates/lobbies/_grid.html) and kept with `functools.lru_cache`, keyed by immutable
-values only: my grid by the grid's shape, zone, language and my marks; the group view by the
-snapshot (its code and rev) with the zone, language and filter. A new rev is a new key, so
-nothing kept can be stale.
+values only: my grid by the grid's shape, zone, language and my marks (lru_cache, bounded by
+LOBBY_GRIDS_KEPT); the group view under the lobby's code and rev with the zone, language and
+filter (lobbies/derived.py). A new rev is a new key, so nothing kept can be stale, and
+nothing kept holds the snapshot.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
@@ -21,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from lobbies import windows
 from lobbies.answers import Marks, answers_closed_reason, answers_of, grid_key, spec_for
+from lobbies.derived import kept
 from lobbies.grid import GridSpec
 from lobbies.labels import (
     cell_label,
@@ -33,12 +36,14 @@ from lobbies.labels import (
     window_label,
 )
 from lobbies.marks import grid_view
+from lobbies.slots import EMPTY
 from lobbies.snapshot import LobbySnapshot
 
 BEST_TIMES = 5
 HEAT_LEVELS = 5
 GRID_TEMPLATE = "lobbies/_grid.html"
-NO_MARKS: Marks = (frozenset(), frozenset())
+NO_MARKS: Marks = (EMPTY, EMPTY)
+GRIDS_KEPT = settings.LOBBY_GRIDS_KEPT
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ class Labels:
     rows: tuple[dict, ...]
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=GRIDS_KEPT)
 def labels_for(spec: GridSpec, viewer_tz: str, language: str) -> Labels:
     view = grid_view(spec, viewer_tz)
     columns = []
@@ -72,7 +77,7 @@ def _state(cell, marks: Marks) -> str:
     return "y" if cell.slot in marks[0] else "m" if cell.slot in marks[1] else ""
 
 
-@lru_cache(maxsize=128)
+@lru_cache(maxsize=GRIDS_KEPT)
 def my_grid_html(
     spec: GridSpec,
     viewer_tz: str,
@@ -96,7 +101,7 @@ def my_grid_html(
     return mark_safe(render_to_string(f"{GRID_TEMPLATE}#my-grid", context))
 
 
-@lru_cache(maxsize=128)
+@lru_cache(maxsize=GRIDS_KEPT)
 def day_editor_html(spec: GridSpec, viewer_tz: str, language: str, closed: bool, day: int, marks):
     """One day of my grid as checkboxes: how the grid is edited without JavaScript."""
     view = grid_view(spec, viewer_tz)
@@ -204,11 +209,10 @@ def group_view(request: HttpRequest, snapshot: LobbySnapshot, *, oob: bool = Fal
     filter and language (`oob`: marked to replace its twin, as the live poll sends it)."""
     viewer_tz = viewer_zone(request, snapshot.lobby)
     chosen = filter_ids(request, answers_of(snapshot))
-    html = group_html(snapshot, viewer_tz, get_language(), chosen, _picked_slot(request), oob)
-    return {"group_html": html}
+    variant = (viewer_tz, get_language(), chosen, _picked_slot(request), oob)
+    return {"group_html": kept("group", snapshot, variant, lambda: group_html(snapshot, *variant))}
 
 
-@lru_cache(maxsize=128)
 def group_html(snapshot, viewer_tz, language, chosen, picked, oob) -> SafeString:
     group = group_data(snapshot, viewer_tz, language, chosen, picked)
     context = {"group": group, "grid": group["grid"], "lobby": snapshot.lobby, "oob": oob}
@@ -220,14 +224,15 @@ def group_data(snapshot, viewer_tz, language, chosen, picked) -> dict:
     answers = answers_of(snapshot)
     people = snapshot.participants
     awaited = snapshot.answering()
-    tallies = tallies_of(snapshot, chosen)
+    shown = answers if chosen is None else {pid: answers[pid] for pid in chosen}
+    counts = windows.slot_counts(spec, shown)
     labels = labels_for(spec, viewer_tz, language)
     name = {pid: person.shown_name for pid, person in people.items()}
     best = windows.best_windows(spec, int(snapshot.lobby.meeting_minutes), answers, BEST_TIMES)
     total = len(answers) if chosen is None else len(chosen)
     return {
         "grid": labels,
-        "rows": _heat_rows(spec, viewer_tz, labels, tallies, total),
+        "rows": _heat_rows(spec, viewer_tz, labels, counts, total),
         "total": total,
         # A deleted account's marks are answers it gave: counted, as the heatmap shows them.
         # Nobody waits for such a seat, so one with no marks is counted nowhere.
@@ -272,40 +277,34 @@ def _level(count: int, total: int) -> int:
     return max(1, -(-count * HEAT_LEVELS // total))
 
 
-def _heat_cell(cell, tallies, total: int) -> tuple[str, str]:
+def _heat_cell(cell, counts, total: int) -> tuple[str, str]:
     """(CSS classes, text) of one heatmap cell: the text is the count that can come, and
     after a plus sign the count that could if need be."""
     if cell.slot is None:
         return "h-none", ""
-    tally = tallies.get(cell.slot)
-    if tally is None:
+    count = counts.get(cell.slot)
+    if count is None:
         return "h-x", "–"
-    yes, maybe = len(tally.yes), len(tally.maybe)
+    yes, maybe = count
     level = f"h{_level(yes, total)}"
     if maybe:
         return f"{level} hm", f"{yes}+{maybe}"
     return level, str(yes)
 
 
-def _heat_rows(spec, viewer_tz, labels: Labels, tallies, total: int) -> list[dict]:
+def _heat_rows(spec, viewer_tz, labels: Labels, counts, total: int) -> list[dict]:
     view = grid_view(spec, viewer_tz)
     return [
-        {**label, "cells": [_heat_cell(cell, tallies, total) for cell in row.cells]}
+        {**label, "cells": [_heat_cell(cell, counts, total) for cell in row.cells]}
         for label, row in zip(labels.rows, view.rows, strict=True)
     ]
 
 
-@lru_cache(maxsize=64)
-def tallies_of(snapshot, chosen: tuple[str, ...] | None) -> dict:
-    """Who said what for every slot, among everyone who answered or the `chosen` few."""
-    answers = answers_of(snapshot)
-    shown = answers if chosen is None else {pid: answers[pid] for pid in chosen}
-    return windows.heatmap(spec_for(snapshot.lobby), shown)
-
-
 def who_can_come(snapshot, spec: GridSpec, cell, row, chosen=None) -> dict:
     """Who can come at one cell of the viewer's grid: the panel beside the heatmap."""
-    tally = tallies_of(snapshot, chosen).get(cell.slot) if cell.slot is not None else None
+    answers = answers_of(snapshot)
+    shown = answers if chosen is None else {pid: answers[pid] for pid in chosen}
+    tally = windows.tally_at(spec, shown, cell.slot) if cell.slot is not None else None
     when = cell_label(cell.date, row, spec.whole_day, spec)
     if tally is None:
         return {"when": when, "missing": True}

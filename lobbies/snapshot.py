@@ -1,10 +1,10 @@
 """A lobby and everything in it at one `rev`, as one Query read it: an immutable value.
 
-Whatever the pages derive from a snapshot (answers, the group view, rendered fragments) is
-cached with `functools.lru_cache` on the snapshot itself plus the variant (zone, language,
-viewer): a snapshot is equal to, and hashes like, any other snapshot of the same lobby at
-the same rev, and every write in a lobby bumps its rev in the same transaction, so two such
-snapshots hold the same items.
+Only lobbies/store.py's snapshot cache holds snapshots. Whatever the pages derive from one
+(the group view, rendered fragments, the ranking) is kept under the snapshot's `key`, its
+code and rev, plus the variant (zone, language, viewer) by lobbies/derived.py: every write
+in a lobby bumps its rev in the same transaction, so two snapshots at one rev hold the same
+items.
 """
 
 from __future__ import annotations

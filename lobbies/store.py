@@ -14,12 +14,17 @@ from __future__ import annotations
 import time
 from functools import lru_cache
 
+from django.conf import settings
+
 from letshangout.dynamo import TableItem, is_unavailable, refused_items, write_item
+from lobbies.derived import forget_derived
 from lobbies.entities import Lobby
 from lobbies.errors import LobbyNotFound, NotInLobby
 from lobbies.snapshot import LobbySnapshot
 
-SNAPSHOTS_KEPT = 64
+# The only cache that holds snapshots (DESIGN.md); what is derived from them is kept under
+# (code, rev) by lobbies/derived.py. Bounded by a setting, as a worker's memory is.
+SNAPSHOTS_KEPT = settings.LOBBY_SNAPSHOTS_KEPT
 
 
 def condition_failed(error: Exception) -> bool:
@@ -70,8 +75,10 @@ def read_whole(code: str, include_expired: bool = False) -> LobbySnapshot:
 
 
 def forget_snapshots() -> None:
-    """Drop the snapshots this process keeps (tests, after emptying the table)."""
+    """Drop the snapshots this process keeps, and what it derived from them (tests, after
+    emptying the table: codes and revs start over)."""
     snapshot_at.cache_clear()
+    forget_derived()
 
 
 def get_lobby(code: str) -> Lobby | None:

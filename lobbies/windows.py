@@ -15,6 +15,7 @@ from datetime import datetime
 from itertools import compress
 
 from lobbies.grid import GridSpec, add_bits, bit_counts, bits_of, byte_row, is_int, runs_of
+from lobbies.slots import SlotSet
 
 
 @dataclass(frozen=True)
@@ -44,13 +45,17 @@ class SlotTally:
 Answers = Mapping[str, tuple[AbstractSet[int], AbstractSet[int]]]
 
 
+def _mask(spec: GridSpec, slots: AbstractSet[int]) -> int:
+    return slots.mask if isinstance(slots, SlotSet) else spec.mask_of(slots)
+
+
 def _answer_masks(spec: GridSpec, answers: Answers) -> list[tuple[str, int, int]]:
     """(id, yes mask, maybe mask) limited to existing slots; yes wins over a double mark."""
     grid = spec.existing_mask
     masks = []
     for participant_id, (yes, maybe) in answers.items():
-        yes_mask = spec.mask_of(yes) & grid
-        maybe_mask = spec.mask_of(maybe) & grid & ~yes_mask
+        yes_mask = _mask(spec, yes) & grid
+        maybe_mask = _mask(spec, maybe) & grid & ~yes_mask
         masks.append((participant_id, yes_mask, maybe_mask))
     return masks
 
@@ -184,3 +189,34 @@ def heatmap(spec: GridSpec, answers: Answers) -> dict[int, SlotTally]:
         for index, yes_column, maybe_column, no_column in columns
         if index in existing
     }
+
+
+def slot_counts(spec: GridSpec, answers: Answers) -> dict[int, tuple[int, int]]:
+    """How many said yes and how many if need be, for every existing slot: what the heatmap
+    shows, counted on the bitmaps (bit-sliced counters), without a list of names per slot."""
+    yes_counter: list[int] = []
+    maybe_counter: list[int] = []
+    for _id, yes_mask, maybe_mask in _answer_masks(spec, answers):
+        add_bits(yes_counter, yes_mask)
+        add_bits(maybe_counter, maybe_mask)
+    length = spec.slot_count
+    yes_counts = bit_counts(yes_counter, length)
+    maybe_counts = bit_counts(maybe_counter, length)
+    return {slot: (yes_counts[slot], maybe_counts[slot]) for slot in sorted(spec.existing_slots())}
+
+
+def tally_at(spec: GridSpec, answers: Answers, slot: int) -> SlotTally | None:
+    """Who said yes / if need be / nothing at one slot (ids in answer order), or None for a
+    slot that does not exist."""
+    if slot not in spec.existing_slots():
+        return None
+    bit = 1 << slot
+    yes, maybe, no = [], [], []
+    for participant_id, yes_mask, maybe_mask in _answer_masks(spec, answers):
+        if yes_mask & bit:
+            yes.append(participant_id)
+        elif maybe_mask & bit:
+            maybe.append(participant_id)
+        else:
+            no.append(participant_id)
+    return SlotTally(tuple(yes), tuple(maybe), tuple(no))

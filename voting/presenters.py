@@ -1,8 +1,8 @@
 """What the lobby page shows of places, votes and the decision, from one snapshot.
 
 Presentation beside the views: the lobby page (lobbies/lobby_page.py) and voting's own views
-both use it. What every viewer sees alike (the ranking with its names) is kept per snapshot
-with `functools.lru_cache`; each viewer's vote and rights are added per request.
+both use it. What every viewer sees alike (the ranking with its names) and each viewer's place
+cards are kept under the lobby's code and rev (lobbies/derived.py), never with the snapshot.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from letshangout.mail import has_verified_email
 from lobbies import weekly
 from lobbies.access import absolute_lobby_url
+from lobbies.derived import kept
 from lobbies.labels import repeat_label, viewer_zone, window_label
 from lobbies.snapshot import LobbySnapshot
 from voting import decisions, ics, services
@@ -78,9 +79,12 @@ def _names(snapshot: LobbySnapshot, ids) -> tuple[str, ...]:
     return tuple(people[pid].shown_name for pid in ids if pid in people)
 
 
-@lru_cache(maxsize=64)
 def ranked_places(snapshot: LobbySnapshot, language: str) -> tuple[RankedPlace, ...]:
     """The places, best first, with names: the same for every viewer of this snapshot."""
+    return kept("ranked", snapshot, (language,), lambda: _rank(snapshot))
+
+
+def _rank(snapshot: LobbySnapshot) -> tuple[RankedPlace, ...]:
     by_id = {place.place_id: place for place in snapshot.places}
     ranked = []
     for rank, score in enumerate(services.ranked_places(snapshot), start=1):
@@ -121,12 +125,16 @@ def place_rows(snapshot: LobbySnapshot, seat: str | None) -> list[PlaceRow]:
     return rows
 
 
-@lru_cache(maxsize=256)
 def place_cards_html(
     snapshot: LobbySnapshot, seat: str | None, language: str, locked: bool
 ) -> SafeString:
-    """The place cards as one viewer sees them (their votes and rights), kept per snapshot
-    and per open or closed (a deadline passes without a new rev)."""
+    """The place cards as one viewer sees them (their votes and rights), kept per rev and
+    per open or closed (a deadline passes without a new rev)."""
+    variant = (seat, language, locked)
+    return kept("place-cards", snapshot, variant, lambda: _render_place_cards(snapshot, seat))
+
+
+def _render_place_cards(snapshot: LobbySnapshot, seat: str | None) -> SafeString:
     context = {"place_rows": place_rows(snapshot, seat), "vote_choices": vote_choices()}
     return mark_safe(render_to_string("voting/_places.html#place-cards", context))
 
