@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import TransactWriteError
@@ -33,7 +34,7 @@ class NotMerged(Exception):
     """The seats changed meanwhile (a seat gone, or claimed by an account): nothing merged."""
 
 
-MAX_PARTICIPANTS = 100
+MAX_PARTICIPANTS = settings.LOBBY_MAX_PARTICIPANTS
 USER_MARK = "U:"
 BROWSER_MARK = "B:"
 
