@@ -295,6 +295,8 @@ WEEKLY_LOBBY_RETENTION_DAYS = env_int("WEEKLY_LOBBY_RETENTION_DAYS", 90)
 # A weekly series settled with no end runs on in calendars: its lobby is kept this long
 # after settling (a series with a last date or a count: past its last meeting).
 WEEKLY_SERIES_RETENTION_DAYS = env_int("WEEKLY_SERIES_RETENTION_DAYS", 365)
+# How many people one lobby seats (schools, clubs and company offsites need a thousand).
+LOBBY_MAX_PARTICIPANTS = env_int("LOBBY_MAX_PARTICIPANTS", 1000)
 
 # Security: strict by default, stricter in production.
 SECURE_CONTENT_TYPE_NOSNIFF = True

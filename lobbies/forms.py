@@ -335,3 +335,9 @@ class FindLobbyForm(forms.Form):
         if code is None:
             raise forms.ValidationError(_("A lobby code has 8 letters and digits, like ABCD-EFGH."))
         return code
+
+
+class PeopleSearchForm(forms.Form):
+    """The search box of a people list (lobbies/people.py)."""
+
+    q = forms.CharField(label=_("Search by name"), max_length=100, required=False, strip=True)

@@ -4,6 +4,7 @@ come at one slot, and the zone picker."""
 from __future__ import annotations
 
 from http import HTTPStatus
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -145,7 +146,14 @@ def who(request: HttpRequest, code: str) -> HttpResponse:
     details = slot_details(request, snapshot)
     if details is None:
         raise Http404(_("That time is not part of this lobby's grid."))
-    return render(request, "lobbies/_who.html", {"details": details})
+    context = {"details": details, "lobby": snapshot.lobby, "filter_query": _filter_query(request)}
+    return render(request, "lobbies/_who.html", context)
+
+
+def _filter_query(request: HttpRequest) -> str:
+    """The heatmap filter this panel was asked with, for its "and N more" lists."""
+    pairs = [(key, value) for key in ("known", "only") for value in request.GET.getlist(key)]
+    return urlencode(pairs)
 
 
 @require_GET

@@ -26,6 +26,7 @@ from lobbies.comment_page import comments_context
 from lobbies.derived import kept
 from lobbies.labels import chosen_zone, time_text, viewer_zone
 from lobbies.pages import availability_context, group_view
+from lobbies.people import first_people
 from lobbies.seats import late_join_allowed
 from lobbies.snapshot import LobbySnapshot
 from voting.presenters import places_context, settled_summary
@@ -122,14 +123,14 @@ def _expiry(request: HttpRequest, lobby) -> dict:
 
 
 def people_html(snapshot: LobbySnapshot, seat: str, language: str) -> SafeString:
-    """The participants list as one viewer sees it (their badge, the organizer's Remove
-    buttons): the same for that viewer at one rev."""
+    """The first of the participants as one viewer sees them (their badge, the organizer's
+    Remove buttons): the same for that viewer at one rev. The rest load on demand."""
     return kept("people", snapshot, (seat, language), lambda: _render_people(snapshot, seat))
 
 
 def _render_people(snapshot: LobbySnapshot, seat: str) -> SafeString:
     context = {
-        "participants": list(snapshot.participants.values()),
+        "participants": first_people(snapshot),
         "lobby": snapshot.lobby,
         "me": snapshot.participant(seat),
         "is_organizer": snapshot.is_organizer(seat),

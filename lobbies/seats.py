@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import partial
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import PutError, TransactWriteError
@@ -35,7 +36,7 @@ class NotMerged(Exception):
     """The seats changed meanwhile (a seat gone, or claimed by an account): nothing merged."""
 
 
-MAX_PARTICIPANTS = 100
+MAX_PARTICIPANTS = settings.LOBBY_MAX_PARTICIPANTS
 # New participant ids drawn before giving up on a clash (50 bits each: a clash is rare).
 ID_ATTEMPTS = 5
 USER_MARK = "U:"

@@ -9,6 +9,7 @@ from lobbies import (
     export_views,
     feed_views,
     grid_views,
+    people_views,
     views,
 )
 
@@ -33,6 +34,7 @@ urlpatterns = [
     path("l/<str:code>/poll/", grid_views.poll, name="poll"),
     path("l/<str:code>/group/", grid_views.group, name="group"),
     path("l/<str:code>/who/", grid_views.who, name="who"),
+    path("l/<str:code>/people/", people_views.people, name="people"),
     path("l/<str:code>/timezone/", grid_views.set_timezone, name="timezone"),
     path("l/<str:code>/calendar/", calendar_views.compare, name="calendar"),
     path("l/<str:code>/comments/", comment_views.older, name="comments"),

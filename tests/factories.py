@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from lobbies import demo
+from letshangout.dynamo import TableItem
+from lobbies import codes, demo, grid, services
+from lobbies.answers import grid_key, spec_for
+from lobbies.entities import Lobby, Participant
 from lobbies.services import LobbySettings
 
 
@@ -56,3 +59,30 @@ def create_payload(**overrides) -> dict:
     }
     payload.update(overrides)
     return payload
+
+
+def fill_lobby(code: str, count: int, *, answered: bool = True, name: str = "Person {n:04d}"):
+    """Seat `count` more guests in a lobby at once, written straight as items (one batch
+    write, then the Lobby item's counts and rev): a thousand-person lobby in a second. Each
+    answered person can come at every slot when `answered`. Returns the new snapshot."""
+    snapshot = services.load_lobby(code)
+    spec = spec_for(snapshot.lobby)
+    every_slot = grid.encode_bitmap(spec.existing_slots(), spec.slot_count)
+    joined = datetime.now(UTC)
+    with Participant.batch_write() as batch:
+        for n in range(count):
+            person = Participant(
+                *Participant.key_for(code, codes.new_id()),
+                display_name=name.format(n=n),
+                token_hash=codes.hash_token(codes.new_token()),
+                votes={},
+                joined_at=joined + timedelta(microseconds=n + 1),
+                expires_at=snapshot.lobby.expires_at,
+            )
+            if answered:
+                person.yes, person.maybe = every_slot, grid.encode_bitmap((), spec.slot_count)
+                person.answered_at, person.grid_key = joined, grid_key(spec)
+            batch.save(person)
+    actions = [Lobby.participant_count.add(count), Lobby.rev.add(1)]
+    TableItem._get_connection().update_item(*Lobby.key_for(code), actions=actions)
+    return services.load_lobby(code)

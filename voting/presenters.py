@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from letshangout.mail import has_verified_email
@@ -190,11 +190,37 @@ def _settled_context(request: HttpRequest, snapshot: LobbySnapshot, viewer_tz: s
     return {
         **summary,
         "settled_missing": _names(snapshot, window.missing) if window else (),
+        "settled_attendance": _attendance(snapshot, window),
         "google_calendar_url": ics.google_calendar_url(event),
         "outlook_calendar_url": ics.outlook_calendar_url(event, ics.OUTLOOK_COM),
         "office365_calendar_url": ics.outlook_calendar_url(event, ics.OFFICE_365),
         "ics_url": reverse("voting:ics", args=[snapshot.code]),
     }
+
+
+def _attendance(snapshot: LobbySnapshot, window) -> list[dict]:
+    """Who can come to the settled time, if need be, or not: counts, with the names of
+    each group for the page to preview (the whole lists are on voting:attendance)."""
+    if window is None:
+        return []
+    groups = [
+        ("yes", window.yes, ngettext("%(count)d can come", "%(count)d can come", len(window.yes))),
+        (
+            "maybe",
+            window.maybe,
+            ngettext("%(count)d if need be", "%(count)d if need be", len(window.maybe)),
+        ),
+        (
+            "missing",
+            window.missing,
+            ngettext("%(count)d can't make it", "%(count)d can't make it", len(window.missing)),
+        ),
+    ]
+    return [
+        {"answer": answer, "label": label % {"count": len(ids)}, "names": _names(snapshot, ids)}
+        for answer, ids, label in groups
+        if ids
+    ]
 
 
 def _recommendation_context(snapshot: LobbySnapshot, viewer_tz: str) -> dict:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from voting import email_views, feed_views, views
+from voting import email_views, feed_views, people_views, views
 
 app_name = "voting"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("l/<str:code>/places/<str:place_id>/edit/", views.edit_place, name="edit_place"),
     path("l/<str:code>/places/<str:place_id>/delete/", views.delete_place, name="delete_place"),
     path("l/<str:code>/places/<str:place_id>/vote/", views.vote, name="vote"),
+    path("l/<str:code>/places/<str:place_id>/voters/", people_views.voters, name="voters"),
+    path("l/<str:code>/settled/people/", people_views.attendance, name="attendance"),
     path("l/<str:code>/settle/", views.settle, name="settle"),
     path("l/<str:code>/reopen/", views.reopen, name="reopen"),
     path("l/<str:code>/event.ics", views.event_ics, name="ics"),
