@@ -50,9 +50,13 @@ def is_unavailable(error: BaseException) -> bool:
         # subclasses; what happened underneath decides.
         if only_busy(error):
             return True
+        # Checked first: a connection dropped before any answer has no response, and
+        # PynamoDB's cause_response_code then fails rather than return None.
+        if isinstance(error.cause, BotoCoreError):
+            return True
         if error.cause_response_code is not None:
             return error.cause_response_code in UNAVAILABLE_ERROR_CODES
-        return isinstance(error.cause, BotoCoreError)
+        return False
     return False
 
 
@@ -144,7 +148,7 @@ def write_item(write: Callable[[], object]):
         try:
             return write()
         except PynamoDBException as error:
-            if error.cause_response_code != "TransactionConflictException":
+            if getattr(error, "cause_response_code", None) != "TransactionConflictException":
                 raise
             _wait_before_try(attempt)
     raise DynamoUnavailable("a write kept meeting transactions on the same item")

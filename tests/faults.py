@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from botocore.client import BaseClient
-from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
 
 BUSY_REASONS = ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded")
 
@@ -38,6 +38,11 @@ def throttled(operation: str, kwargs: dict) -> Exception:
 
 def unreachable(operation: str, kwargs: dict) -> Exception:
     return EndpointConnectionError(endpoint_url="http://127.0.0.1:9")
+
+
+def dropped(operation: str, kwargs: dict) -> Exception:
+    """The connection closed before any answer: an error with no response at all."""
+    return ConnectionClosedError(endpoint_url="http://127.0.0.1:9")
 
 
 @dataclass

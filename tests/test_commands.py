@@ -151,7 +151,7 @@ def test_seed_twice_makes_two_lobbies():
         ["--start", "8"],
         ["--end", "07:00", "--start", "08:00"],
         ["--participants", "0"],
-        ["--participants", "101"],
+        ["--participants", "1001"],
         ["--days", "40"],
         ["--places", "51"],
         ["--timezone", "Mars/Olympus"],

@@ -17,7 +17,7 @@ from lobbies.answers import grid_key, spec_for
 from lobbies.entities import Lobby, Participant
 from tests.conftest import seat_client
 from tests.factories import create_payload
-from tests.faults import BUSY_REASONS, Faults, cancelled, throttled, unreachable
+from tests.faults import BUSY_REASONS, Faults, cancelled, dropped, throttled, unreachable
 from tests.voting_support import propose
 
 
@@ -136,7 +136,7 @@ def test_a_write_right_after_the_lobby_was_deleted_is_no_500_and_leaves_nothing(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("error", [throttled, unreachable])
+@pytest.mark.parametrize("error", [throttled, unreachable, dropped])
 @pytest.mark.parametrize("operation", ["GetItem", "Query"])
 def test_a_failing_read_is_a_503(scene, faults, operation, error):
     faults.fail(operation, error, times=5)
@@ -206,3 +206,12 @@ def test_a_seated_visitor_of_a_deleted_lobby_gets_a_404(lobby):
     services.delete_collection(lobby.code)
     for name in ("lobbies:group", "lobbies:edit", "voting:settle"):
         assert visitor.get(reverse(name, args=[lobby.code])).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("write", ["save", "vote"])
+def test_a_write_whose_connection_drops_is_a_503(scene, faults, write):
+    faults.fail("UpdateItem", dropped, times=5)
+    response = scene.writes()[write]()
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response["Retry-After"]
