@@ -10,9 +10,15 @@
    request at a time, then drives each route in turn from a second process (locust,
    headless, closed loop) for a bounded time.
 5. Reads the app's one JSON line per request from gunicorn's output for DynamoDB calls per
-   request, and writes the table to docs/benchmarks.md (or --output), with budgets.
+   request.
+6. The thousand-person part (scripts/bigbench.py): a 1,000-person lobby of the same shape,
+   alone and cold; 200 of its people saving within one second while 300 others poll its live
+   updates, on a second gunicorn (through the DynamoDB rules proxy when scripts/stack.py has
+   one); one worker's memory after showing 64 lobbies of the largest size.
+7. Writes the tables to docs/benchmarks.md (or --output), with budgets.
 
-Everything listens on 127.0.0.1 only and stops at the end. A run takes about two minutes.
+Everything listens on 127.0.0.1 only and stops at the end. A run takes about twelve minutes
+on two cores; `--quick` shrinks the thousand-person part to a few minutes for iterating.
 """
 
 from __future__ import annotations
@@ -968,8 +974,8 @@ def render_report(results: dict, weight: dict, info: dict, args, big: dict) -> s
         lines.append(f"| {label} | {measured} | {'yes' if kept else '**no**'} |")
     lines += [
         "",
-        "Reproduce: `make bench` (about two minutes; `BENCH_ARGS='--seconds 20'` "
-        "for longer phases).",
+        "Reproduce: `make bench` (about twelve minutes; `BENCH_ARGS='--seconds 20'` "
+        "for longer phases, `BENCH_ARGS=--quick` for a smaller thousand-person part).",
     ]
     return "\n".join(lines) + "\n"
 

@@ -428,7 +428,8 @@ def burst_and_crowd(
             try:
                 response = client.get(f"{where['poll']}?rev={watcher.rev}", htmx=True)
             except Exception as error:  # noqa: BLE001 - counted as an error
-                watcher.errors.append(repr(error))
+                if not stop.is_set():  # not the server stopped under a late poll
+                    watcher.errors.append(repr(error))
                 client.close()
                 stop.wait(interval)
                 continue
@@ -474,8 +475,10 @@ def burst_and_crowd(
     burst_done = time.monotonic()
     time.sleep(settle)  # watchers catch up
     stop.set()
+    # Polls still queued at the server are left to it (it stops after this phase).
+    deadline = time.monotonic() + 30
     for thread in watch_threads:
-        thread.join(timeout=90)
+        thread.join(timeout=max(0.1, deadline - time.monotonic()))
     for client in save_clients + crowd_clients:
         client.close()
     time.sleep(0.3)
