@@ -1,10 +1,12 @@
 """LetsHangOut as production runs it, on loopback, for `make bench` and `make reliability`.
 
 A `Stack` owns everything it starts: DynamoDB Local (in memory, or persisted so it can be
-stopped and started again), a SQLite database in a temporary folder, and one or more gunicorn
-servers started exactly as the container starts them (`gunicorn -c gunicorn.conf.py`) with
-DJANGO_ENV=production. The calling process configures Django with the same environment, so
-it can seed data through the services and read back what was stored.
+stopped and started again), optionally the proxy that enforces DynamoDB's rules in front of
+it (letshangout/dynamo_rules.py, when `rules_hold_ms` is set), a SQLite database in a
+temporary folder, and one or more gunicorn servers started exactly as the container starts
+them (`gunicorn -c gunicorn.conf.py`) with DJANGO_ENV=production. The calling process
+configures Django with the same environment, so it can seed data through the services and
+read back what was stored.
 
 `Client` is a small HTTP client for those servers. Production cookies are `__Host-` and
 Secure, and the servers sit behind a pretend load balancer (X-Forwarded-Proto: https), so the
@@ -110,19 +112,61 @@ class Server:
 
 
 @dataclass
+class RulesProxyProcess:
+    """letshangout.dynamo_rules in a process of its own, which dies with the one that started
+    it; its threads then compete with nobody's for the GIL."""
+
+    url: str
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def start_rules_proxy(upstream: str, hold_ms: int, port: int | None = None) -> RulesProxyProcess:
+    """Start the DynamoDB rules proxy in front of `upstream` (DynamoDB Local's URL) and return
+    once it listens; point DYNAMODB_ENDPOINT_URL at `.url`."""
+    from letshangout import dynamo_local
+
+    port = port or free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "letshangout.dynamo_rules", "--upstream", upstream]
+        + ["--port", str(port), "--hold-ms", str(hold_ms)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        preexec_fn=dynamo_local.die_with_parent,
+    )
+    deadline = time.monotonic() + 30
+    while not dynamo_local.is_ready(port):  # answers through the proxy: both are up
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the DynamoDB rules proxy did not start on port {port}")
+        time.sleep(0.05)
+    return RulesProxyProcess(f"http://127.0.0.1:{port}", process)
+
+
+@dataclass
 class Stack:
     """DynamoDB Local + SQLite + gunicorn servers, all on loopback, all stopped by `close`."""
 
     persist_dynamo: bool = False
+    # Milliseconds each transaction stays in flight in the rules proxy; None: no proxy, the
+    # app talks to DynamoDB Local directly.
+    rules_hold_ms: int | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="lho-stack-")))
     dynamo_port: int = field(default_factory=free_port)
     servers: list[Server] = field(default_factory=list)
+    rules_port: int = field(default_factory=free_port)
     dynamo: object | None = None
+    rules: RulesProxyProcess | None = None
     env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
-        self.env = production_env(self.workdir, self.dynamo_port, **self.extra_env)
+        app_port = self.dynamo_port if self.rules_hold_ms is None else self.rules_port
+        self.env = production_env(self.workdir, app_port, **self.extra_env)
 
     # --- the calling process ------------------------------------------------------------
 
@@ -156,6 +200,10 @@ class Stack:
 
         db_path = self.dynamo_path if self.persist_dynamo else None
         self.dynamo = dynamo_local.start(self.dynamo_port, db_path)
+        if self.rules_hold_ms is not None and self.rules is None:
+            # Started once: it stays up while DynamoDB Local is stopped and started again.
+            upstream = f"http://127.0.0.1:{self.dynamo_port}"
+            self.rules = start_rules_proxy(upstream, self.rules_hold_ms, self.rules_port)
 
     def stop_dynamo(self) -> None:
         if self.dynamo is not None:
@@ -205,6 +253,8 @@ class Stack:
         for server in self.servers:
             self.stop_server(server)
         self.stop_dynamo()
+        if self.rules is not None:
+            self.rules.stop()
         if not keep_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 

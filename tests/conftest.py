@@ -6,6 +6,7 @@ import shutil
 import tempfile
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from letshangout import dynamo, dynamo_local
+from letshangout.dynamo_rules import RulesProxy
 from lobbies import identity, services
 from lobbies.services import LobbySettings
 from tests import aws_calls
@@ -62,12 +64,28 @@ def pytest_sessionfinish(session):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+@dataclass
+class RulesEndpoint:
+    """DynamoDB Local behind the proxy that enforces DynamoDB's rules (dynamo_rules.py):
+    every test, and every process a test starts, talks to `endpoint_url`, the proxy."""
+
+    local: dynamo_local.DynamoLocal
+    proxy: RulesProxy
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.proxy.endpoint_url
+
+
 @pytest.fixture(scope="session")
 def dynamodb_server():
-    """One in-memory DynamoDB Local for the whole run, on a free port."""
+    """One in-memory DynamoDB Local for the whole run, on a free port, behind the rules."""
     local = dynamo_local.start()
-    dynamo.configure(local.endpoint_url, TEST_TABLE)
-    yield local
+    proxy = RulesProxy(local.endpoint_url, hold_ms=0)
+    proxy.start()
+    dynamo.configure(proxy.endpoint_url, TEST_TABLE)
+    yield RulesEndpoint(local, proxy)
+    proxy.stop()
     local.stop()
 
 
@@ -77,6 +95,7 @@ def dynamodb(request, dynamodb_server, settings):
     if "no_dynamodb" in request.keywords:
         yield None
         return
+    dynamodb_server.proxy.hold_ms = 0  # a test that holds transactions longer says so
     settings.DYNAMODB_ENDPOINT_URL = dynamodb_server.endpoint_url
     settings.DYNAMODB_TABLE = TEST_TABLE
     dynamo.configure(dynamodb_server.endpoint_url, TEST_TABLE)
@@ -84,6 +103,12 @@ def dynamodb(request, dynamodb_server, settings):
     dynamo.truncate_table()
     services.forget_snapshots()  # codes and revs start over with the table
     yield dynamodb_server
+
+
+@pytest.fixture
+def dynamodb_rules(dynamodb) -> RulesProxy:
+    """The proxy in front of DynamoDB Local: `hold_ms`, `hold_next(operation)`."""
+    return dynamodb.proxy
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@
     deleted mid-request on every write and page: 0 responses with status 500
     (test_faults.py, run by pytest)
 
-Everything runs on 127.0.0.1 with production settings (scripts/stack.py) and stops at the
-end. `--ci` is the bounded subset `.ci/run` uses (shorter phases, fewer examples).
+Everything runs on 127.0.0.1 with production settings (scripts/stack.py), DynamoDB Local
+behind the proxy that enforces DynamoDB's rules, and stops at the end. `--ci` is the
+bounded subset `.ci/run` uses (shorter phases, fewer examples).
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ BASE_ENV = dict(os.environ)
 import common  # noqa: E402
 import stack  # noqa: E402
 from common import PartResult, log  # noqa: E402
+
+# The app instances reach DynamoDB Local through the proxy that enforces DynamoDB's rules
+# (letshangout/dynamo_rules.py). Each transaction stays in flight there about as long as a
+# transaction takes on DynamoDB, far longer than the emulator takes, so saves arriving
+# together meet and are cancelled as they would be on AWS.
+RULES_HOLD_MS = 20
 
 FULL = {
     "clients": 8,
@@ -218,6 +225,7 @@ def main() -> int:
     if parts & {"a", "b", "d"}:
         stk = stack.Stack(
             persist_dynamo=True,
+            rules_hold_ms=RULES_HOLD_MS,
             extra_env={
                 "RATE_LIMIT_LOOKUP": "1000000",
                 "RATE_LIMIT_CREATE": "1000000",
