@@ -785,7 +785,8 @@ def big_budgets(big: dict, within) -> list[tuple[str, str, bool]]:
         rows += [
             (
                 f"Burst: {burst['savers']} saves in one second, no errors ({big['rules']})",
-                f"{burst['save_error_count']} failed saves, {burst['server_5xx']} 5xx",
+                f"{burst['save_error_count']} failed saves "
+                f"({burst['save_timeouts']} without an answer in 60 s), {burst['server_5xx']} 5xx",
                 errors == 0,
             ),
             (
@@ -801,7 +802,8 @@ def big_budgets(big: dict, within) -> list[tuple[str, str, bool]]:
             (
                 f"Crowd: every accepted save on every watcher's page within "
                 f"{VISIBLE_BUDGET_S:.0f} s ({burst['watchers']} watchers)",
-                f"at most {fmt(burst['visible_max_s'])} s; {burst['visible_late']} late, "
+                f"at most {fmt(burst['visible_max_s'])} s; of {burst['visible_pairs']} "
+                f"(watcher, save) pairs {burst['visible_late']} late, "
                 f"{burst['visible_missing']} never seen",
                 burst["visible_max_s"] is not None
                 and burst["visible_late"] == 0
@@ -1027,7 +1029,8 @@ def big_section(big: dict) -> list[str]:
             "| what | measured |",
             "|---|---:|",
             f"| saves accepted (200) | {burst['accepted']} of {burst['savers']} "
-            f"(statuses {burst['save_statuses']}) |",
+            f"(statuses {burst['save_statuses']}; 0: no answer within 60 s, when a load "
+            "balancer's idle timeout would give up) |",
             f"| save latency p50 / p95 / max | {fmt(burst['save_p50_ms'], 0)} / "
             f"{fmt(burst['save_p95_ms'], 0)} / {fmt(burst['save_max_ms'], 0)} ms |",
             f"| last save answered after | {burst['burst_seconds']:.1f} s |",
@@ -1044,10 +1047,14 @@ def big_section(big: dict) -> list[str]:
             f"{burst['watchers']} |",
             f"| watcher errors, server 5xx | {burst['watch_errors']}, {burst['server_5xx']} |",
             "",
-            "*On the page after*: a poll reads the rev strongly consistently, so the first poll "
-            "a watcher sends after a save was acknowledged answers with a page holding it (200) "
-            "or says the page already does (204); the time from the acknowledgement to that "
-            "answer bounds, from above, when the save reached that watcher's page. *Renders* "
+            "*On the page after*: a poll reads the rev strongly consistently and its answer "
+            "(200 with new fragments, or 204) says in `X-Lobby-Rev` which rev the page now "
+            "shows. Any poll sent after a save was acknowledged read a rev that holds it, so "
+            "the smallest such rev over all watchers holds it too; the time from the "
+            "acknowledgement to a watcher's first answer at that rev or later bounds, from "
+            "above, when the save reached that watcher's page; *never "
+            "seen* counts (watcher, save) pairs with no such answer before the phase ended "
+            "(polls, like saves, give up after 60 s and count as errors). *Renders* "
             "are counted inside the workers: `scripts/bench_probe/sitecustomize.py` (on that "
             "gunicorn's PYTHONPATH only) writes the hits and misses of the app's "
             "`functools.lru_cache` functions; a miss of a function that renders HTML is one "

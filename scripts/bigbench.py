@@ -497,6 +497,7 @@ def burst_and_crowd(
         "accepted": len(accepted),
         "save_errors": [s.error for s in saves if s.status != 200][:5],
         "save_error_count": sum(1 for s in saves if s.status != 200),
+        "save_timeouts": sum(1 for s in saves if s.status == 0),
         "lost": len(lost),
         "save_p50_ms": stack.percentile(latencies, 50) if latencies else None,
         "save_p95_ms": stack.percentile(latencies, 95) if latencies else None,
@@ -538,22 +539,34 @@ def _bitmap(item: dict, name: str, length: int) -> frozenset:
 
 
 def seen_by_watchers(accepted: list[Save], crowd: list[Watcher], final_rev: int | None) -> dict:
-    """How long until each accepted save was on each watcher's page. The poll reads the rev
-    strongly consistently, so a poll sent after a save was acknowledged answers with a page
-    that holds it (200), or says the page already does (204): the save is on the page at the
-    latest when the first such answer arrives. A bound from above, per (watcher, save)."""
+    """How long until each accepted save was on each watcher's page, bounded from above.
+
+    A poll reads the rev strongly consistently, and its answer (200 with the page's new
+    fragments, or 204 when the page is already there) says in X-Lobby-Rev which rev the page
+    now shows. Any poll sent after a save was acknowledged read a rev that holds the save, so
+    the smallest such rev, over every watcher, holds it too; a watcher's page holds the save
+    from its first answer at that rev or later (from the acknowledgement, if earlier)."""
+    answers = sorted(
+        (got, sent, int(rev), n)
+        for n, watcher in enumerate(crowd)
+        for sent, got, status, rev in watcher.polls
+        if status in (200, 204) and rev.isdigit()
+    )
     worst, late, missing = 0.0, 0, 0
     delays = []
-    for watcher in crowd:
-        answered = [
-            (sent, got) for sent, got, status, _rev in watcher.polls if status in (200, 204)
-        ]
-        for entry in accepted:
-            after = next((got for sent, got in answered if sent >= entry.answered_at), None)
-            if after is None:
-                missing += 1
-                continue
-            delay = after - entry.answered_at
+    for entry in accepted:
+        later = [rev for _got, sent, rev, _n in answers if sent >= entry.answered_at]
+        if not later:
+            missing += len(crowd)
+            continue
+        holding = min(later)
+        first_seen: dict[int, float] = {}
+        for got, _sent, rev, n in answers:
+            if rev >= holding and n not in first_seen:
+                first_seen[n] = got
+        missing += len(crowd) - len(first_seen)
+        for got in first_seen.values():
+            delay = max(0.0, got - entry.answered_at)
             delays.append(delay)
             worst = max(worst, delay)
             late += delay > 5.0
@@ -563,6 +576,7 @@ def seen_by_watchers(accepted: list[Save], crowd: list[Watcher], final_rev: int 
         "visible_p95_s": stack.percentile(delays, 95) if delays else None,
         "visible_late": late,
         "visible_missing": missing,
+        "visible_pairs": len(crowd) * len(accepted),
         "watchers_at_final_rev": final,
         "watch_errors": sum(len(w.errors) for w in crowd),
         "watch_error_samples": [e for w in crowd for e in w.errors][:5],
