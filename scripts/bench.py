@@ -506,7 +506,7 @@ def run_big(bench: stack.Stack, server: stack.Server, args, sizes: dict) -> dict
     big = bigbench.describe(code)
     big_result["seed_seconds"] = time.monotonic() - started
     big_result["slots"] = big.slot_count
-    big_result["people"] = len(big.people) + 1
+    big_result["people"] = f"{len(big.people) + 1:,}"
     log(f"   {big_result['people']} people in {big_result['seed_seconds']:.0f} s")
     log("big lobby: one request at a time")
     big_result["alone"] = bigbench.alone(server, big, warm_count=20, cold_count=args.cold)
@@ -1033,6 +1033,9 @@ def big_section(big: dict) -> list[str]:
             "balancer's idle timeout would give up) |",
             f"| save latency p50 / p95 / max | {fmt(burst['save_p50_ms'], 0)} / "
             f"{fmt(burst['save_p95_ms'], 0)} / {fmt(burst['save_max_ms'], 0)} ms |",
+            f"| save, server's own time p50 / p95 (the rest is the wait for a worker "
+            f"thread) | {fmt(burst['save_server_p50_ms'], 0)} / "
+            f"{fmt(burst['save_server_p95_ms'], 0)} ms |",
             f"| last save answered after | {burst['burst_seconds']:.1f} s |",
             f"| DynamoDB requests per save (mean, max) | "
             f"{fmt(burst['save_dynamodb_calls_mean'], 2)}, "

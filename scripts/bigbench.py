@@ -593,10 +593,15 @@ def server_side(lines: list[dict]) -> dict:
         int(line["dynamodb_calls"]) for line in lines if line.get("route") == "lobbies:availability"
     ]
     changed_ms = [float(line["duration_ms"]) for line in changed]
+    save_ms = [
+        float(line["duration_ms"]) for line in lines if line.get("route") == "lobbies:availability"
+    ]
     return {
         "server_5xx": sum(1 for line in lines if int(line.get("status", 0)) >= 500),
         "poll_changed_logged": len(changed),
         "poll_changed_server_p50_ms": stack.percentile(changed_ms, 50) if changed else None,
+        "save_server_p50_ms": stack.percentile(save_ms, 50) if save_ms else None,
+        "save_server_p95_ms": stack.percentile(save_ms, 95) if save_ms else None,
         "save_dynamodb_calls_max": max(save_calls, default=None),
         "save_dynamodb_calls_mean": statistics.fmean(save_calls) if save_calls else None,
     }
