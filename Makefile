@@ -81,9 +81,11 @@ test-postgres: deps
 smoke: deps
 	@bash scripts/smoke.sh $(VENV)
 
-# Production settings under load on loopback: gunicorn + DynamoDB Local + locust, ~2 minutes.
+# Production settings under load on loopback: gunicorn + DynamoDB Local + locust, a 50- and a
+# 1,000-person lobby, a burst of saves under a polling crowd, one worker's memory (~12 minutes;
+# BENCH_ARGS=--quick for smaller sizes while iterating).
 bench: deps
-	@echo "==> Benchmark: seeded lobby, gunicorn (production settings), locust on loopback"
+	@echo "==> Benchmark: seeded lobbies, gunicorn (production settings), locust on loopback"
 	@$(PY) scripts/bench.py $(BENCH_ARGS)
 
 # Concurrency over two instances, DynamoDB outage, hostile input, code guessing (~6 minutes).

@@ -10,9 +10,15 @@
    request at a time, then drives each route in turn from a second process (locust,
    headless, closed loop) for a bounded time.
 5. Reads the app's one JSON line per request from gunicorn's output for DynamoDB calls per
-   request, and writes the table to docs/benchmarks.md (or --output), with budgets.
+   request.
+6. The thousand-person part (scripts/bigbench.py): a 1,000-person lobby of the same shape,
+   alone and cold; 200 of its people saving within one second while 300 others poll its live
+   updates, on a second gunicorn (through the DynamoDB rules proxy when scripts/stack.py has
+   one); one worker's memory after showing 64 lobbies of the largest size.
+7. Writes the tables to docs/benchmarks.md (or --output), with budgets.
 
-Everything listens on 127.0.0.1 only and stops at the end. A run takes about two minutes.
+Everything listens on 127.0.0.1 only and stops at the end. A run takes about twelve minutes
+on two cores; `--quick` shrinks the thousand-person part to a few minutes for iterating.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bigbench  # noqa: E402
 import stack  # noqa: E402
 
 ROOT = stack.ROOT
@@ -58,6 +65,18 @@ JS_BUDGET_BYTES = 25 * 1024
 HTML_BUDGET_BYTES = 150 * 1024
 DOM_BUDGET = 8000
 USERS = 8
+
+# The thousand-person part (scripts/bigbench.py), with its budgets.
+BIG = {"participants": 1000, "savers": 200, "watchers": 300, "poll_interval": 4.0}
+MEMORY = {"lobbies": 64, "participants": 1000, "days": 31}
+QUICK = {
+    "big": {"participants": 300, "savers": 40, "watchers": 60, "poll_interval": 4.0},
+    "memory": {"lobbies": 4, "participants": 300, "days": 31},
+}
+COLD_BUDGET_MS = 150
+VISIBLE_BUDGET_S = 5.0
+BURST_P95_BUDGET_MS = 1500
+MEMORY_BUDGET_MB = 400
 
 
 @dataclass(frozen=True)
@@ -453,6 +472,144 @@ def run_phase(
     return result
 
 
+# --- the thousand-person lobby ---------------------------------------------------------------
+
+
+def big_weight(server: stack.Server, big: bigbench.BigLobby) -> dict:
+    """A first visit to the big lobby: HTML and the files on the page, gzipped as sent."""
+    pid = big.people[0]
+    person = {
+        "address": "10.2.9.1",
+        "session": big.session(pid),
+        "csrf": stack.random_csrf_secret(),
+        "requests": {"lobby": [{"method": "GET", "path": bigbench.paths(big.code)["lobby"]}]},
+    }
+    lobby_route = next(r for r in ROUTES if r.key == "lobby")
+    return page_weight(server, {"users": [person]}, [lobby_route])
+
+
+def first_load_gz(weight: dict) -> int:
+    return weight["html_gz"] + weight["css_gz"] + weight["js_gz"]
+
+
+def run_big(bench: stack.Stack, server: stack.Server, args, sizes: dict) -> dict:
+    """Seed the big lobby, measure it alone, then the burst under the crowd's polling."""
+    import random as _random
+
+    big_result: dict = {"sizes": sizes}
+    log(f"seeding the {sizes['participants']}-person lobby (seed command, then BatchWriteItem)")
+    started = time.monotonic()
+    code = bigbench.seed_small(
+        participants=8, days=SEED["days"], start="08:00", end="24:00", seed=8
+    )
+    bigbench.grow_lobby(code, sizes["participants"], _random.Random(9))
+    big = bigbench.describe(code)
+    big_result["seed_seconds"] = time.monotonic() - started
+    big_result["slots"] = big.slot_count
+    big_result["people"] = f"{len(big.people) + 1:,}"
+    log(f"   {big_result['people']} people in {big_result['seed_seconds']:.0f} s")
+    log("big lobby: one request at a time")
+    big_result["alone"] = bigbench.alone(server, big, warm_count=20, cold_count=args.cold)
+    big_result["weight"] = big_weight(server, big)
+    a = big_result["alone"]
+    log(
+        f"   warm {fmt(a['warm_ms'])} ms, cold {fmt(a['cold_ms'])} ms, calls {a['calls']}, "
+        f"first load {kb(first_load_gz(big_result['weight']))} gzipped"
+    )
+    if args.skip_burst:
+        return big_result
+    proxy_url, rules = rules_endpoint(bench, args.rules_hold_ms or BURST_RULES_HOLD_MS)
+    big_result["rules"] = rules
+    extra = bigbench.probe_env(bench.workdir)
+    if proxy_url:
+        extra["DYNAMODB_ENDPOINT_URL"] = proxy_url
+    log(f"starting a second gunicorn for the burst ({rules})")
+    burst_server = bench.start_server("burst", **extra)
+    # Both workers read the lobby once before the crowd comes, as a running site would have.
+    warm_client = bigbench.client_as(burst_server, big, big.people[-1], 999)
+    for _ in range(4):
+        warm_client.get(bigbench.paths(code)["lobby"])
+    warm_client.close()
+    time.sleep(1.0)
+    before = bigbench.render_counts(bench.workdir)
+    log(
+        f"burst: {sizes['savers']} saves in one second, {sizes['watchers']} watchers polling "
+        f"every {sizes['poll_interval']:.0f} s"
+    )
+    burst = bigbench.burst_and_crowd(
+        burst_server,
+        big,
+        savers=sizes["savers"],
+        watchers=sizes["watchers"],
+        interval=sizes["poll_interval"],
+        settle=2 * sizes["poll_interval"] + 4,
+    )
+    time.sleep(1.0)
+    burst["renders"] = bigbench.render_delta(before, bigbench.render_counts(bench.workdir))
+    big_result["burst"] = burst
+    log(
+        f"   accepted {burst['accepted']}/{burst['savers']}, lost {burst['lost']}, "
+        f"p95 {fmt(burst['save_p95_ms'], 0)} ms, seen within {fmt(burst['visible_max_s'])} s, "
+        f"watch errors {burst['watch_errors']}, 5xx {burst['server_5xx']}"
+    )
+    bench.stop_server(burst_server)
+    return big_result
+
+
+def rules_endpoint(bench: stack.Stack, hold_ms: int) -> tuple[str | None, str]:
+    """Where the burst's gunicorn sends its DynamoDB requests: through the proxy that
+    enforces DynamoDB's rules (letshangout/dynamo_rules.py), the stack's own when the whole
+    run goes through one (--rules-hold-ms), else one started for the burst."""
+    label = "DynamoDB's rules enforced by the rules proxy, transactions held {} ms"
+    if bench.rules is not None:
+        return None, label.format(bench.rules_hold_ms)
+    proxy = stack.start_rules_proxy(f"http://127.0.0.1:{bench.dynamo_port}", hold_ms)
+    bench.proxies = [*getattr(bench, "proxies", []), proxy]
+    return proxy.url, label.format(hold_ms)
+
+
+# How long the rules proxy keeps a transaction in flight for the burst when the run does not
+# set it: the reliability suite's figure.
+BURST_RULES_HOLD_MS = 20
+
+
+def run_memory(bench: stack.Stack, sizes: dict) -> dict:
+    """One worker's VmRSS after showing `lobbies` lobbies of the largest size."""
+    import random as _random
+
+    log(
+        f"seeding {sizes['lobbies']} lobbies of {sizes['participants']} people, "
+        f"{sizes['days']} days of 15-minute slots"
+    )
+    started = time.monotonic()
+    code = bigbench.seed_small(
+        participants=8, days=sizes["days"], start="00:00", end="24:00", seed=10
+    )
+    bigbench.grow_lobby(code, sizes["participants"], _random.Random(12))
+    big = bigbench.describe(code)
+    codes = [code, *bigbench.copy_lobby(code, sizes["lobbies"] - 1, _random.Random(14))]
+    seeded = time.monotonic() - started
+    log(f"   seeded in {seeded:.0f} s")
+    server = bench.start_server("memory", WEB_CONCURRENCY="1")
+    idle = bigbench.worker_rss_mb(server)
+    log("memory: showing every lobby once (one worker)")
+    times = bigbench.show_lobbies(server, codes, dict.fromkeys(codes, big.people[0]))
+    time.sleep(0.5)
+    rss = bigbench.worker_rss_mb(server)
+    bench.stop_server(server)
+    result = {
+        "sizes": sizes,
+        "slots": big.slot_count,
+        "seed_seconds": seeded,
+        "idle_mb": max(idle) if idle else None,
+        "rss_mb": max(rss) if rss else None,
+        "page_s_median": statistics.median(times),
+        "page_s_max": max(times),
+    }
+    log(f"   worker VmRSS {fmt(result['rss_mb'], 0)} MB (idle {fmt(result['idle_mb'], 0)} MB)")
+    return result
+
+
 # --- report ----------------------------------------------------------------------------------
 
 
@@ -515,7 +672,7 @@ def kb(n: int) -> str:
     return f"{n / 1024:.1f} KB"
 
 
-def budgets(results: dict[str, dict], weight: dict) -> list[tuple[str, str, bool]]:
+def budgets(results: dict[str, dict], weight: dict, big: dict) -> list[tuple[str, str, bool]]:
     def calls(key: str) -> float | None:
         return results.get(key, {}).get("dynamodb_calls_max")
 
@@ -567,10 +724,144 @@ def budgets(results: dict[str, dict], weight: dict) -> list[tuple[str, str, bool
     ]
     total_errors = sum(r.get("failures", 0) + r.get("server_5xx", 0) for r in results.values())
     rows.append(("No errors, no 5xx", f"{total_errors} errors", total_errors == 0))
+    return rows + vote_budgets(results, within) + big_budgets(big, within)
+
+
+def vote_budgets(results: dict, within) -> list[tuple[str, str, bool]]:
+    vote, save = results.get("vote", {}), results.get("save", {})
+    limit = 2 * save["p95_ms"] if save.get("p95_ms") is not None else None
+    return [
+        (
+            "DynamoDB requests per vote ≤ 2",
+            f"max {fmt(vote.get('dynamodb_calls_max'), 0)}",
+            within(vote.get("dynamodb_calls_max"), 2),
+        ),
+        (
+            f"Vote p95 at {USERS} users ≤ 2× a save's p95 ({fmt(limit, 0)} ms)",
+            f"{fmt(vote.get('p95_ms'), 0)} ms",
+            limit is not None and within(vote.get("p95_ms"), limit),
+        ),
+    ]
+
+
+def big_budgets(big: dict, within) -> list[tuple[str, str, bool]]:
+    """The thousand-person lobby's budgets; only what was measured."""
+    rows = []
+    n = big.get("people")
+    alone = big.get("alone")
+    if alone:
+        base_ms, base_gz = big.get("base_quiet_ms"), first_load_gz(big["base_weight"])
+        warm_limit = 2 * base_ms if base_ms is not None else None
+        gz = first_load_gz(big["weight"])
+        calls = alone["calls"]
+        rows += [
+            (
+                f"{n}-person lobby: server time alone, warm ≤ 2× the 50-person page's "
+                f"({fmt(warm_limit)} ms)",
+                f"{fmt(alone['warm_ms'])} ms",
+                warm_limit is not None and within(alone["warm_ms"], warm_limit),
+            ),
+            (
+                f"{n}-person lobby: first render after a change, alone ≤ {COLD_BUDGET_MS} ms "
+                f"(median of {len(alone['cold_samples'])})",
+                f"{fmt(alone['cold_ms'], 0)} ms",
+                within(alone["cold_ms"], COLD_BUDGET_MS),
+            ),
+            (
+                f"{n}-person lobby: first load gzipped ≤ 2× the 50-person page's "
+                f"({kb(2 * base_gz)})",
+                kb(gz),
+                gz <= 2 * base_gz,
+            ),
+            (
+                f"{n}-person lobby: DynamoDB requests per page / unchanged poll / save ≤ 2 / 1 / 2",
+                f"max {calls['lobby']} / {calls['poll_unchanged']} / {calls['save']}",
+                calls["lobby"] <= 2 and calls["poll_unchanged"] <= 1 and calls["save"] <= 2,
+            ),
+        ]
+    burst = big.get("burst")
+    if burst:
+        errors = burst["save_error_count"] + burst["server_5xx"]
+        rows += [
+            (
+                f"Burst: {burst['savers']} saves in one second, no errors ({big['rules']})",
+                f"{burst['save_error_count']} failed saves "
+                f"({burst['save_timeouts']} without an answer in 60 s), {burst['server_5xx']} 5xx",
+                errors == 0,
+            ),
+            (
+                "Burst: no lost writes (every participant's stored marks read back)",
+                f"{burst['lost']} lost of {burst['accepted']} accepted",
+                burst["lost"] == 0 and burst["accepted"] > 0,
+            ),
+            (
+                f"Burst: save p95 ≤ {BURST_P95_BUDGET_MS / 1000:.1f} s",
+                f"{fmt(burst['save_p95_ms'], 0)} ms",
+                within(burst["save_p95_ms"], BURST_P95_BUDGET_MS),
+            ),
+            (
+                f"Crowd: every accepted save on every watcher's page within "
+                f"{VISIBLE_BUDGET_S:.0f} s ({burst['watchers']} watchers)",
+                f"at most {fmt(burst['visible_max_s'])} s; of {burst['visible_pairs']} "
+                f"(watcher, save) pairs {burst['visible_late']} late, "
+                f"{burst['visible_missing']} never seen",
+                burst["visible_max_s"] is not None
+                and burst["visible_late"] == 0
+                and burst["visible_missing"] == 0,
+            ),
+            (
+                "Crowd: no errors",
+                f"{burst['watch_errors']} errors",
+                burst["watch_errors"] == 0,
+            ),
+            render_budget(burst),
+        ]
+    memory = big.get("memory")
+    if memory:
+        sizes = memory["sizes"]
+        rows.append(
+            (
+                f"Memory: one worker after showing {sizes['lobbies']} lobbies of "
+                f"{sizes['participants']} people, {sizes['days']} days × 96 slots "
+                f"≤ {MEMORY_BUDGET_MB} MB",
+                f"{fmt(memory['rss_mb'], 0)} MB VmRSS",
+                within(memory["rss_mb"], MEMORY_BUDGET_MB),
+            )
+        )
     return rows
 
 
-def render_report(results: dict, weight: dict, info: dict, args) -> str:
+RENDERING = ("_html",)  # the cached functions that render HTML (lobbies.pages, voting...)
+
+
+def renders_of(burst: dict) -> dict[str, dict[str, int]]:
+    return {
+        name: counts
+        for name, counts in burst.get("renders", {}).items()
+        if name.endswith(RENDERING) and (counts["hits"] or counts["misses"])
+    }
+
+
+def render_budget(burst: dict) -> tuple[str, str, bool]:
+    """Renders per change: a cached fragment rendered more often than (changes seen × workers)
+    is rendered per watcher, not per variant."""
+    changes = max(1, burst["revs_served"])
+    workers = 2
+    renders = renders_of(burst)
+    worst = max(renders.items(), key=lambda item: item[1]["misses"], default=None)
+    if worst is None:
+        return ("Crowd: each change rendered once per variant", "not counted", False)
+    name, counts = worst
+    limit = changes * workers
+    return (
+        "Crowd: each change rendered once per variant per worker, not once per watcher "
+        f"(renders of each cached fragment ≤ revs served × workers = {limit})",
+        f"most: `{name.rsplit('.', 1)[-1]}` {counts['misses']} renders, {counts['hits']} reuses",
+        counts["misses"] <= limit,
+    )
+
+
+def render_report(results: dict, weight: dict, info: dict, args, big: dict) -> str:
     raw_total = weight["html_raw"] + weight["css_raw"] + weight["js_raw"]
     gz_total = weight["html_gz"] + weight["css_gz"] + weight["js_gz"]
     lines = [
@@ -681,15 +972,117 @@ def render_report(results: dict, weight: dict, info: dict, args) -> str:
             f"| `{asset['url']}` | {kb(asset['raw'])} | {kb(asset['gz'])} "
             f"| {'yes' if asset['served_gzip'] else 'no'} | `{asset['cache']}` |"
         )
+    lines += big_section(big)
     lines += ["", "## Budgets", "", "| budget | measured | kept |", "|---|---|---|"]
-    for label, measured, kept in budgets(results, weight):
+    for label, measured, kept in budgets(results, weight, big):
         lines.append(f"| {label} | {measured} | {'yes' if kept else '**no**'} |")
     lines += [
         "",
-        "Reproduce: `make bench` (about two minutes; `BENCH_ARGS='--seconds 20'` "
-        "for longer phases).",
+        "Reproduce: `make bench` (about twelve minutes; `BENCH_ARGS='--seconds 20'` "
+        "for longer phases, `BENCH_ARGS=--quick` for a smaller thousand-person part).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def big_section(big: dict) -> list[str]:
+    alone = big.get("alone")
+    if not alone:
+        return []
+    sizes, w = big["sizes"], big["weight"]
+    lines = [
+        "",
+        f"## The {big['people']}-person lobby",
+        "",
+        f"Seeded beside the 50-person one: {SEED['days']} days of 15-minute slots from 08:00 to "
+        f"24:00 ({big['slots']} slots), 20 places; 8 people, the places and their votes by "
+        "`manage.py seed_demo_lobby`, the others written straight into DynamoDB Local with "
+        f"BatchWriteItem (25 items a request), each with their own marks and votes "
+        f"({big['seed_seconds']:.0f} s). One request at a time on the same gunicorn:",
+        "",
+        "| what | measured |",
+        "|---|---:|",
+        f"| server time, lobby page, warm (median of 20) | {fmt(alone['warm_ms'])} ms |",
+        f"| server time, first page after someone's save (median of "
+        f"{len(alone['cold_samples'])}: "
+        + ", ".join(f"{x:.0f}" for x in alone["cold_samples"])
+        + f") | {fmt(alone['cold_ms'], 0)} ms |",
+        f"| first load gzipped: HTML + CSS + JavaScript | {kb(w['html_gz'])} + {kb(w['css_gz'])} "
+        f"+ {kb(w['js_gz'])} = {kb(first_load_gz(w))} |",
+        f"| HTML raw | {kb(w['html_raw'])} |",
+        f"| DynamoDB requests: page / unchanged poll / save (max) | {alone['calls']['lobby']} / "
+        f"{alone['calls']['poll_unchanged']} / {alone['calls']['save']} |",
+    ]
+    burst = big.get("burst")
+    if burst:
+        lines += [
+            "",
+            f"**The burst and the crowd** ({big['rules']}). A second gunicorn, configured as "
+            f"the first. {burst['watchers']} participants poll the live updates as "
+            "`static/js/live.js` does (`GET …/poll/?rev=N` with `HX-Request`, the rev taken "
+            f"from `X-Lobby-Rev`, the next poll {burst['interval_s']:.0f} s after the last "
+            "answer, started at seeded random moments); once all poll, "
+            f"{burst['savers']} other participants each save new marks, one every "
+            f"{1000 / burst['savers']:.0f} ms over one second, each on its own connection. "
+            "Afterwards every participant item is read back (consistent Query) and each "
+            "accepted save's marks compared with what was sent.",
+            "",
+            "| what | measured |",
+            "|---|---:|",
+            f"| saves accepted (200) | {burst['accepted']} of {burst['savers']} "
+            f"(statuses {burst['save_statuses']}; 0: no answer within 60 s, when a load "
+            "balancer's idle timeout would give up) |",
+            f"| save latency p50 / p95 / max | {fmt(burst['save_p50_ms'], 0)} / "
+            f"{fmt(burst['save_p95_ms'], 0)} / {fmt(burst['save_max_ms'], 0)} ms |",
+            f"| save, server's own time p50 / p95 (the rest is the wait for a worker "
+            f"thread) | {fmt(burst['save_server_p50_ms'], 0)} / "
+            f"{fmt(burst['save_server_p95_ms'], 0)} ms |",
+            f"| last save answered after | {burst['burst_seconds']:.1f} s |",
+            f"| DynamoDB requests per save (mean, max) | "
+            f"{fmt(burst['save_dynamodb_calls_mean'], 2)}, "
+            f"{fmt(burst['save_dynamodb_calls_max'], 0)} |",
+            f"| lost writes | {burst['lost']} |",
+            f"| polls / with changes (200) / distinct revs shown | {burst['polls']} / "
+            f"{burst['polls_changed']} / {burst['revs_served']} |",
+            f"| changed poll, server p50 | {fmt(burst['poll_changed_server_p50_ms'], 0)} ms |",
+            f"| save on every watcher's page after (max, p95) | "
+            f"{fmt(burst['visible_max_s'])} s, {fmt(burst['visible_p95_s'])} s |",
+            f"| watchers showing the final rev at the end | {burst['watchers_at_final_rev']} of "
+            f"{burst['watchers']} |",
+            f"| watcher errors, server 5xx | {burst['watch_errors']}, {burst['server_5xx']} |",
+            "",
+            "*On the page after*: a poll reads the rev strongly consistently and its answer "
+            "(200 with new fragments, or 204) says in `X-Lobby-Rev` which rev the page now "
+            "shows. Any poll sent after a save was acknowledged read a rev that holds it, so "
+            "the smallest such rev over all watchers holds it too; the time from the "
+            "acknowledgement to a watcher's first answer at that rev or later bounds, from "
+            "above, when the save reached that watcher's page; *never "
+            "seen* counts (watcher, save) pairs with no such answer before the phase ended "
+            "(polls, like saves, give up after 60 s and count as errors). *Renders* "
+            "are counted inside the workers: `scripts/bench_probe/sitecustomize.py` (on that "
+            "gunicorn's PYTHONPATH only) writes the hits and misses of the app's "
+            "`functools.lru_cache` functions; a miss of a function that renders HTML is one "
+            "render. Over the burst:",
+            "",
+            "| cached fragment | renders | reuses |",
+            "|---|---:|---:|",
+        ]
+        for name, counts in sorted(renders_of(burst).items()):
+            lines.append(f"| `{name}` | {counts['misses']} | {counts['hits']} |")
+    memory = big.get("memory")
+    if memory:
+        sizes = memory["sizes"]
+        lines += [
+            "",
+            f"**Memory.** {sizes['lobbies']} lobbies of {sizes['participants']} people, "
+            f"{sizes['days']} days of 15-minute slots over whole days ({memory['slots']} slots), "
+            "everyone's marks and votes (one lobby seeded as above, then copied under new codes "
+            f"with BatchWriteItem; {memory['seed_seconds']:.0f} s). A gunicorn with one worker "
+            "(otherwise as above) shows each lobby's page once, to one of its participants "
+            f"(page median {memory['page_s_median']:.1f} s, slowest {memory['page_s_max']:.1f} s); "
+            f"the worker's VmRSS from /proc: {fmt(memory['idle_mb'], 0)} MB idle, "
+            f"{fmt(memory['rss_mb'], 0)} MB after.",
+        ]
+    return lines
 
 
 NOTES_MARKER = "<!-- Notes below are kept when make bench rewrites this page. -->"
@@ -712,6 +1105,16 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--only", help="comma-separated route keys to run")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small sizes for the thousand-person part (300 people, 40 saves, 60 watchers, "
+        "4 lobbies for memory); its figures are then not the budgets' sizes",
+    )
+    parser.add_argument("--cold", type=int, default=5, help="cold renders of the big lobby")
+    parser.add_argument("--skip-big", action="store_true", help="no thousand-person part")
+    parser.add_argument("--skip-burst", action="store_true", help="no burst and crowd")
+    parser.add_argument("--skip-memory", action="store_true", help="no memory measure")
     parser.add_argument(
         "--rules-hold-ms",
         type=int,
@@ -782,6 +1185,13 @@ def main() -> int:
                 f"DynamoDB calls {fmt(r.get('dynamodb_calls_mean'), 2)}, "
                 f"CPU ms/request {cpu_text(r)}"
             )
+        big_sizes = QUICK["big"] if args.quick else BIG
+        big = {} if args.skip_big else run_big(bench, server, args, big_sizes)
+        big["base_weight"] = weight
+        big["base_quiet_ms"] = quiet.get("lobby")
+        if not (args.skip_big or args.skip_memory):
+            bench.stop_server(server)  # one worker measured alone
+            big["memory"] = run_memory(bench, QUICK["memory"] if args.quick else MEMORY)
         info = {
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": machine(),
@@ -792,20 +1202,22 @@ def main() -> int:
             "seeder": seeder,
             "load": load,
         }
-        report = render_report(results, weight, info, args)
+        report = render_report(results, weight, info, args, big)
         (bench.workdir / "results.json").write_text(
-            json.dumps({"results": results, "weight": weight, "info": info}, indent=2)
+            json.dumps({"results": results, "weight": weight, "info": info, "big": big}, indent=2)
         )
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(report + kept_notes(args.output))
         print()
         print(report)
         log(f"wrote {args.output} in {time.monotonic() - started:.0f} s")
-        failed = [label for label, _m, kept in budgets(results, weight) if not kept]
+        failed = [label for label, _m, kept in budgets(results, weight, big) if not kept]
         if failed:
             log("budgets not kept: " + "; ".join(failed))
         return 0
     finally:
+        for proxy in getattr(bench, "proxies", []):
+            proxy.stop()
         bench.close(keep_workdir=args.keep)
 
 
