@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from letshangout import dynamo, metrics
+from letshangout.renders import count_renders
 
 log = logging.getLogger("letshangout.request")
 
@@ -51,15 +52,15 @@ class RequestLogMiddleware:
         # Cheap and idempotent; botocore may have replaced the client since the last request.
         metrics.instrument_dynamodb(dynamo.botocore_client())
         started = time.perf_counter()
-        with dynamo.count_calls() as calls:
+        with dynamo.count_calls() as calls, count_renders() as renders:
             response = self.get_response(request)
         duration_ms = (time.perf_counter() - started) * 1000
         response["X-Request-ID"] = request.request_id
-        self._log(request, response, duration_ms, calls)
+        self._log(request, response, duration_ms, calls, renders)
         return response
 
     @staticmethod
-    def _log(request, response, duration_ms: float, calls: dynamo.CallStats) -> None:
+    def _log(request, response, duration_ms: float, calls: dynamo.CallStats, renders) -> None:
         match = getattr(request, "resolver_match", None)
         user = getattr(request, "user", None)
         log.info(
@@ -72,6 +73,7 @@ class RequestLogMiddleware:
                 "duration_ms": round(duration_ms, 2),
                 "dynamodb_calls": calls.count,
                 "dynamodb_ms": round(calls.seconds * 1000, 2),
+                "renders": dict(renders),
                 "user": str(user.pk) if user is not None and user.is_authenticated else "guest",
             },
         )

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import caches
 
+from letshangout.renders import rendered
+
 
 def derived_key(kind: str, code: str, rev: int, variant: tuple) -> str:
     """A short cache key: the variant (a filter may list hundreds of people) goes hashed."""
@@ -25,7 +27,12 @@ def derived_key(kind: str, code: str, rev: int, variant: tuple) -> str:
 def kept[T](kind: str, snapshot, variant: tuple, compute: Callable[[], T]) -> T:
     """The value `compute()` derives from `snapshot` for `variant`, computed once per rev."""
     key = derived_key(kind, snapshot.code, snapshot.rev, variant)
-    return caches[settings.LOBBY_CACHE].get_or_set(key, compute, timeout=None)
+
+    def computed() -> T:
+        rendered(kind)
+        return compute()
+
+    return caches[settings.LOBBY_CACHE].get_or_set(key, computed, timeout=None)
 
 
 def forget_derived() -> None:

@@ -125,7 +125,11 @@ def _expiry(request: HttpRequest, lobby) -> dict:
 def people_html(snapshot: LobbySnapshot, seat: str, language: str) -> SafeString:
     """The first of the participants as one viewer sees them (their badge, the organizer's
     Remove buttons): the same for that viewer at one rev. The rest load on demand."""
-    return kept("people", snapshot, (seat, language), lambda: _render_people(snapshot, seat))
+    shown = {person.participant_id for person in first_people(snapshot)}
+    # What differs between viewers: only the organizer's buttons, and the "you" badge of
+    # the few who are shown. Everyone else watching shares one rendering per rev.
+    variant = (language, snapshot.is_organizer(seat), seat if seat in shown else None)
+    return kept("people", snapshot, variant, lambda: _render_people(snapshot, seat))
 
 
 def _render_people(snapshot: LobbySnapshot, seat: str) -> SafeString:

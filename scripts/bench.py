@@ -94,7 +94,7 @@ ROUTES = [
     Route("poll_unchanged", "Poll, nothing changed", "lobbies:poll", (204,)),
     Route("poll_changed", "Poll, something changed", "lobbies:poll", (200,)),
     Route("save", "Save availability (htmx)", "lobbies:availability", (200,)),
-    Route("vote", "Vote on a place (htmx)", "voting:vote", (200,)),
+    Route("vote", "Vote on a place (htmx)", "voting:vote", (204,)),
 ]
 
 
@@ -520,7 +520,7 @@ def run_big(bench: stack.Stack, server: stack.Server, args, sizes: dict) -> dict
         return big_result
     proxy_url, rules = rules_endpoint(bench, args.rules_hold_ms or BURST_RULES_HOLD_MS)
     big_result["rules"] = rules
-    extra = bigbench.probe_env(bench.workdir)
+    extra = {}
     if proxy_url:
         extra["DYNAMODB_ENDPOINT_URL"] = proxy_url
     log(f"starting a second gunicorn for the burst ({rules})")
@@ -531,7 +531,6 @@ def run_big(bench: stack.Stack, server: stack.Server, args, sizes: dict) -> dict
         warm_client.get(bigbench.paths(code)["lobby"])
     warm_client.close()
     time.sleep(1.0)
-    before = bigbench.render_counts(bench.workdir)
     log(
         f"burst: {sizes['savers']} saves in one second, {sizes['watchers']} watchers polling "
         f"every {sizes['poll_interval']:.0f} s"
@@ -544,8 +543,6 @@ def run_big(bench: stack.Stack, server: stack.Server, args, sizes: dict) -> dict
         interval=sizes["poll_interval"],
         settle=2 * sizes["poll_interval"] + 4,
     )
-    time.sleep(1.0)
-    burst["renders"] = bigbench.render_delta(before, bigbench.render_counts(bench.workdir))
     big_result["burst"] = burst
     log(
         f"   accepted {burst['accepted']}/{burst['savers']}, lost {burst['lost']}, "
@@ -831,33 +828,20 @@ def big_budgets(big: dict, within) -> list[tuple[str, str, bool]]:
     return rows
 
 
-RENDERING = ("_html",)  # the cached functions that render HTML (lobbies.pages, voting...)
-
-
-def renders_of(burst: dict) -> dict[str, dict[str, int]]:
-    return {
-        name: counts
-        for name, counts in burst.get("renders", {}).items()
-        if name.endswith(RENDERING) and (counts["hits"] or counts["misses"])
-    }
-
-
 def render_budget(burst: dict) -> tuple[str, str, bool]:
-    """Renders per change: a cached fragment rendered more often than (changes seen × workers)
-    is rendered per watcher, not per variant."""
-    changes = max(1, burst["revs_served"])
-    workers = 2
-    renders = renders_of(burst)
-    worst = max(renders.items(), key=lambda item: item[1]["misses"], default=None)
-    if worst is None:
+    """Renders per change: a fragment rendered more often than (changes seen × workers) is
+    rendered per watcher, not per variant (the watchers share one language and role). The
+    app's request log says which fragments each request rendered (letshangout/renders.py)."""
+    limit = max(1, burst["revs_served"]) * 2
+    renders = burst.get("renders", {})
+    if not renders:
         return ("Crowd: each change rendered once per variant", "not counted", False)
-    name, counts = worst
-    limit = changes * workers
+    kind, count = max(renders.items(), key=lambda item: item[1])
     return (
         "Crowd: each change rendered once per variant per worker, not once per watcher "
-        f"(renders of each cached fragment ≤ revs served × workers = {limit})",
-        f"most: `{name.rsplit('.', 1)[-1]}` {counts['misses']} renders, {counts['hits']} reuses",
-        counts["misses"] <= limit,
+        f"(renders of each fragment ≤ revs served × workers = {limit})",
+        f"most: `{kind}` {count} renders",
+        count <= limit,
     )
 
 
@@ -1058,16 +1042,15 @@ def big_section(big: dict) -> list[str]:
             "above, when the save reached that watcher's page; *never "
             "seen* counts (watcher, save) pairs with no such answer before the phase ended "
             "(polls, like saves, give up after 60 s and count as errors). *Renders* "
-            "are counted inside the workers: `scripts/bench_probe/sitecustomize.py` (on that "
-            "gunicorn's PYTHONPATH only) writes the hits and misses of the app's "
-            "`functools.lru_cache` functions; a miss of a function that renders HTML is one "
-            "render. Over the burst:",
+            "come from the app's request log, which counts the derived fragments each "
+            "request computed rather than took from the cache (letshangout/renders.py). "
+            "Over the burst:",
             "",
-            "| cached fragment | renders | reuses |",
-            "|---|---:|---:|",
+            "| fragment | renders |",
+            "|---|---:|",
         ]
-        for name, counts in sorted(renders_of(burst).items()):
-            lines.append(f"| `{name}` | {counts['misses']} | {counts['hits']} |")
+        for kind, count in sorted(burst.get("renders", {}).items()):
+            lines.append(f"| `{kind}` | {count} |")
     memory = big.get("memory")
     if memory:
         sizes = memory["sizes"]

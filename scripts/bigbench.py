@@ -34,7 +34,6 @@ import stack
 
 BATCH = 25  # BatchWriteItem's limit
 ROOT = stack.ROOT
-PROBE_DIR = Path(__file__).resolve().parent / "bench_probe"
 
 
 def log(message: str) -> None:
@@ -596,7 +595,12 @@ def server_side(lines: list[dict]) -> dict:
     save_ms = [
         float(line["duration_ms"]) for line in lines if line.get("route") == "lobbies:availability"
     ]
+    renders: dict[str, int] = {}
+    for line in lines:
+        for kind, count in (line.get("renders") or {}).items():
+            renders[kind] = renders.get(kind, 0) + int(count)
     return {
+        "renders": renders,
         "server_5xx": sum(1 for line in lines if int(line.get("status", 0)) >= 500),
         "poll_changed_logged": len(changed),
         "poll_changed_server_p50_ms": stack.percentile(changed_ms, 50) if changed else None,
@@ -605,43 +609,6 @@ def server_side(lines: list[dict]) -> dict:
         "save_dynamodb_calls_max": max(save_calls, default=None),
         "save_dynamodb_calls_mean": statistics.fmean(save_calls) if save_calls else None,
     }
-
-
-# --- renders, counted in the workers -------------------------------------------------------
-
-
-def probe_env(workdir: Path) -> dict[str, str]:
-    """Environment for a gunicorn whose workers write their render-cache counters to
-    `workdir` (scripts/bench_probe/sitecustomize.py: reads functools.lru_cache statistics,
-    changes nothing the app does)."""
-    import os
-
-    path = os.environ.get("PYTHONPATH", "")
-    return {
-        "PYTHONPATH": f"{PROBE_DIR}{os.pathsep}{path}" if path else str(PROBE_DIR),
-        "BENCH_PROBE_DIR": str(workdir),
-    }
-
-
-def render_counts(workdir: Path) -> dict[str, dict]:
-    """Latest counters of every worker: {pid: {function: {hits, misses}}}."""
-    counts = {}
-    for path in workdir.glob("probe-*.json"):
-        with contextlib.suppress(ValueError, OSError):
-            counts[path.stem.removeprefix("probe-")] = json.loads(path.read_text())
-    return counts
-
-
-def render_delta(before: dict, after: dict) -> dict[str, dict[str, int]]:
-    """Misses (renders) and hits per cached function over a window, summed over workers."""
-    total: dict[str, dict[str, int]] = {}
-    for pid, functions in after.items():
-        for name, stats in functions.items():
-            old = before.get(pid, {}).get(name, {"hits": 0, "misses": 0})
-            entry = total.setdefault(name, {"hits": 0, "misses": 0})
-            entry["hits"] += stats["hits"] - old["hits"]
-            entry["misses"] += stats["misses"] - old["misses"]
-    return total
 
 
 # --- memory ----------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ class PlaceRow:
     """A place as one viewer sees it: the shared part, their vote and what they may do."""
 
     ranked: RankedPlace
+    summary_html: SafeString
     my_vote: str | None
     can_edit: bool = False
     can_withdraw: bool = False
@@ -108,13 +109,16 @@ def place_rows(snapshot: LobbySnapshot, seat: str | None) -> list[PlaceRow]:
     mine = services.votes_of(me) if me is not None else {}
     is_organizer = snapshot.is_organizer(seat)
     open_ = services.lock_reason(snapshot.lobby) is None
+    language = get_language()
+    summaries = place_summaries(snapshot, language)
     rows = []
-    for shared in ranked_places(snapshot, get_language()):
+    for shared in ranked_places(snapshot, language):
         own = shared.place.proposer_id == seat
         vote = mine.get(shared.place.place_id)
         rows.append(
             PlaceRow(
                 ranked=shared,
+                summary_html=summaries[shared.place.place_id],
                 my_vote=vote if vote in VOTE_VALUES else None,
                 can_edit=own and open_,
                 can_withdraw=own and open_ and not is_organizer,
@@ -125,16 +129,28 @@ def place_rows(snapshot: LobbySnapshot, seat: str | None) -> list[PlaceRow]:
     return rows
 
 
-def place_cards_html(
-    snapshot: LobbySnapshot, seat: str | None, language: str, locked: bool
-) -> SafeString:
-    """The place cards as one viewer sees them (their votes and rights), kept per rev and
-    per open or closed (a deadline passes without a new rev)."""
-    variant = (seat, language, locked)
-    return kept("place-cards", snapshot, variant, lambda: _render_place_cards(snapshot, seat))
+def place_summaries(snapshot: LobbySnapshot, language: str) -> dict[str, SafeString]:
+    """Each place card's shared part (name, tallies, voters), rendered once per rev and
+    language for everyone who watches the lobby; a viewer's votes and rights are added
+    around it per request (`place_cards_html`)."""
+    return kept("place-summaries", snapshot, (language,), lambda: _render_summaries(snapshot))
 
 
-def _render_place_cards(snapshot: LobbySnapshot, seat: str | None) -> SafeString:
+def _render_summaries(snapshot: LobbySnapshot) -> dict[str, SafeString]:
+    return {
+        ranked.place.place_id: mark_safe(
+            render_to_string(
+                "voting/_places.html#place-summary",
+                {"row": {"ranked": ranked, "place": ranked.place}},
+            )
+        )
+        for ranked in ranked_places(snapshot, get_language())
+    }
+
+
+def place_cards_html(snapshot: LobbySnapshot, seat: str | None) -> SafeString:
+    """The place cards as one viewer sees them: the shared summaries with their own votes
+    and rights, which differ per viewer and so are not kept (a viewer sees each rev once)."""
     context = {"place_rows": place_rows(snapshot, seat), "vote_choices": vote_choices()}
     return mark_safe(render_to_string("voting/_places.html#place-cards", context))
 
@@ -264,9 +280,7 @@ def places_context(request: HttpRequest, snapshot: LobbySnapshot, seat: str) -> 
     viewer_tz = viewer_zone(request, lobby)
     context = {
         "place_rows": place_rows(snapshot, seat),
-        "place_cards": place_cards_html(
-            snapshot, seat, get_language(), services.lock_reason(lobby) is not None
-        ),
+        "place_cards": place_cards_html(snapshot, seat),
         "places_locked": services.lock_reason(lobby),
         "place_form": PlaceForm(),
         "blank_place_fields": blank_place_fields(get_language()),
