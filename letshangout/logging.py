@@ -46,6 +46,14 @@ def scrub(text: str) -> str:
     return text
 
 
+def _is_counts(value) -> bool:
+    """Counts by name (the fragments a request rendered): kept as a JSON object, since names
+    chosen in code and numbers hold nothing to scrub."""
+    return isinstance(value, dict) and all(
+        isinstance(name, str) and isinstance(count, int) for name, count in value.items()
+    )
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -59,7 +67,7 @@ class JsonFormatter(logging.Formatter):
                 continue
             if isinstance(value, str):
                 entry[key] = scrub(value)
-            elif isinstance(value, int | float | bool | None):
+            elif isinstance(value, int | float | bool | None) or _is_counts(value):
                 entry[key] = value
             else:
                 entry[key] = scrub(str(value))
