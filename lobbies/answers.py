@@ -76,8 +76,12 @@ def marks_of(participant, spec: GridSpec, key: str | None = None) -> Marks | Non
 
 def answers_of(snapshot) -> dict[str, Marks]:
     """participant id -> (yes, maybe), for everyone whose answers fit the current grid.
-    Not kept: reading the bitmaps into ints costs little, and what pages derive from the
-    answers is kept (lobbies/derived.py)."""
+    Read once per snapshot and kept with it (LobbySnapshot.answers), so it goes when the
+    snapshot cache lets the snapshot go."""
+    return snapshot.answers
+
+
+def read_answers(snapshot) -> dict[str, Marks]:
     spec = spec_for(snapshot.lobby)
     key = grid_key(spec)
     answers = {}

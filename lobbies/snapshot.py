@@ -2,17 +2,20 @@
 
 Only lobbies/store.py's snapshot cache holds snapshots. Whatever the pages derive from one
 (the group view, rendered fragments, the ranking) is kept under the snapshot's `key`, its
-code and rev, plus the variant (zone, language, viewer) by lobbies/derived.py: every write
-in a lobby bumps its rev in the same transaction, so two snapshots at one rev hold the same
-items.
+code and rev, plus the variant (zone, language, viewer) by lobbies/derived.py: every change
+in a lobby moves its rev after its data is written, so a snapshot at a rev holds every write
+that rev counts. Everyone's answers, which most of a page reads, are read from the bitmaps
+once per snapshot and kept with it (`answers`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 
+from lobbies.answers import read_answers
 from lobbies.entities import COMMENT_PREFIX, Lobby, Participant
 from lobbies.errors import LobbyNotFound
 
@@ -52,6 +55,12 @@ class LobbySnapshot:
     @property
     def code(self) -> str:
         return self.lobby.code
+
+    @cached_property
+    def answers(self) -> dict:
+        """participant id -> (yes, maybe) for everyone whose answers fit the current grid
+        (lobbies/answers.py): read from the bitmaps the first time a page asks."""
+        return read_answers(self)
 
     @property
     def rev(self) -> int:
