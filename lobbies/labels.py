@@ -6,7 +6,7 @@ Presentation helpers for pages, forms and emails; services never import this.
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.http import HttpRequest
 from django.utils import dateformat
@@ -61,6 +61,15 @@ def day_label(day: date) -> str:
     if weekly.is_reference(day):  # a weekday column of a weekly lobby: no date to show
         return dateformat.format(day, "l")
     return dateformat.format(day, local_format("DAY_FORMAT"))
+
+
+def moment_label(moment: datetime, zone) -> str:
+    """An instant in `zone` with its date and year and its time: "7 Dec 2026, 19:30"."""
+    local = moment.astimezone(zone)
+    return _("%(day)s, %(time)s") % {
+        "day": dateformat.format(local, local_format("SHORT_DAY_YEAR_FORMAT")),
+        "time": dateformat.format(local, local_format("TIME_FORMAT")),
+    }
 
 
 def long_date(day: date) -> str:

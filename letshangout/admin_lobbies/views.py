@@ -22,15 +22,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
-from django.utils import dateformat, formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
-from letshangout.formats import local_format
 from lobbies import operations, transfer
 from lobbies.codes import display_code, normalize_code
 from lobbies.errors import LobbyError, LobbyNotFound
-from lobbies.labels import window_label
+from lobbies.labels import moment_label, window_label
 from lobbies.snapshot import LobbySnapshot
 from voting import decisions, notifications
 from voting import services as voting
@@ -252,8 +250,8 @@ def _decision(snapshot: LobbySnapshot, zone) -> dict | None:
     when = None
     if decision.starts_at and decision.ends_at:
         when = _("%(start)s to %(end)s (%(zone)s)") % {
-            "start": _datetime_text(decision.starts_at, zone),
-            "end": _datetime_text(decision.ends_at, zone),
+            "start": moment_label(decision.starts_at, zone),
+            "end": moment_label(decision.ends_at, zone),
             "zone": lobby.timezone,
         }
     return {
@@ -262,14 +260,6 @@ def _decision(snapshot: LobbySnapshot, zone) -> dict | None:
         "place": place,
         "settled_at": decision.settled_at,
         "automatic": decision.automatic,
-    }
-
-
-def _datetime_text(moment, zone) -> str:
-    local = moment.astimezone(zone)
-    return _("%(day)s, %(time)s") % {
-        "day": dateformat.format(local, local_format("SHORT_DAY_YEAR_FORMAT")),
-        "time": formats.date_format(local, "TIME_FORMAT"),
     }
 
 
