@@ -231,6 +231,12 @@ LANGUAGES = [
     ("de", _("German")),
     ("fr", _("French")),
     ("es", _("Spanish")),
+    ("it", _("Italian")),
+    ("pt-br", _("Brazilian Portuguese")),
+    ("nl", _("Dutch")),
+    ("pl", _("Polish")),
+    ("ja", _("Japanese")),
+    ("ar", _("Arabic")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Day labels, times and the calendar's month headings per language (letshangout/formats/).

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import recurring_ical_events
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from lobbies.grid import GridSpec
 
@@ -86,7 +87,11 @@ def read_upload(data: bytes) -> str:
     """The text of an uploaded or pasted file, within the size cap."""
     if len(data) > MAX_BYTES:
         raise CalendarError(
-            _("That file is too big (the most is %(size)d kB). Export a shorter period.")
+            ngettext(
+                "That file is too big (the most is %(size)d kB). Export a shorter period.",
+                "That file is too big (the most is %(size)d kB). Export a shorter period.",
+                MAX_BYTES // 1000,
+            )
             % {"size": MAX_BYTES // 1000}
         )
     try:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from functools import partial
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from pynamodb.exceptions import DeleteError, PutError
 
 from letshangout.dynamo import write_item
@@ -38,7 +39,14 @@ def clean_text(text: str) -> str:
     if not text:
         raise LobbyError(_("Write something first."))
     if len(text) > TEXT_MAX:
-        raise LobbyError(_("A comment can have at most %(max)d characters.") % {"max": TEXT_MAX})
+        raise LobbyError(
+            ngettext(
+                "A comment can have at most %(max)d character.",
+                "A comment can have at most %(max)d characters.",
+                TEXT_MAX,
+            )
+            % {"max": TEXT_MAX}
+        )
     return text
 
 

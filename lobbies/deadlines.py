@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django import forms
 from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from letshangout.formats import local_format
@@ -50,7 +51,7 @@ def check_deadline(
         if _clocks_skip(deadline, tz):
             return None, _(
                 "The clocks skip %(time)s on that day in %(zone)s; choose another time."
-            ) % {"time": deadline.strftime("%H:%M"), "zone": tz.key}
+            ) % {"time": date_format(deadline, "TIME_FORMAT"), "zone": tz.key}
     else:
         aware = deadline
     now = datetime.now(UTC)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from lobbies import weekly
+from lobbies import export_labels, weekly
 from lobbies.answers import answers_of, spec_for
 from lobbies.grid import GridSpec
 from lobbies.snapshot import LobbySnapshot
@@ -38,7 +38,9 @@ CSV_COLUMNS = (
     "repeat_until",
     "repeat_count",
 )
-# Exports are data rather than pages, in English like their other values (weekly.WEEKDAY_NAMES).
+# The columns whose machine values the CSV shows in the downloader's language.
+HUMAN_COLUMNS = ("record", "day", "answer", "repeats")
+# Exports are data rather than pages: names are keys like weekly.WEEKDAY_NAMES.
 FORMER_PARTICIPANT = "Former participant"
 # Excel reads a CSV file without one as the machine's ANSI code page ("Zoë" as "ZoÃ«").
 BYTE_ORDER_MARK = "\ufeff"
@@ -211,6 +213,7 @@ def my_data(snapshot: LobbySnapshot, participant_id: str) -> dict:
         "lobby": _lobby(snapshot),
         "you": {**_person(snapshot, spec, participant_id), **_own_email(snapshot, participant_id)},
         "comments": _comments(snapshot, participant_id),
+        "labels": export_labels.labels(),
     }
 
 
@@ -237,6 +240,7 @@ def lobby_data(snapshot: LobbySnapshot) -> dict:
         ],
         "participants": [_person(snapshot, spec, pid) for pid in snapshot.participants],
         "comments": _comments(snapshot),
+        "labels": export_labels.labels(),
     }
 
 
@@ -251,7 +255,8 @@ def as_csv(data: dict) -> str:
     tz = data["lobby"]["time_zone"]
     buffer = io.StringIO()
     writer = _SafeWriter(buffer)
-    writer.writerow(CSV_COLUMNS)
+    headings = export_labels.column_names()
+    writer.writerow([headings[column] for column in CSV_COLUMNS])
     decision = data["lobby"]["decision"]
     if decision is not None and decision["starts_at"]:
         writer.writerow(_decision_row(decision, tz))
@@ -283,10 +288,16 @@ class _SafeWriter:
 
     def __init__(self, buffer: io.StringIO) -> None:
         self._writer = csv.writer(buffer)
+        self._words = export_labels.cell_words()
+        self._human = {CSV_COLUMNS.index(column) for column in HUMAN_COLUMNS}
 
     def writerow(self, row) -> None:
         padded = [*row, *[""] * (len(CSV_COLUMNS) - len(row))]
-        self._writer.writerow([neutralised(cell) for cell in padded])
+        shown = [
+            self._words.get(cell, cell) if index in self._human else cell
+            for index, cell in enumerate(padded)
+        ]
+        self._writer.writerow([neutralised(cell) for cell in shown])
 
 
 def _no_marks(person: dict) -> dict:

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from lobbies import codes
 from lobbies.deadlines import WallClockDateTimeField, check_deadline
@@ -39,6 +40,12 @@ REMIND_CHOICES = [
     (48, _("2 days")),
     (72, _("3 days")),
 ]
+
+
+def at_most_days() -> str:
+    return ngettext("Choose at most %(max)d day.", "Choose at most %(max)d days.", MAX_DAYS) % {
+        "max": MAX_DAYS
+    }
 
 
 def today_in(tz_name: str) -> date:
@@ -190,7 +197,7 @@ class LobbyForm(ScheduleFields):
                 self.add_error("range_end", _("The last day comes before the first."))
                 return ()
             if (end - start).days >= MAX_DAYS:
-                self.add_error("range_end", _("Choose at most %(max)d days.") % {"max": MAX_DAYS})
+                self.add_error("range_end", at_most_days())
                 return ()
             picked |= {start + timedelta(days=n) for n in range((end - start).days + 1)}
         if not picked:
@@ -204,7 +211,7 @@ class LobbyForm(ScheduleFields):
         elif dates[-1] > today + timedelta(days=MAX_DAYS_AHEAD):
             self.add_error("days", _("Pick days within the next year."))
         elif len(dates) > MAX_DAYS:
-            self.add_error("days", _("Choose at most %(max)d days.") % {"max": MAX_DAYS})
+            self.add_error("days", at_most_days())
         return dates
 
     def _clean_window(self, cleaned: dict) -> None:
@@ -222,7 +229,11 @@ class LobbyForm(ScheduleFields):
         elif start_min % slot or end_min % slot:
             self.add_error(
                 "day_start",
-                _("Start and end must fall on the slot length (every %(slot)d minutes).")
+                ngettext(
+                    "Start and end must fall on the slot length (every %(slot)d minute).",
+                    "Start and end must fall on the slot length (every %(slot)d minutes).",
+                    slot,
+                )
                 % {"slot": slot},
             )
         elif meeting != WHOLE_DAY and meeting > end_min - start_min:

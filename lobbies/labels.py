@@ -6,39 +6,31 @@ Presentation helpers for pages, forms and emails; services never import this.
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date, timedelta
-from functools import cache
-from importlib import resources
+from datetime import date, datetime, timedelta
 
 from django.http import HttpRequest
 from django.utils import dateformat
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from letshangout.formats import local_format
 from letshangout.zones import TZ_COOKIE, cookie_zone, store_zone, valid_zone
 from lobbies import grid, weekly
+from lobbies.zone_names import zone_countries, zone_label, zone_menu
 
 TZ_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
-@cache
-def _current_zone_names() -> tuple[str, ...]:
-    """Each country's zones by their current names (tzdata's zone.tab), and UTC. The zone
-    database's backward-compatible links (Africa/Asmera, US/Pacific, Etc/GMT+5) still work
-    but are not offered."""
-    table = (resources.files("tzdata.zoneinfo") / "zone.tab").read_text(encoding="utf-8")
-    rows = (line.split("\t") for line in table.splitlines() if line and line[0] != "#")
-    return tuple(sorted({row[2] for row in rows} | {"UTC"}))
-
-
 def timezone_choices(kept: str | None = None) -> list[tuple[str, str]]:
-    """The zones to choose from; `kept` (a lobby's or viewer's zone under an older name)
-    is offered too, so it stays selected and can be saved again."""
-    names = _current_zone_names()
-    if kept and kept not in names and kept in zoneinfo.available_timezones():
-        names = (kept, *names)
-    return [(name, name.replace("_", " ")) for name in names]
+    """The zones to choose from, named in the active language (lobbies/zone_names.py);
+    `kept` (a lobby's or viewer's zone under an older name) is offered too, so it stays
+    selected and can be saved again."""
+    language = get_language() or "en"
+    menu = list(zone_menu(language))
+    offered = kept in zone_countries() or kept == "UTC"
+    if kept and not offered and kept in zoneinfo.available_timezones():
+        menu.insert(0, (kept, zone_label(kept, language)))
+    return menu
 
 
 def chosen_zone(request: HttpRequest) -> str | None:
@@ -69,6 +61,15 @@ def day_label(day: date) -> str:
     if weekly.is_reference(day):  # a weekday column of a weekly lobby: no date to show
         return dateformat.format(day, "l")
     return dateformat.format(day, local_format("DAY_FORMAT"))
+
+
+def moment_label(moment: datetime, zone) -> str:
+    """An instant in `zone` with its date and year and its time: "7 Dec 2026, 19:30"."""
+    local = moment.astimezone(zone)
+    return _("%(day)s, %(time)s") % {
+        "day": dateformat.format(local, local_format("SHORT_DAY_YEAR_FORMAT")),
+        "time": dateformat.format(local, local_format("TIME_FORMAT")),
+    }
 
 
 def long_date(day: date) -> str:

@@ -19,6 +19,7 @@ from functools import partial
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import PutError, TransactWriteError
 
@@ -118,7 +119,11 @@ def join_refusal_of(
 
 
 def full_message() -> str:
-    return _("This lobby is full (%(count)d people).") % {"count": MAX_PARTICIPANTS}
+    return ngettext(
+        "This lobby is full (%(count)d person).",
+        "This lobby is full (%(count)d people).",
+        MAX_PARTICIPANTS,
+    ) % {"count": MAX_PARTICIPANTS}
 
 
 # --- one seat per account -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from lobbies import weekly
 
@@ -54,7 +55,11 @@ class ScheduleFields(forms.Form):
         if isinstance(deadline, datetime) and deadline.date() > last:
             self.add_error(
                 "deadline",
-                _("Choose a deadline within %(days)d days; the lobby is deleted then.")
+                ngettext(
+                    "Choose a deadline within %(days)d day; the lobby is deleted then.",
+                    "Choose a deadline within %(days)d days; the lobby is deleted then.",
+                    settings.WEEKLY_LOBBY_RETENTION_DAYS,
+                )
                 % {"days": settings.WEEKLY_LOBBY_RETENTION_DAYS},
             )
         return weekly.reference_dates(chosen)

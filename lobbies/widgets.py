@@ -9,6 +9,7 @@ from functools import cache
 
 from babel import Locale, UnknownLocaleError
 from django import forms
+from django.utils import formats
 from django.utils.translation import get_language
 
 CALENDAR_MONTHS = 4
@@ -36,12 +37,14 @@ class MonthCalendarWidget(forms.CheckboxSelectMultiple):
 @cache
 def week_of(language: str) -> tuple[int, tuple[str, ...]]:
     """The first day of the week where `language` is read (0 = Monday) and the weekdays'
-    short names in calendar order, from CLDR through babel: Django has no such setting."""
+    short names in calendar order. The first day is the language's FIRST_DAY_OF_WEEK in
+    letshangout/formats/ (Django's numbering, 0 = Sunday), chosen per language because a bare
+    language code has no country for CLDR to take it from; the names come from CLDR (babel)."""
     try:
         locale = Locale.parse(language, sep="-")
     except (ValueError, UnknownLocaleError):
         locale = Locale.parse("en")
-    first = locale.first_week_day
+    first = (int(formats.get_format("FIRST_DAY_OF_WEEK", language)) - 1) % 7
     names = locale.days["stand-alone"]["abbreviated"]
     return first, tuple(names[(first + i) % 7] for i in range(7))
 

@@ -355,7 +355,7 @@ def test_answers_for_an_old_grid_are_ignored_not_misread(organizer_client, lobby
     _move_the_dates(lobby, me)
     page = organizer_client.get(detail_url(lobby.code)).content.decode()
     group = text_of(page, "group-view")
-    assert "0 of 2 people have answered." in group
+    assert "0 of 2 have answered." in group
     assert "2 have not answered yet: Olivia, Ann" in group
     assert best_times(page) == [] and "No time works yet" in group
     assert set(my_grid(page).values()) == {"n"}
@@ -429,7 +429,7 @@ def test_best_times_rank_and_say_who_would_miss_them(organizer_client, lobby, an
 def test_heatmap_shades_by_who_can_come_and_hatches_if_need_be(organizer_client, lobby, answered):
     page = organizer_client.get(detail_url(lobby.code)).content.decode()
     group = text_of(page, "group-view")
-    assert "3 of 4 people have answered." in group
+    assert "3 of 4 have answered." in group
     assert "1 has not answered yet: Dan" in group
     cells = heat(page)
     assert len(cells) == 30
@@ -684,7 +684,7 @@ def test_big_lobby_page_is_at_most_two_dynamodb_requests(db):
     assert response.status_code == HTTPStatus.OK
     assert calls.operations == ["GetItem"]  # unchanged since: the rev alone
     page = response.content.decode()
-    assert "50 of 50 people have answered." in text_of(page, "group-view")
+    assert "50 of 50 have answered." in text_of(page, "group-view")
     assert len(best_times(page)) == 5
     rows = table_cells(page, "my-grid")
     assert len(rows) == 64 and {len(row) for row in rows} == {14}

@@ -16,7 +16,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from lobbies import comments, services, weekly
+from lobbies import comments, export, services, weekly
 from tests.factories import make_settings
 from tests.voting_support import evening_window, mark, propose, reload, slots
 from voting import decisions
@@ -342,3 +342,62 @@ class TestFormulaInjection:
             person["name"] for person in lobby_json(organizer_client, lobby.code)["participants"]
         }
         assert "=1+1" in names
+
+
+GERMAN = {"HTTP_ACCEPT_LANGUAGE": "de-DE,de;q=0.9"}
+
+
+@pytest.fixture
+def weekly_lobby(organizer_client):
+    """A Tuesday lobby where Olivia marked two evening slots."""
+    from tests.conftest import seat_client
+
+    values = make_settings(dates=weekly.reference_dates((2,)), schedule="weekdays", weekdays=(2,))
+    membership = services.create_lobby(values, "Olivia", None)
+    code = membership.participant.code
+    seat_client(organizer_client, code, membership.participant)
+    snapshot = reload(code)
+    mark(code, membership.participant.participant_id, yes=slots(evening_window(snapshot), 2))
+    return code
+
+
+@pytest.mark.django_db
+class TestGermanDownload:
+    """A German reader gets German words where people read, and the same machine keys."""
+
+    def test_json_keeps_its_keys_and_carries_german_labels(self, weekly_lobby, organizer_client):
+        response = organizer_client.get(mine_url(weekly_lobby, "json"), **GERMAN)
+        data = json.loads(response.content)
+        assert data["you"]["availability"][0]["day"] == "Tuesday"
+        assert data["you"]["availability"][0]["answer"] == "yes"
+        labels = data["labels"]
+        assert labels["language"] == "de"
+        assert labels["weekdays"]["Tuesday"] == "Dienstag"
+        assert set(labels["answers"]) >= {"yes", "if need be", "no"}
+
+    def test_csv_shows_weekdays_and_headings_in_german(self, weekly_lobby, organizer_client):
+        from django.utils import translation
+
+        from lobbies import export_labels
+
+        response = organizer_client.get(lobby_url(weekly_lobby, "csv"), **GERMAN)
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        with translation.override("de"):
+            headings = export_labels.column_names()
+            words = export_labels.cell_words()
+        assert rows[0] == [headings[column] for column in export.CSV_COLUMNS]
+        day = rows[0].index(headings["day"])
+        answer = rows[0].index(headings["answer"])
+        record = rows[0].index(headings["record"])
+        assert rows[1][day] == "Dienstag"
+        assert rows[1][answer] == words["yes"]
+        assert rows[1][record] == words["availability"]
+
+    def test_english_csv_is_unchanged(self, weekly_lobby, organizer_client):
+        response = organizer_client.get(lobby_url(weekly_lobby, "csv"), HTTP_ACCEPT_LANGUAGE="en")
+        rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+        assert (rows[0]["record"], rows[0]["day"], rows[0]["answer"]) == (
+            "availability",
+            "Tuesday",
+            "yes",
+        )

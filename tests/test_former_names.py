@@ -69,7 +69,7 @@ class TestFormerParticipantName:
     def test_never_waited_for(self, departed, lobby, organizer_client):
         body = page(organizer_client, lobby.code)
         assert "Not answered yet" not in body
-        assert "1 of 1 person has answered." in body
+        assert "1 of 1 has answered." in body
         assert decisions.everyone_answered(reload(lobby.code)) is False  # one person is no group
 
     def test_the_group_has_answered_once_the_others_have(self, departed, lobby, join_as):
@@ -112,6 +112,6 @@ class TestALobbyLeftWithoutOrganizer:
 
     def test_the_counts_agree(self, lobby, orphaned):
         body = page(orphaned, lobby.code)
-        assert "2 of 3 people have answered." in body
+        assert "2 of 3 have answered." in body
         assert "more of the 2 people shown" in body
         assert "Former participant" in body

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from datetime import date
 from http import HTTPStatus
+from importlib import import_module
 from pathlib import Path
 
 import polib
@@ -17,9 +19,10 @@ from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import dateformat, translation
 from icalendar import Calendar
 
+from letshangout.formats import local_format
 from letshangout.models import LanguagePreference
 from lobbies import services as lobby_services
 from tests.conftest import seat_client
@@ -27,7 +30,28 @@ from tests.factories import make_settings
 from tests.voting_support import evening_window, reload
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
-CATALOGS = sorted(LOCALE.glob("*/LC_MESSAGES/*.po"))
+# Languages whose catalogs were created empty and await their translators.
+AWAITING_TRANSLATION = {"it", "pt_BR", "nl", "pl", "ja", "ar"}
+CATALOGS = [
+    pytest.param(
+        path,
+        marks=pytest.mark.xfail(
+            path.parts[-3] in AWAITING_TRANSLATION,
+            reason="catalog created empty: the translators fill it",
+            strict=False,
+        ),
+    )
+    for path in sorted(LOCALE.glob("*/LC_MESSAGES/*.po"))
+]
+# Each new language, as a browser asks for it, and the footer's name for it.
+NEW_LANGUAGES = {
+    "it": ("it-IT,it;q=0.9", "Italiano"),
+    "pt-br": ("pt-BR,pt;q=0.9", "Português Brasileiro"),
+    "nl": ("nl-NL,nl;q=0.9", "Nederlands"),
+    "pl": ("pl-PL,pl;q=0.9", "Polski"),
+    "ja": ("ja-JP,ja;q=0.9", "日本語"),
+    "ar": ("ar-EG,ar;q=0.9", "العربيّة"),
+}
 FRENCH = {"HTTP_ACCEPT_LANGUAGE": "fr-FR,fr;q=0.9"}
 
 
@@ -51,7 +75,8 @@ def test_every_language_has_both_catalogs():
     languages = {code for code, _name in settings.LANGUAGES} - {settings.LANGUAGE_CODE}
     for language in languages:
         for domain in ("django", "djangojs"):
-            assert (LOCALE / language / "LC_MESSAGES" / f"{domain}.po").exists()
+            directory = LOCALE / translation.to_locale(language) / "LC_MESSAGES"
+            assert (directory / f"{domain}.po").exists()
 
 
 @pytest.mark.parametrize("path", CATALOGS, ids=lambda p: f"{p.parts[-3]}/{p.name}")
@@ -74,6 +99,42 @@ def test_catalog_compiles_with_matching_placeholders(path):
     )
     assert result.returncode == 0, result.stderr
     assert "untranslated" not in result.stderr and "fuzzy" not in result.stderr
+
+
+def test_every_language_has_its_formats():
+    names = ("DAY_FORMAT", "SHORT_DAY_FORMAT", "SHORT_DAY_TIME_FORMAT", "LONG_DATE_FORMAT")
+    for code, _name in settings.LANGUAGES:
+        module = import_module(f"letshangout.formats.{translation.to_locale(code)}.formats")
+        for name in (*names, "FIRST_DAY_OF_WEEK", "TIME_FORMAT", "YEAR_MONTH_FORMAT"):
+            assert hasattr(module, name), (code, name)
+
+
+def test_japanese_and_polish_dates_read_natively():
+    day = date(2026, 12, 7)  # a Monday
+    with translation.override("ja"):
+        assert dateformat.format(day, local_format("DAY_FORMAT")) == "12月7日(月)"
+    with translation.override("pl"):
+        assert dateformat.format(day, local_format("LONG_DATE_FORMAT")) == "7 grudnia 2026"
+
+
+@pytest.mark.parametrize("code", NEW_LANGUAGES)
+def test_accept_language_picks_each_new_language(client, code):
+    header, _name = NEW_LANGUAGES[code]
+    response = client.get(reverse("lobbies:home"), HTTP_ACCEPT_LANGUAGE=header)
+    body = response.content.decode()
+    direction = "rtl" if code == "ar" else "ltr"
+    assert f'<html lang="{code}" dir="{direction}">' in body
+    assert response["Content-Language"] == code
+
+
+def test_footer_names_every_language_in_its_own_name(client):
+    body = client.get(reverse("lobbies:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    expected = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español"}
+    expected |= {code: name for code, (_header, name) in NEW_LANGUAGES.items()}
+    assert {code for code, _name in settings.LANGUAGES} == set(expected)
+    for code, name in expected.items():
+        assert f'<option value="{code}" lang="{code}"' in body
+        assert f">{name}</option>" in body
 
 
 def test_javascript_catalog_is_a_small_static_file():

@@ -9,6 +9,7 @@ from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from lobbies import services
 from lobbies.labels import timezone_choices
@@ -28,7 +29,25 @@ def test_only_current_names_are_offered():
     names = [value for value, _label in timezone_choices()]
     assert not set(ALIASES) & set(names)
     assert set(CURRENT) <= set(names)
-    assert names == sorted(names) and len(names) == len(set(names))
+    assert names[0] == "UTC" and len(names) == len(set(names))
+
+
+def test_zones_are_named_in_the_readers_language_by_country_then_city():
+    with translation.override("de"):
+        menu = dict(timezone_choices())
+        order = [value for value, _label in timezone_choices()]
+    assert menu["Europe/Berlin"] == "Deutschland – Berlin"
+    assert menu["America/New_York"] == "Vereinigte Staaten – New York"
+    # Ägypten sorts with A in German, before Albanien; Kabul (Afghanistan) before both.
+    assert order.index("Asia/Kabul") < order.index("Africa/Cairo") < order.index("Europe/Tirane")
+    with translation.override("ja"):
+        assert dict(timezone_choices())["Europe/Berlin"] == "ドイツ – ベルリン"
+
+
+@pytest.mark.django_db
+def test_the_create_form_names_zones_in_german(client):
+    page = client.get(reverse("lobbies:create"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '<option value="Europe/Berlin"' in page and "Deutschland – Berlin" in page
 
 
 @pytest.mark.django_db

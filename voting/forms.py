@@ -11,6 +11,7 @@ from django import forms
 from django.core.validators import URLValidator
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from letshangout.formats import local_format
 from lobbies import weekly
@@ -24,7 +25,11 @@ from voting import services
 from voting.decisions import window_starts
 from voting.ranking import MAYBE, NO, YES
 
-VOTE_CHOICES = [(YES, _("Yes")), (MAYBE, _("If need be")), (NO, _("No"))]
+VOTE_CHOICES = [
+    (YES, pgettext_lazy("vote on a place", "Yes")),
+    (MAYBE, pgettext_lazy("vote on a place", "If need be")),
+    (NO, pgettext_lazy("vote on a place", "No")),
+]
 LINK_SCHEMES = ("http", "https")
 OTHER = "other"
 

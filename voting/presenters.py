@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 
 from letshangout.mail import has_verified_email
@@ -31,7 +31,11 @@ from voting.ranking import MAYBE, NO, VOTE_VALUES, YES
 
 def vote_choices() -> list[tuple[str, str]]:
     """The answers to a place, in the active language."""
-    return [(YES, _("Yes")), (MAYBE, _("If need be")), (NO, _("No"))]
+    return [
+        (YES, pgettext("vote on a place", "Yes")),
+        (MAYBE, pgettext("vote on a place", "If need be")),
+        (NO, pgettext("vote on a place", "No")),
+    ]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import dateformat
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
@@ -194,7 +194,9 @@ def _confirm_removal(request, snapshot: LobbySnapshot, seat: str, place_id: str)
         "proposer": ranked.proposer,
         "item_template": "voting/_place_shown.html",
         "action": ranked.delete_url,
-        "button_label": _("Remove") if removing else _("Withdraw"),
+        "button_label": pgettext("remove a place from the list", "Remove")
+        if removing
+        else _("Withdraw"),
         "button_item": ranked.place.name,
         "cancel_url": f"{lobby_url(snapshot.code)}#place-{place_id}",
     }

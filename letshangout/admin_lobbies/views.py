@@ -22,14 +22,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
-from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from lobbies import operations, transfer
 from lobbies.codes import display_code, normalize_code
 from lobbies.errors import LobbyError, LobbyNotFound
-from lobbies.labels import window_label
+from lobbies.labels import moment_label, window_label
 from lobbies.snapshot import LobbySnapshot
 from voting import decisions, notifications
 from voting import services as voting
@@ -39,10 +38,10 @@ log = logging.getLogger("letshangout.admin")
 
 PAGE_SIZE = 50
 STATE_CHOICES = [
-    ("open", gettext_lazy("Open")),
+    ("open", pgettext_lazy("lobby state", "Open")),
     ("locked", gettext_lazy("Joining locked")),
-    ("settled", gettext_lazy("Settled")),
-    ("expired", gettext_lazy("Expired")),
+    ("settled", pgettext_lazy("lobby state", "Settled")),
+    ("expired", pgettext_lazy("lobby state", "Expired")),
 ]
 VOTE_LABELS = dict(VOTE_CHOICES)
 
@@ -251,8 +250,8 @@ def _decision(snapshot: LobbySnapshot, zone) -> dict | None:
     when = None
     if decision.starts_at and decision.ends_at:
         when = _("%(start)s to %(end)s (%(zone)s)") % {
-            "start": _datetime_text(decision.starts_at, zone),
-            "end": _datetime_text(decision.ends_at, zone),
+            "start": moment_label(decision.starts_at, zone),
+            "end": moment_label(decision.ends_at, zone),
             "zone": lobby.timezone,
         }
     return {
@@ -262,10 +261,6 @@ def _decision(snapshot: LobbySnapshot, zone) -> dict | None:
         "settled_at": decision.settled_at,
         "automatic": decision.automatic,
     }
-
-
-def _datetime_text(moment, zone) -> str:
-    return formats.date_format(moment.astimezone(zone), "D j M Y, H:i")
 
 
 # --- actions ---------------------------------------------------------------------------------
@@ -355,7 +350,11 @@ def _perform(request: HttpRequest, snapshot: LobbySnapshot, action: str, form) -
         sent = notifications.send_settled(operations.load_any(code), url)
         messages.success(
             request,
-            _("Lobby %(code)s is settled; %(count)d emails were sent.")
+            ngettext(
+                "Lobby %(code)s is settled; %(count)d email was sent.",
+                "Lobby %(code)s is settled; %(count)d emails were sent.",
+                sent,
+            )
             % {"code": shown, "count": sent},
         )
         return detail
@@ -367,7 +366,11 @@ def _perform(request: HttpRequest, snapshot: LobbySnapshot, action: str, form) -
         count = operations.delete_lobby(code)
         messages.success(
             request,
-            _("Lobby %(code)s and its %(count)d items are deleted.")
+            ngettext(
+                "Lobby %(code)s and its %(count)d item are deleted.",
+                "Lobby %(code)s and its %(count)d items are deleted.",
+                count,
+            )
             % {"code": shown, "count": count},
         )
         return redirect("admin:lobbies_lobby_changelist")

@@ -393,7 +393,11 @@
     if (cell.classList.contains("h-x")) return WORDS.x;
     if (cell.classList.contains("h-none")) return NONE;
     var parts = cell.textContent.trim().split("+");
-    return format(gettext("%(yes)s can come, %(maybe)s if need be"), { yes: parts[0] || "0", maybe: parts[1] || "0" });
+    var yes = Number(parts[0] || 0), maybe = Number(parts[1] || 0);
+    return format(gettext("%(can_come)s, %(if_need_be)s"), {
+      can_come: format(ngettext("%(count)s can come", "%(count)s can come", yes), { count: yes }),
+      if_need_be: format(ngettext("%(count)s if need be", "%(count)s if need be", maybe), { count: maybe })
+    });
   }
 
   function Heatmap(table) {

@@ -6,3 +6,4 @@ YEAR_MONTH_FORMAT = r"F \d\e Y"
 SHORT_DAY_YEAR_FORMAT = "j b Y"
 SHORT_DAY_TIME_FORMAT = "D j b, H:i"
 LONG_DATE_FORMAT = r"j \d\e F \d\e Y"
+FIRST_DAY_OF_WEEK = 1  # Monday
