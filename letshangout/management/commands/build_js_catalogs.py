@@ -20,6 +20,7 @@ from pathlib import Path
 import polib
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import to_locale
 
 from letshangout.templatetags.local_i18n import catalog_path
 
@@ -70,7 +71,8 @@ class Command(BaseCommand):
         wanted = {code for code, _name in settings.LANGUAGES} - {settings.LANGUAGE_CODE}
         root = OUTPUT_DIR / "jsi18n"
         for language in sorted(wanted):
-            po_path = Path(settings.LOCALE_PATHS[0]) / language / "LC_MESSAGES" / "djangojs.po"
+            locale = Path(settings.LOCALE_PATHS[0]) / to_locale(language)
+            po_path = locale / "LC_MESSAGES" / "djangojs.po"
             if not po_path.exists():
                 continue
             source = po_path.relative_to(settings.BASE_DIR).as_posix()
