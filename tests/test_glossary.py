@@ -33,9 +33,6 @@ TERMS = (
 NO_WORD_BOUNDARIES = {"ja", "ar"}
 # Placeholders are code, not words: "%(slot)s" names no slot.
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\{ *\w+ *\}\}|%s|%d")
-# Catalogs with many entries still using a rejected word: the translators apply the glossary
-# next; until then these are expected to fail (and pass unnoticed once they are fixed).
-BEING_REVISED = {"fr", "es"}
 
 
 @dataclass(frozen=True)
@@ -96,12 +93,7 @@ def _catalogs() -> list:
     for language in LANGUAGES[1:]:
         directory = LOCALE / language.replace("-", "_") / "LC_MESSAGES"
         for path in sorted(directory.glob("*.po")):
-            marks = pytest.mark.xfail(
-                language in BEING_REVISED,
-                reason="catalog written before the glossary: translators apply it next",
-                strict=False,
-            )
-            params.append(pytest.param(language, path, id=f"{language}/{path.name}", marks=marks))
+            params.append(pytest.param(language, path, id=f"{language}/{path.name}"))
     return params
 
 

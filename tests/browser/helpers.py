@@ -181,7 +181,7 @@ def answered(page: Page, count: int, total: int, wait_for_timer: bool = False) -
     if not wait_for_timer:
         nudge(page)
     expect(page.locator("#group-view")).to_contain_text(
-        f"{count} of {total} people have answered", timeout=LIVE
+        f"{count} of {total} {'has' if count == 1 else 'have'} answered", timeout=LIVE
     )
 
 

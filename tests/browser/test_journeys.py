@@ -240,7 +240,7 @@ def test_without_javascript(new_context, tmp_path):
     for page in (olivia, gus):
         helpers.mark_day_without_js(page, rows=range(2, 6))
         helpers.mark_day_without_js(page, rows=range(0, 2), day=2)
-    expect(gus.locator("#group-view")).to_contain_text("2 of 2 people have answered")
+    expect(gus.locator("#group-view")).to_contain_text("2 of 2 have answered")
     screenshot(gus, "lobby-nojs")
 
     helpers.propose(olivia, "Cinema")

@@ -88,5 +88,5 @@ def test_a_lobby_without_organizer_agrees_with_itself(party, new_context, seat):
     page.goto(f"/l/{code}/")
     expect(page.get_by_role("heading", name="This lobby has no organizer")).to_be_visible()
     expect(person(page, "Former participant").locator(".badge")).to_have_count(0)
-    expect(page.get_by_text("3 of 4 people have answered.")).to_be_visible()
+    expect(page.get_by_text("3 of 4 have answered.")).to_be_visible()
     expect(page.get_by_text("more of the 3 people shown")).to_be_visible()
