@@ -181,7 +181,7 @@ def test_form_errors_in_french(client, db):
 def test_404_in_french(client, db):
     response = client.get(reverse("lobbies:detail", args=["ZZZZZZZZ"]), **FRENCH)
     assert response.status_code == HTTPStatus.NOT_FOUND
-    assert "Nous n’avons pas trouvé cela" in response.content.decode()
+    assert "Nous n’avons pas trouvé ce que vous cherchez" in response.content.decode()
 
 
 def test_429_in_french(client, db, settings):
@@ -277,7 +277,7 @@ def settled_in_french(db, django_user_model):
 
 def test_settled_email_is_in_the_recipients_language(settled_in_french):
     [message] = mail.outbox
-    assert message.subject == "C’est décidé\u00a0: Apéro"
+    assert message.subject == "Date fixée\u00a0: Apéro"
     assert "Bonjour Olivia," in message.body
     assert "Quand\u00a0:" in message.body
     assert "It's settled" not in message.body
