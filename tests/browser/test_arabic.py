@@ -148,6 +148,8 @@ def test_arabic_on_a_phone(new_context, seat, answered_lobby):
     width = PHONE["viewport"]["width"]
     problems = layout_problems(page, "lobby (phone)", width)
     screenshot(page, "arabic-phone-lobby")
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "arabic-phone-lobby-top", full_page=False)
     for name, path in [("home", "/"), ("create", "/lobbies/new/"), ("sign-in", "/accounts/login/")]:
         page.goto(path)
         problems += layout_problems(page, f"{name} (phone)", width)
