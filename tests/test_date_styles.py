@@ -97,3 +97,18 @@ def test_a_late_deadline_names_the_last_day_in_the_language(organizer_client, lo
     assert f"the end of the last day, {formatted(last, 'DAY_YEAR_FORMAT', 'en')}." in (
         response.content.decode()
     )
+
+
+# A settled meeting's start: the day with its year, then the time, joined as the language
+# joins them (Japanese with a space, Arabic with its own comma).
+SETTLED_STARTS = {
+    "en": "Monday 7 December 2026, 19:30",
+    "ja": "2026年12月7日(月) 19:30",
+    "ar": "الاثنين، 7 ديسمبر 2026، 19:30",
+}
+
+
+@pytest.mark.parametrize("language", SETTLED_STARTS)
+def test_a_settled_start_reads_as_the_language_writes_it(language):
+    start = datetime(2026, 12, 7, 19, 30)
+    assert formatted(start, "DAY_YEAR_TIME_FORMAT", language) == SETTLED_STARTS[language]

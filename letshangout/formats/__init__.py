@@ -5,6 +5,8 @@ are the labels the grid, the calendar and the emails use:
 
 - DAY_FORMAT: a day with its weekday ("Friday 4 December")
 - DAY_YEAR_FORMAT: the same with the year
+- DAY_YEAR_TIME_FORMAT: the same with the time ("Friday 4 December 2026, 19:30"; Japanese
+  puts a space, not a comma, before the time)
 - SHORT_DAY_FORMAT: a column heading under the weekday ("4 Dec")
 - SHORT_DAY_YEAR_FORMAT: the same with the year
 - LONG_DATE_FORMAT: a date with its year and no weekday, for sentences that name the weekday
@@ -24,6 +26,7 @@ from django.utils.translation import get_language
 PROJECT_FORMATS = (
     "DAY_FORMAT",
     "DAY_YEAR_FORMAT",
+    "DAY_YEAR_TIME_FORMAT",
     "SHORT_DAY_FORMAT",
     "SHORT_DAY_YEAR_FORMAT",
     "SHORT_DAY_TIME_FORMAT",

@@ -28,6 +28,8 @@
     if (zone !== line.dataset.viewerTz && !document.getElementById("personal-link")) location.reload();
   }
 
+  function isRtl(node) { return getComputedStyle(node).direction === "rtl"; }
+
   // An ARIA grid with a roving tabindex; withHeaders: the heading buttons are cells too.
   function Roving(table, withHeaders, onFocus) {
     var self = this;
@@ -64,8 +66,10 @@
   };
   Roving.prototype.next = function (e) {
     var r = this.pos.r, c = this.pos.c, last = this.matrix.length - 1, width = this.matrix[0].length - 1;
+    // Right to left the columns run leftwards: ArrowLeft goes on to the next day.
+    var ahead = isRtl(this.table) ? -1 : 1;
     var moves = {
-      ArrowUp: [r - 1, c], ArrowDown: [r + 1, c], ArrowLeft: [r, c - 1], ArrowRight: [r, c + 1],
+      ArrowUp: [r - 1, c], ArrowDown: [r + 1, c], ArrowLeft: [r, c - ahead], ArrowRight: [r, c + ahead],
       PageUp: [r - 8, c], PageDown: [r + 8, c], Home: [e.ctrlKey ? 0 : r, 0], End: [e.ctrlKey ? last : r, width],
     };
     var to = moves[e.key];
@@ -213,8 +217,11 @@
     if (!this.drag || e.pointerId !== this.drag.id) return;
     e.preventDefault();
     var box = this.scroller.getBoundingClientRect();
+    // Near an edge the grid scrolls on; the sticky times column (on the right, right to left)
+    // widens the edge on its side.
+    var rtl = isRtl(this.table), left = rtl ? 28 : 84, right = rtl ? 84 : 28;
     var dy = e.clientY > box.bottom - 28 ? 12 : e.clientY < box.top + 56 ? -12 : 0;
-    var dx = e.clientX > box.right - 28 ? 12 : e.clientX < box.left + 84 ? -12 : 0;
+    var dx = e.clientX > box.right - right ? 12 : e.clientX < box.left + left ? -12 : 0;
     this.scroller.scrollTop += dy;
     this.scroller.scrollLeft += dx;
     var cell = this.cellOf(document.elementFromPoint(e.clientX, e.clientY));

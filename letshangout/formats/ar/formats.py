@@ -3,6 +3,7 @@
 # in most Arabic-speaking countries' calendars.
 DAY_FORMAT = "l، j F"
 DAY_YEAR_FORMAT = "l، j F Y"
+DAY_YEAR_TIME_FORMAT = "l، j F Y، H:i"
 SHORT_DAY_FORMAT = "j F"
 TIME_FORMAT = "H:i"
 YEAR_MONTH_FORMAT = "F Y"

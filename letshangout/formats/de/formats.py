@@ -1,5 +1,6 @@
 DAY_FORMAT = "l, j. F"
 DAY_YEAR_FORMAT = "l, j. F Y"
+DAY_YEAR_TIME_FORMAT = "l, j. F Y, H:i"
 SHORT_DAY_FORMAT = "j. N"
 TIME_FORMAT = "H:i"
 YEAR_MONTH_FORMAT = "F Y"

@@ -1,6 +1,7 @@
 # English as the app has always shown it: day before month, a 24-hour clock.
 DAY_FORMAT = "l j F"
 DAY_YEAR_FORMAT = "l j F Y"
+DAY_YEAR_TIME_FORMAT = "l j F Y, H:i"
 SHORT_DAY_FORMAT = "j M"
 TIME_FORMAT = "H:i"
 YEAR_MONTH_FORMAT = "F Y"

@@ -1,5 +1,6 @@
 DAY_FORMAT = r"l, j \d\e F"
 DAY_YEAR_FORMAT = r"l, j \d\e F \d\e Y"
+DAY_YEAR_TIME_FORMAT = r"l, j \d\e F \d\e Y, H:i"
 SHORT_DAY_FORMAT = "j b"
 TIME_FORMAT = "H:i"
 YEAR_MONTH_FORMAT = r"F \d\e Y"

@@ -2,6 +2,7 @@
 # catalog capitalises them: locale/it overrides those entries (locale/GLOSSARY.md).
 DAY_FORMAT = "l j F"
 DAY_YEAR_FORMAT = "l j F Y"
+DAY_YEAR_TIME_FORMAT = "l j F Y, H:i"
 SHORT_DAY_FORMAT = "j b"
 TIME_FORMAT = "H:i"
 YEAR_MONTH_FORMAT = "F Y"

@@ -2,6 +2,7 @@
 # start on Sunday.
 DAY_FORMAT = "n月j日(D)"
 DAY_YEAR_FORMAT = "Y年n月j日(D)"
+DAY_YEAR_TIME_FORMAT = "Y年n月j日(D) G:i"
 SHORT_DAY_FORMAT = "n月j日"
 TIME_FORMAT = "G:i"
 YEAR_MONTH_FORMAT = "Y年n月"

@@ -1,6 +1,7 @@
 # "maandag 7 december", "7 dec".
 DAY_FORMAT = "l j F"
 DAY_YEAR_FORMAT = "l j F Y"
+DAY_YEAR_TIME_FORMAT = "l j F Y, H:i"
 SHORT_DAY_FORMAT = "j b"
 TIME_FORMAT = "H:i"
 YEAR_MONTH_FORMAT = "F Y"

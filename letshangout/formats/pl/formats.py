@@ -2,6 +2,7 @@
 # own, as the calendar's heading, in the nominative ("grudzień 2026", "F").
 DAY_FORMAT = "l, j E"
 DAY_YEAR_FORMAT = "l, j E Y"
+DAY_YEAR_TIME_FORMAT = "l, j E Y, H:i"
 SHORT_DAY_FORMAT = "j b"
 TIME_FORMAT = "H:i"
 YEAR_MONTH_FORMAT = "F Y"

@@ -1,6 +1,7 @@
 # "segunda-feira, 7 de dezembro": Brazil's calendars start on Sunday.
 DAY_FORMAT = r"l, j \d\e F"
 DAY_YEAR_FORMAT = r"l, j \d\e F \d\e Y"
+DAY_YEAR_TIME_FORMAT = r"l, j \d\e F \d\e Y, H:i"
 SHORT_DAY_FORMAT = "j b"
 TIME_FORMAT = "H:i"
 YEAR_MONTH_FORMAT = r"F \d\e Y"
