@@ -17,6 +17,9 @@ from django.utils.translation import gettext
 
 # What a released seat's display_name holds, for any reader that does not know the marker.
 STORED_NAME = "Former participant"
+# The label as older releases' catalogs worded it, before a review changed it: seats they
+# released hold these words.
+EARLIER_LABELS = frozenset({"Ehemalige Person", "Ancien participant", "Antiguo participante"})
 
 
 def label() -> str:
@@ -27,7 +30,7 @@ def label() -> str:
 @lru_cache(maxsize=1)
 def legacy_names() -> frozenset[str]:
     """The words older releases stored instead of a marker: the label in every language."""
-    names = {STORED_NAME}
+    names = {STORED_NAME, *EARLIER_LABELS}
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             names.add(label())
