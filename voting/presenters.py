@@ -50,6 +50,12 @@ class RankedPlace:
     no: tuple[str, ...]
 
     @property
+    def voter_groups(self) -> list[tuple[str, str, tuple[str, ...]]]:
+        """(answer, its name in the active language, who gave it), for the answers given."""
+        names = {YES: self.yes, MAYBE: self.maybe, NO: self.no}
+        return [(answer, label, names[answer]) for answer, label in vote_choices() if names[answer]]
+
+    @property
     def vote_url(self) -> str:
         return reverse("voting:vote", args=[self.place.code, self.place.place_id])
 
