@@ -237,6 +237,8 @@ def group_data(snapshot, viewer_tz, language, chosen, picked) -> dict:
         # A deleted account's marks are answers it gave: counted, as the heatmap shows them.
         # Nobody waits for such a seat, so one with no marks is counted nowhere.
         "answered_count": len(answers),
+        # Marks too short for the meeting are not "nobody has marked one" (the empty state).
+        "any_marked": any(yes or maybe for yes, maybe in answers.values()),
         "people_count": len(awaited.keys() | answers.keys()),
         "filtering": chosen is not None,
         "filter_query": _filter_query(answers, chosen),

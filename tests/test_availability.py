@@ -726,3 +726,10 @@ def _next_weekday_in_winter() -> date:
         if offsets == {timedelta(hours=1)}:
             return day
         day += timedelta(days=1)
+
+
+def test_marks_too_short_for_the_meeting_are_not_called_none(organizer_client, lobby, me):
+    answer(lobby.code, me.participant_id, yes={0})  # half an hour; the meeting takes two
+    group = text_of(organizer_client.get(detail_url(lobby.code)).content.decode(), "group-view")
+    assert "the times marked so far are shorter than the meeting" in group
+    assert "nobody has marked one" not in group

@@ -4,6 +4,7 @@ people routes serve the whole lists, a page at a time, searchable, to participan
 from __future__ import annotations
 
 import gzip
+import re
 from http import HTTPStatus
 
 import pytest
@@ -193,3 +194,14 @@ def test_place_voters(crowd, organizer_client):
     assert organizer_client.get(url, {"answer": "meh"}).status_code == HTTPStatus.NOT_FOUND
     page = organizer_client.get(reverse("lobbies:detail", args=[crowd.code])).content.decode()
     assert url + "?answer=yes" in page and "and 18 more" in page
+
+
+def test_the_recommended_place_names_a_preview_of_who_voted_no(crowd, organizer_client):
+    place = propose(crowd.code, crowd.lobby.owner_id, "Bar Nord")
+    for person in list(crowd.participants.values())[1:41]:
+        vote(crowd.code, person.participant_id, place.place_id, "no")
+    body = organizer_client.get(reverse("lobbies:detail", args=[crowd.code])).content.decode()
+    where = body[body.index(">Bar Nord<") :]
+    where = where[: where.index("</details>")]
+    assert len(re.findall(r"Person \d{4}", where)) == PREVIEW
+    assert "and 28 more" in where

@@ -158,8 +158,9 @@ def test_the_footers_switch_is_on_the_settled_page_and_works(make_user):
     window = evening_window(reload(lobby["code"]), 0, 19)
     settle_url = reverse("voting:settle", args=[lobby["code"]])
     lobby["organizer"].post(settle_url, {"window": window, "place": ""})
-    footer = ann_email().body.strip().splitlines()[-1]
-    assert "“Turn off”" in footer and "“You”" in footer
+    footer = ann_email().body.strip().splitlines()[-2:]
+    assert "“Turn off”" in footer[0] and "“You”" in footer[0]
+    assert footer[1].startswith("Stop emails about this lobby: http")  # and a link that does it
     page = lobby["ann"].get(reverse("lobbies:detail", args=[lobby["code"]])).content.decode()
     switch = reverse("voting:notifications", args=[lobby["code"]])
     assert f'action="{switch}"' in page

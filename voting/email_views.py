@@ -114,11 +114,12 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = guest_email.read_verification(token)
         if request.method == "POST":
-            guest_email.confirm(link)
-            return render(request, "voting/email_confirmed.html", {"address": link.address})
+            guest = guest_email.confirm(link)
+            return render(request, "voting/email_confirmed.html", {"address": guest.guest_email})
+        guest = guest_email.pending(link)
     except LobbyError as error:
         return _link_problem(request, error.message)
-    return render(request, "voting/email_confirm.html", {"address": link.address})
+    return render(request, "voting/email_confirm.html", {"address": guest.guest_email})
 
 
 def _link_problem(request: HttpRequest, message: str) -> HttpResponse:

@@ -4,8 +4,9 @@ The address lives on the guest's own Participant item only (`guest_email`, with
 `guest_email_verified_at` and `guest_email_language`), so it goes with the lobby and never
 touches Django's tables; no account is created. Nothing but the verification email is sent
 to it until the guest opens the signed link in that email and confirms. The link carries the
-lobby code, the seat and the address, signed and valid for three days; confirming checks, in
-the write's condition, that the seat still holds that very address, so an old link cannot
+lobby code, the seat and a digest of the address (not the address: links end up in logs),
+signed and valid for three days; opening it checks that the seat still holds that very
+address, and confirming checks it again in the write's condition, so an old link cannot
 confirm an address that has since changed.
 """
 
@@ -28,7 +29,7 @@ from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed, NotInLobby
 from lobbies.services import load_lobby, require_participant, update_in_lobby
 from lobbies.snapshot import LobbySnapshot
 from voting.notifications import send_lobby_emails
-from voting.recipients import lobby_email
+from voting.recipients import address_digest, lobby_email
 
 VERIFY_SALT = "letshangout.guest-email"
 VERIFY_MAX_AGE = timedelta(days=3)
@@ -42,7 +43,7 @@ class EmailLinkError(LobbyError):
 class EmailLink:
     code: str
     participant_id: str
-    address: str
+    address_digest: str
 
 
 def normalized(address: str) -> str:
@@ -52,7 +53,7 @@ def normalized(address: str) -> str:
 
 
 def verification_token(code: str, participant_id: str, address: str) -> str:
-    payload = {"c": code, "p": participant_id, "e": address}
+    payload = {"c": code, "p": participant_id, "h": address_digest(address)}
     return signing.TimestampSigner(salt=VERIFY_SALT).sign_object(payload, compress=True)
 
 
@@ -70,7 +71,7 @@ def read_verification(token: str) -> EmailLink:
             _("This confirmation link is not valid. Copy the whole link from the email.")
         ) from error
     try:
-        return EmailLink(str(payload["c"]), str(payload["p"]), str(payload["e"]))
+        return EmailLink(str(payload["c"]), str(payload["p"]), str(payload["h"]))
     except (KeyError, TypeError) as error:
         raise EmailLinkError(_("This confirmation link is not valid.")) from error
 
@@ -127,8 +128,9 @@ def send_verification(snapshot: LobbySnapshot, participant_id: str, address: str
     return send_lobby_emails([message])
 
 
-def confirm(link: EmailLink) -> LobbySnapshot:
-    """Mark the address verified, if the seat still holds it. EmailLinkError otherwise."""
+def pending(link: EmailLink) -> Participant:
+    """The guest seat whose address the link would confirm, as it is now; EmailLinkError
+    when the lobby, the seat or that address is gone, so an old link says so at once."""
     try:
         snapshot = load_lobby(link.code)
     except LobbyNotFound as error:
@@ -136,18 +138,25 @@ def confirm(link: EmailLink) -> LobbySnapshot:
     participant = snapshot.participant(link.participant_id)
     if participant is None or participant.user_id is not None:
         raise EmailLinkError(_("This link is for someone who is no longer in the lobby."))
-    if participant.guest_email != link.address:
+    saved = participant.guest_email
+    if saved is None or address_digest(saved) != link.address_digest:
         raise EmailLinkError(_("This link is for an address that is no longer saved in the lobby."))
+    return participant
+
+
+def confirm(link: EmailLink) -> Participant:
+    """Mark the address verified, if the seat still holds it. EmailLinkError otherwise."""
+    participant = pending(link)
     if participant.guest_email_verified_at is not None:
-        return snapshot
+        return participant
     actions = [Participant.guest_email_verified_at.set(datetime.now(UTC))]
     try:
-        _write(link.code, participant, actions, Participant.guest_email == link.address)
+        _write(link.code, participant, actions, Participant.guest_email == participant.guest_email)
     except LobbyError as error:
         raise EmailLinkError(
             _("This link is for an address that is no longer saved in the lobby.")
         ) from error
-    return snapshot
+    return participant
 
 
 def remove_address(snapshot: LobbySnapshot, participant_id: str) -> None:

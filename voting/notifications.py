@@ -20,7 +20,7 @@ from lobbies.errors import LobbyNotFound
 from lobbies.labels import repeat_label
 from lobbies.snapshot import LobbySnapshot
 from voting import decisions, ics
-from voting.recipients import lobby_email, recipients_of
+from voting.recipients import lobby_email, recipients_of, unsubscribe_link
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,7 @@ def _settled_messages(snapshot: LobbySnapshot, lobby_url: str) -> list[EmailMess
             "participant": reader.participant,
             "guest": reader.is_guest,
             "zone": zone.key,
+            "unsubscribe_url": unsubscribe_link(snapshot.code, reader.participant, reader.address),
         }
         subject, body = (
             _render(part, own, zone.key, reader.language)
@@ -167,6 +168,7 @@ def _notify_if_all_answered(code: str, lobby_url: str) -> bool:
         "lobby": lobby,
         "lobby_url": lobby_url,
         "count": len(snapshot.participants),
+        "unsubscribe_url": unsubscribe_link(code, organizer, reader.address),
     }
     subject = _one_line(_render("all_answered_subject.txt", context, language=reader.language))
     body = _render("all_answered_body.txt", context, language=reader.language)

@@ -215,7 +215,6 @@ def _settled_context(request: HttpRequest, snapshot: LobbySnapshot, viewer_tz: s
     window = decisions.settled_window(snapshot)
     return {
         **summary,
-        "settled_missing": _names(snapshot, window.missing) if window else (),
         "settled_attendance": _attendance(snapshot, window),
         "google_calendar_url": ics.google_calendar_url(event),
         "outlook_calendar_url": ics.outlook_calendar_url(event, ics.OUTLOOK_COM),

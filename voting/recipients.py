@@ -15,6 +15,7 @@ only ever silence that one seat's emails about that one lobby (voting/unsubscrib
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -71,15 +72,27 @@ def recipients_of(people: Iterable[Participant]) -> list[Recipient]:
     return found
 
 
+def address_digest(address: str) -> str:
+    """What a link says of an address: enough to tell it from another, without showing it
+    (links end up in logs and browser histories; signing does not hide what they carry)."""
+    return hashlib.sha256(address.encode()).hexdigest()[:24]
+
+
 def unsubscribe_token(code: str, participant: Participant, address: str | None) -> str:
-    """Signed: the lobby, the seat, and the guest address or account the email went to. No
-    expiry: an email can be read late, and the lobby going away ends it anyway."""
+    """Signed: the lobby, the seat, and the guest address (as its digest) or account the
+    email went to. No expiry: an email can be read late, and the lobby going away ends it
+    anyway."""
     payload = {"c": code, "p": participant.participant_id}
     if participant.user_id is None:
-        payload["e"] = address
+        payload["h"] = address_digest(address or "")
     else:
         payload["u"] = int(participant.user_id)
     return signing.dumps(payload, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_link(code: str, participant: Participant, address: str | None) -> str:
+    """The page that stops this person's emails about the lobby, for the email's own text."""
+    return unsubscribe_url(unsubscribe_token(code, participant, address))
 
 
 def unsubscribe_url(token: str) -> str:

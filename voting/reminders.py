@@ -40,7 +40,7 @@ from lobbies.entities import Lobby, Participant
 from lobbies.errors import LobbyNotFound, NotInLobby
 from lobbies.snapshot import LobbySnapshot
 from lobbies.store import load_lobby, update_in_lobby
-from voting.recipients import lobby_email, recipients_of, wants_lobby_email
+from voting.recipients import lobby_email, recipients_of, unsubscribe_link, wants_lobby_email
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +133,7 @@ def remind_lobby(code: str, now: datetime | None = None, dry_run: bool = False) 
             "zone": zone,
             "link": link,
             "guest": reader.is_guest,
+            "unsubscribe_url": unsubscribe_link(code, reader.participant, reader.address),
         }
         subject, body = (
             _render(part, personal, zone, reader.language)

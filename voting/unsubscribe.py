@@ -17,14 +17,14 @@ from lobbies.entities import Participant
 from lobbies.errors import LobbyNotFound, NotInLobby
 from lobbies.services import load_lobby, update_in_lobby
 from voting.guest_email import EmailLinkError, removal
-from voting.recipients import UNSUBSCRIBE_SALT
+from voting.recipients import UNSUBSCRIBE_SALT, address_digest
 
 
 @dataclass(frozen=True)
 class Unsubscription:
     code: str
     participant_id: str
-    address: str | None
+    address_digest: str | None
     user_id: int | None
 
 
@@ -34,7 +34,7 @@ def read_token(token: str) -> Unsubscription:
         return Unsubscription(
             str(payload["c"]),
             str(payload["p"]),
-            str(payload["e"]) if "e" in payload else None,
+            str(payload["h"]) if "h" in payload else None,
             int(payload["u"]) if "u" in payload else None,
         )
     except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
@@ -51,6 +51,18 @@ def lobby_title(request: Unsubscription) -> str | None:
         return None
 
 
+def _stored_address(request: Unsubscription) -> str | None:
+    """The guest address the seat holds, if it is the one the email went to."""
+    try:
+        seat = load_lobby(request.code).participant(request.participant_id)
+    except LobbyNotFound:
+        return None
+    address = seat.guest_email if seat is not None else None
+    if address is None or address_digest(address) != request.address_digest:
+        return None
+    return address
+
+
 def unsubscribe(request: Unsubscription) -> None:
     """Stop the emails; a lobby or seat that is gone, or an address already removed, means
     there is nothing left to stop, which is what was asked."""
@@ -59,8 +71,11 @@ def unsubscribe(request: Unsubscription) -> None:
         actions = [Participant.notify_settled.set(False)]
         condition = Participant.pk.exists() & (Participant.user_id == request.user_id)
     else:
+        address = _stored_address(request)
+        if address is None:
+            return
         actions = removal()
-        condition = Participant.pk.exists() & (Participant.guest_email == request.address)
+        condition = Participant.pk.exists() & (Participant.guest_email == address)
     try:
         update_in_lobby(request.code, key, actions, condition)
     except (NotInLobby, LobbyNotFound):

@@ -22,6 +22,12 @@ def preview(names: Sequence) -> list:
 
 
 @register.filter
+def beyond_preview(names: Sequence) -> int:
+    """How many names of a list its preview leaves out."""
+    return max(0, len(names) - PREVIEW)
+
+
+@register.filter
 def offers_filter(choices: Sequence) -> bool:
     """Whether the heatmap offers its "show only some people" checkboxes: past a few dozen
     people a checkbox each is more than a page should hold."""
