@@ -112,6 +112,10 @@ def drive(worker: Worker, lobby: TestLobby, server, stop: threading.Event, pause
     client.close()
 
 
+# A save answers 200 with its status line, a vote 204 (htmx): both say it was stored.
+ACKNOWLEDGED = {200, 204}
+
+
 def _expected(calls: list[Call], until: float) -> tuple[dict, dict]:
     """Per key: the last acknowledged value, and the values of later unacknowledged writes
     (sent before `until`) that may or may not have landed."""
@@ -121,7 +125,7 @@ def _expected(calls: list[Call], until: float) -> tuple[dict, dict]:
         if call.write is None or call.started > until:
             continue
         what, key, value = call.write
-        if call.status == 200:
+        if call.status in ACKNOWLEDGED:
             acked[(what, key)] = value
             maybe[(what, key)] = []
         else:
@@ -150,8 +154,10 @@ def run(stk, server, lobby: TestLobby, clients: int, up: float, down: float, aft
         thread.start()
     time.sleep(up)
 
-    stk.stop_dynamo()  # SIGTERM, not SIGKILL: see the module's docstring
+    # The outage starts when the stop does: stopping takes a moment, and requests that fail
+    # in it (the rules proxy answers at once once the emulator is gone) are the outage's.
     outage_started = time.monotonic()
+    stk.stop_dynamo()  # SIGTERM, not SIGKILL: see the module's docstring
     time.sleep(down)
     pause.set()
     outage_ended = time.monotonic()
