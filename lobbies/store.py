@@ -12,7 +12,7 @@ holds every write that rev counts, whichever process or clock made it.
 from __future__ import annotations
 
 import time
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from django.conf import settings
 
@@ -102,6 +102,17 @@ def get_lobby(code: str) -> Lobby | None:
 # joins cannot pass the cap) and gives it back with `release` if the data write fails.
 
 
+def conditional(write) -> dict | None:
+    """DynamoDB's answer to a conditional single-item write, or None when its condition said
+    no (nothing was written); trouble is raised as it is."""
+    try:
+        return write_item(write)
+    except Exception as error:
+        if is_unavailable(error) or not condition_failed(error):
+            raise
+        return None
+
+
 def change_lobby(code: str, actions: list, condition=None) -> Lobby | None:
     """One UpdateItem of the Lobby item, done only while the lobby exists and meets
     `condition`: the Lobby item as it is after it (DynamoDB returns it with the write, so
@@ -109,17 +120,12 @@ def change_lobby(code: str, actions: list, condition=None) -> Lobby | None:
     its optimistic lock would make the organizer's open settings edit look stale."""
     required = Lobby.pk.exists() if condition is None else Lobby.pk.exists() & condition
     connection = TableItem._get_connection()
-    try:
-        answer = write_item(
-            lambda: connection.update_item(
-                *Lobby.key_for(code), actions=actions, condition=required, return_values="ALL_NEW"
-            )
+    answer = conditional(
+        lambda: connection.update_item(
+            *Lobby.key_for(code), actions=actions, condition=required, return_values="ALL_NEW"
         )
-    except Exception as error:
-        if is_unavailable(error) or not condition_failed(error):
-            raise
-        return None
-    return Lobby.from_raw_data(answer["Attributes"])
+    )
+    return None if answer is None else Lobby.from_raw_data(answer["Attributes"])
 
 
 def _count_changes(counts: dict[str, int]) -> list:
@@ -158,16 +164,13 @@ def update_item(item: TableItem, actions: list, condition=None) -> dict:
     refuses to announce can be taken back. NotInLobby when the item is gone or refused."""
     required = item.__class__.pk.exists() if condition is None else condition
     connection = item._get_connection()
-    try:
-        answer = write_item(
-            lambda: connection.update_item(
-                item.pk, item.sk, actions=actions, condition=required, return_values="UPDATED_OLD"
-            )
+    answer = conditional(
+        lambda: connection.update_item(
+            item.pk, item.sk, actions=actions, condition=required, return_values="UPDATED_OLD"
         )
-    except Exception as error:
-        if is_unavailable(error) or not condition_failed(error):
-            raise
-        raise NotInLobby() from error
+    )
+    if answer is None:
+        raise NotInLobby()
     return _python_values(item.__class__, answer.get("Attributes", {}))
 
 
@@ -199,13 +202,9 @@ def take_back(item: TableItem, actions: list, still=None) -> None:
     wins."""
     required = item.__class__.pk.exists() if still is None else item.__class__.pk.exists() & still
     connection = item._get_connection()
-    try:
-        write_item(
-            lambda: connection.update_item(item.pk, item.sk, actions=actions, condition=required)
-        )
-    except Exception as error:
-        if is_unavailable(error) or not condition_failed(error):
-            raise
+    conditional(
+        lambda: connection.update_item(item.pk, item.sk, actions=actions, condition=required)
+    )
 
 
 def update_in_lobby(code: str, item: TableItem, actions: list, condition=None) -> None:
@@ -230,14 +229,13 @@ def move_expiry(code: str, expires_at: int) -> None:
     for item in Lobby.collection(code, consistent=True):
         if isinstance(item, Lobby) or item.expires_at == expires_at:
             continue
-        try:
-            item.update(
+        conditional(
+            partial(
+                item.update,
                 actions=[TableItem.expires_at.set(expires_at)],
                 condition=TableItem.pk.exists(),
             )
-        except Exception as error:
-            if is_unavailable(error) or not condition_failed(error):
-                raise
+        )
 
 
 DELETE_TRIES = 5
