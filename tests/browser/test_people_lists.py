@@ -30,6 +30,8 @@ def test_find_a_name_among_a_thousand_on_a_phone(new_context, seat):
     page.keyboard.press("Enter")
     search = page.get_by_role("searchbox", name="Search by name")
     expect(search).to_be_visible()
+    # htmx listens on new content once it has settled; keys typed before would go unheard.
+    expect(people.locator(".htmx-added, .htmx-settling")).to_have_count(0)
     search.focus()
     page.keyboard.type("person 0500")
     count = people.get_by_role("status")
