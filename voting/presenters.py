@@ -181,6 +181,16 @@ class WindowView:
     missing: tuple[str, ...]
     unanswered: tuple[str, ...]
 
+    @property
+    def answer_groups(self) -> list[tuple[str, str, tuple[str, ...]]]:
+        """(answer, its label in the active language, who), for the answers someone gave."""
+        groups = [
+            ("yes", _("Can come:"), self.yes),
+            ("maybe", _("If need be:"), self.maybe),
+            ("missing", _("Would miss it:"), self.missing),
+        ]
+        return [group for group in groups if group[2]]
+
 
 def window_view(snapshot, rec: decisions.Recommendation, window, viewer_tz: str) -> WindowView:
     answered = set(rec.answers)
