@@ -8,4 +8,4 @@ class LobbiesConfig(AppConfig):
     verbose_name = "Lobbies"
 
     def ready(self) -> None:
-        from lobbies import signals  # noqa: F401  (connects the sign-in claim)
+        from lobbies import sign_in  # noqa: F401  (connects the sign-in claim)

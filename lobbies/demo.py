@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from django.utils.translation import gettext as _
 
 from lobbies import grid, services
+from lobbies.answering import answer_sheet, save_availability
 from lobbies.answers import grid_key, spec_for
 from lobbies.services import LobbySettings
 from voting import services as voting
@@ -150,11 +151,11 @@ def seed_demo(
     # them with the grid's key, exactly as the calendar page does.
     lobby = snapshot.lobby
     spec = spec_for(lobby)
-    key = grid_key(spec)
+    sheet = answer_sheet(lobby, grid_key(spec))
     existing = spec.existing_slots()
     for person in people:
         yes, maybe = _demo_availability(spec, existing, rng)
-        services.save_availability(lobby, person, yes, maybe, key)
+        save_availability(sheet, person, yes, maybe)
     return SeedReport(code, seeded, places, spec.slot_count)
 
 

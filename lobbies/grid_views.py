@@ -14,22 +14,20 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from lobbies import identity, services
+from lobbies import answering, identity, services
 from lobbies.access import (
-    absolute_lobby_url,
     canonical_code,
     load_for_participant,
     lobby_url,
     outsider,
 )
-from lobbies.answers import answers_of, spec_for
+from lobbies.answers import answers_of
 from lobbies.codes import normalize_code
 from lobbies.errors import AnswersClosed, GridChanged, LobbyError, NotInLobby
 from lobbies.labels import remember_zone, valid_zone, viewer_zone
 from lobbies.lobby_page import lobby_context
 from lobbies.marks import check_marks, read_marks
 from lobbies.pages import group_view, slot_details, zone_options_html
-from voting.notifications import notify_if_all_answered
 
 SAVE_STATUS = "lobbies/_availability.html#save-status"
 NO_MARKS = (frozenset(), frozenset())
@@ -47,21 +45,19 @@ def save_availability(request: HttpRequest, code: str) -> HttpResponse:
             "answers; nothing was saved."
         )
         return _refused(request, lobby.code, message, HTTPStatus.FORBIDDEN)
-    spec = spec_for(lobby)
     viewer_tz = valid_zone(request.POST.get("tz")) or viewer_zone(request, lobby)
     marks = None
     try:
-        services.check_can_answer(lobby, request.POST.get("grid", ""))
-        marks = read_marks(request.POST, spec, viewer_tz, stored)
-        check_marks(spec, viewer_tz, *marks)
-        services.save_availability(lobby, seat, *marks, request.POST.get("grid", ""))
+        sheet = answering.answer_sheet(lobby, request.POST.get("grid", ""))
+        marks = read_marks(request.POST, sheet.spec, viewer_tz, stored)
+        check_marks(sheet.spec, viewer_tz, *marks)
+        answering.save_availability(sheet, seat, *marks)
     except NotInLobby as error:
         raise Http404(error.message) from error
     except LobbyError as error:
         conflict = isinstance(error, AnswersClosed | GridChanged)
         status = HTTPStatus.CONFLICT if conflict else HTTPStatus.BAD_REQUEST
         return _refused(request, lobby.code, error.message, status, marks)
-    _after_answer(request, lobby)
     if request.htmx:
         return render(request, SAVE_STATUS, {"avail": {"saved": True}})
     messages.success(request, _("Your availability is saved."))
@@ -83,12 +79,6 @@ def _lobby_seat_and_marks(request: HttpRequest, code: str):
         return lobby, seat, NO_MARKS
     snapshot, seat = load_for_participant(request, code)
     return snapshot.lobby, seat, answers_of(snapshot).get(seat) or NO_MARKS
-
-
-def _after_answer(request: HttpRequest, lobby) -> None:
-    """The organizer may have asked for an email once everyone has answered (never raises)."""
-    if lobby.notify_owner_all_answered and lobby.all_answered_notified_at is None:
-        notify_if_all_answered(lobby.code, absolute_lobby_url(request, lobby.code))
 
 
 def _refused(request, code: str, message: str, status: int, marks=None) -> HttpResponse:

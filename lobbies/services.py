@@ -18,7 +18,6 @@ from pynamodb.exceptions import DeleteError, TransactWriteError
 
 from letshangout.dynamo import transact, write_item
 from lobbies import codes
-from lobbies.answering import check_can_answer, save_availability
 from lobbies.entities import Lobby, Participant
 from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed, NotInLobby, StaleEdit
 from lobbies.retention import expiry_for, expiry_of, kept_by
@@ -66,7 +65,6 @@ __all__ = [
     "NotAllowed",
     "NotInLobby",
     "StaleEdit",
-    "check_can_answer",
     "delete_collection",
     "expiry_for",
     "forget_snapshots",
@@ -74,7 +72,6 @@ __all__ = [
     "load_lobby",
     "lobby_rev",
     "read_whole",
-    "save_availability",
     "snapshot_at",
     "table_is_reachable",
 ]

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from letshangout import dynamo
 from letshangout.dynamo import TableItem
-from lobbies import grid, services, store
+from lobbies import answering, grid, services, store
 from lobbies.answers import grid_key, marks_of, spec_for
 from lobbies.entities import LOBBY_SK, Lobby, Participant, lobby_pk
 from lobbies.errors import AnswersClosed
@@ -67,8 +67,11 @@ def set_lobby(code: str, **values) -> None:
 
 
 def answer(code: str, participant_id: str, yes=(), maybe=()) -> None:
-    services.save_availability(
-        services.get_lobby(code), participant_id, frozenset(yes), frozenset(maybe), key_of(code)
+    answering.save_availability(
+        answering.answer_sheet(services.get_lobby(code), key_of(code)),
+        participant_id,
+        frozenset(yes),
+        frozenset(maybe),
     )
 
 
@@ -158,7 +161,9 @@ def test_lobby_closed_between_the_read_and_the_write(lobby, me):
     stale = services.get_lobby(lobby.code)
     set_lobby(lobby.code, status="settled")
     with pytest.raises(AnswersClosed, match="a moment ago"):
-        services.save_availability(stale, me.participant_id, {1}, set(), key_of(lobby.code))
+        answering.save_availability(
+            answering.answer_sheet(stale, key_of(lobby.code)), me.participant_id, {1}, set()
+        )
     assert stored(lobby.code, me.participant_id)[0] is None
 
 
@@ -392,7 +397,9 @@ def test_removed_participant_cannot_save_from_an_old_snapshot(lobby, join_as):
     item = services.get_lobby(lobby.code)
     ann.delete()
     with pytest.raises(services.LobbyError, match="no longer in this lobby"):
-        services.save_availability(item, ann.participant_id, {1}, set(), key_of(lobby.code))
+        answering.save_availability(
+            answering.answer_sheet(item, key_of(lobby.code)), ann.participant_id, {1}, set()
+        )
     with pytest.raises(Participant.DoesNotExist):
         Participant.get(*Participant.key_for(lobby.code, ann.participant_id))
 

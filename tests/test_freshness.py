@@ -24,7 +24,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from letshangout import dynamo
-from lobbies import grid, services
+from lobbies import answering, grid, services
 from lobbies.answers import grid_key, marks_of, spec_for
 from tests.conftest import TEST_TABLE
 from tests.html import my_grid, table_cells
@@ -75,7 +75,9 @@ def marks(code: str, participant_id: str):
 def save(code: str, participant_id: str, yes=(), maybe=()) -> None:
     lobby = services.get_lobby(code)
     key = grid_key(spec_for(lobby))
-    services.save_availability(lobby, participant_id, frozenset(yes), frozenset(maybe), key)
+    answering.save_availability(
+        answering.answer_sheet(lobby, key), participant_id, frozenset(yes), frozenset(maybe)
+    )
 
 
 def hexmap(slots, length: int = 30) -> str:

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from letshangout import dynamo
-from lobbies import services
+from lobbies import answering, services
 from lobbies.answers import grid_key, spec_for
 from lobbies.lobby_page import LIVE_FRAGMENTS
 from tests.factories import make_settings
@@ -29,8 +29,11 @@ def key_of(code: str) -> str:
 
 
 def answer(code: str, participant_id: str, yes=(), maybe=()) -> None:
-    services.save_availability(
-        services.get_lobby(code), participant_id, frozenset(yes), frozenset(maybe), key_of(code)
+    answering.save_availability(
+        answering.answer_sheet(services.get_lobby(code), key_of(code)),
+        participant_id,
+        frozenset(yes),
+        frozenset(maybe),
     )
 
 

@@ -17,7 +17,7 @@ from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.urls import reverse
 
-from lobbies import services, store
+from lobbies import answering, services, store
 from lobbies.answers import grid_key, spec_for
 from voting import services as voting
 
@@ -31,7 +31,9 @@ def show_page(client, code: str) -> None:
 
 def answer(code: str, participant_id: str, yes: set[int]) -> None:
     lobby = services.load_lobby(code).lobby
-    services.save_availability(lobby, participant_id, yes, set(), grid_key(spec_for(lobby)))
+    answering.save_availability(
+        answering.answer_sheet(lobby, grid_key(spec_for(lobby))), participant_id, yes, set()
+    )
 
 
 def test_nothing_derived_keeps_an_old_snapshot(organizer_client, lobby, join_as):

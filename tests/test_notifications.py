@@ -9,6 +9,7 @@ from http import HTTPStatus
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client
@@ -95,7 +96,7 @@ class TestSettledEmail:
         assert "Hi Ann," in message.body
         assert "Café Rouge" in message.body
         assert "(Europe/Berlin)" in message.body
-        assert f"http://testserver/l/{people['code']}/" in message.body
+        assert f"{settings.SITE_URL}/l/{people["code"]}/" in message.body
         assert "calendar.google.com" in message.body
         (attachment,) = message.attachments
         assert attachment.filename == f"{people['code'].lower()}.ics"

@@ -19,7 +19,7 @@ from django.utils import dateformat, timezone, translation
 
 from letshangout.formats import local_format
 from letshangout.models import LanguagePreference, TimeZonePreference
-from lobbies import services, weekly
+from lobbies import answering, services, weekly
 from lobbies.entities import Lobby
 from lobbies.forms import LobbyForm
 from tests.conftest import seat_client
@@ -71,7 +71,9 @@ class TestSending:
         cid_seat = join(code, "Cid", cid.pk)
         join(code, "Guest", None)
         lobby = services.get_lobby(code)
-        services.save_availability(lobby, cid_seat.participant_id, {0}, set(), _key(lobby))
+        answering.save_availability(
+            answering.answer_sheet(lobby, _key(lobby)), cid_seat.participant_id, {0}, set()
+        )
         call_command("send_reminders")
         recipients = sorted(message.to[0] for message in mail.outbox)
         assert recipients == ["ann@example.com", "olivia@example.com"]

@@ -9,4 +9,8 @@ class VotingConfig(AppConfig):
 
     def ready(self) -> None:
         # A lobby Query returns places too; their class must be registered before it runs.
-        from voting import entities  # noqa: F401
+        # The organizer's "everyone has answered" email listens to lobbies' `answered`.
+        from voting import (
+            entities,  # noqa: F401
+            notifications,  # noqa: F401
+        )

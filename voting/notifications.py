@@ -11,13 +11,18 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
+from django.dispatch import receiver
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from letshangout import metrics
+from letshangout.mail import absolute_url
 from lobbies import services, weekly
+from lobbies.entities import Lobby
 from lobbies.errors import LobbyNotFound
 from lobbies.labels import repeat_label
+from lobbies.signals import answered
 from lobbies.snapshot import LobbySnapshot
 from voting import decisions, ics
 from voting.recipients import lobby_email, recipients_of, unsubscribe_link
@@ -135,9 +140,22 @@ def _meeting(view: decisions.SettledView, zone: ZoneInfo) -> dict:
     }
 
 
+def lobby_link(code: str) -> str:
+    """The lobby's address as emails carry it: the site's own, whoever acted."""
+    return absolute_url(reverse("lobbies:detail", args=[code]))
+
+
+@receiver(answered)
+def tell_organizer_once_all_answered(sender, lobby: Lobby, **kwargs) -> None:
+    """After someone answers (votes, or saves their times): the organizer's opt-in email,
+    once the last participant has answered. Reads the lobby only while the email is due."""
+    if lobby.notify_owner_all_answered and lobby.all_answered_notified_at is None:
+        notify_if_all_answered(lobby.code, lobby_link(lobby.code))
+
+
 def notify_if_all_answered(code: str, lobby_url: str) -> bool:
-    """Call after someone answers (votes, or saves their times). Sends the organizer's
-    opt-in email once, when the last participant has answered. Never raises."""
+    """Sends the organizer's opt-in email once, when the last participant has answered.
+    Never raises."""
     try:
         return _notify_if_all_answered(code, lobby_url)
     except Exception:

@@ -28,6 +28,7 @@ from lobbies import codes
 from lobbies.entities import Lobby, Participant
 from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed, NotInLobby
 from lobbies.services import require_participant
+from lobbies.signals import answered
 from lobbies.snapshot import LobbySnapshot
 from lobbies.store import (
     announce,
@@ -302,7 +303,8 @@ def cast_vote(code: str, voter_id: str, place_id: str, value: str) -> Lobby:
     my own item, then the lobby's rev, moved only while votes are open (if they closed a
     moment ago the answer is taken back). A vote for a place withdrawn a moment ago counts
     for nothing (the ranking reads listed places only), and the ballot's size is bounded so
-    such votes cannot grow the item. Returns the Lobby item as the write left it."""
+    such votes cannot grow the item. Listeners of `answered` hear of it. Returns the Lobby
+    item as the write left it."""
     if value not in VOTE_VALUES:
         raise LobbyError(_("Choose yes, if need be or no."))
     if not codes.is_id(place_id):
@@ -327,6 +329,7 @@ def cast_vote(code: str, voter_id: str, place_id: str, value: str) -> Lobby:
         raise LobbyError(
             _("Votes closed a moment ago: the lobby was settled or its deadline passed.")
         )
+    answered.send(sender=Participant, lobby=lobby)
     return lobby
 
 

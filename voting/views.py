@@ -34,7 +34,7 @@ from lobbies.labels import viewer_zone, window_label
 from lobbies.lobby_page import delete_confirmation, lobby_context
 from lobbies.retention import endless_series_end
 from lobbies.snapshot import LobbySnapshot
-from voting import decisions, ics, notifications, services
+from voting import decisions, ics, services, settling
 from voting.forms import NotifyForm, PlaceForm, ReopenForm, SettleForm, VoteForm
 from voting.presenters import place_rows, places_context, ranked_places, window_view
 from voting.weekly_settle import WeeklySettleForm
@@ -219,12 +219,11 @@ def vote(request: HttpRequest, code: str, place_id: str) -> HttpResponse:
     try:
         if not form.is_valid():
             raise LobbyError(_("Choose yes, if need be or no."))
-        lobby = services.cast_vote(canonical, seat, place_id, form.cleaned_data["value"])
+        services.cast_vote(canonical, seat, place_id, form.cleaned_data["value"])
     except LobbyNotFound as error:
         raise Http404(error.message) from error
     except LobbyError as refused:
         return _vote_refused(request, code, place_id, refused.message)
-    _after_vote(request, lobby)
     if request.htmx:
         return trigger_client_event(HttpResponse(status=HTTPStatus.NO_CONTENT), "live:poll")
     return _back_to_lobby(canonical, place_id)
@@ -237,11 +236,6 @@ def _vote_refused(request: HttpRequest, code: str, place_id: str, error: str) ->
     messages.error(request, error)
     # An unknown place has no card on the page to go back to.
     return _back_to_lobby(snapshot.code, place_id if snapshot.place(place_id) else None)
-
-
-def _after_vote(request: HttpRequest, lobby) -> None:
-    if lobby.notify_owner_all_answered and lobby.all_answered_notified_at is None:
-        notifications.notify_if_all_answered(lobby.code, absolute_lobby_url(request, lobby.code))
 
 
 # --- the decision ---------------------------------------------------------------------------------
@@ -305,12 +299,10 @@ def settle(request: HttpRequest, code: str) -> HttpResponse:
         start, place = form.cleaned_data["start_slot"], form.cleaned_data["place"] or None
         repeat = form.cleaned_data.get("repeat")
         try:
-            decisions.settle(snapshot, seat, start, place, repeat=repeat)
+            sent = settling.settle(snapshot, seat, start, place, repeat=repeat)
         except LobbyError as error:
             form.add_error(None, error.message)
         else:
-            url = absolute_lobby_url(request, snapshot.code)
-            sent = notifications.send_settled(_fresh(snapshot), url)
             messages.success(request, _settled_message(sent))
             return redirect(lobby_url(snapshot.code))
     context.update({"lobby": snapshot.lobby, "form": form})

@@ -30,7 +30,7 @@ from lobbies.codes import display_code, normalize_code
 from lobbies.errors import LobbyError, LobbyNotFound
 from lobbies.labels import moment_label, window_label
 from lobbies.snapshot import LobbySnapshot
-from voting import decisions, notifications
+from voting import decisions, settling
 from voting import services as voting
 from voting.forms import VOTE_CHOICES, SettleForm
 
@@ -340,14 +340,12 @@ def _perform(request: HttpRequest, snapshot: LobbySnapshot, action: str, form) -
         return detail
     if action == "settle":
         # On the organizer's behalf: the same rules and the same emails as their own settle.
-        decisions.settle(
+        sent = settling.settle(
             snapshot,
             snapshot.lobby.owner_id,
             form.cleaned_data["start_slot"],
             form.cleaned_data["place"] or None,
         )
-        url = request.build_absolute_uri(reverse("lobbies:detail", args=[code]))
-        sent = notifications.send_settled(operations.load_any(code), url)
         messages.success(
             request,
             ngettext(

@@ -5,12 +5,10 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError
-from django.urls import reverse
 
-from letshangout.mail import absolute_url
 from lobbies import services as lobby_services
 from lobbies.codes import display_code
-from voting import decisions, notifications
+from voting import decisions, settling
 
 log = logging.getLogger(__name__)
 
@@ -83,17 +81,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Would settle {label} “{title}”: {when}{where}.")
             return True
         try:
-            decisions.settle_automatically(snapshot)
+            sent = settling.settle_automatically(snapshot)
         except lobby_services.LobbyError as error:
             # Most likely the organizer settled it a moment ago.
             self.stdout.write(f"Skipped {label} “{title}”: {error.message}")
             return False
-        url = _lobby_url(code)
-        # The decision is in the lobby's next rev, not in the snapshot it was made from.
-        sent = notifications.send_settled(lobby_services.load_lobby(code), url)
         self.stdout.write(f"Settled {label} “{title}”: {when}{where}; {sent} emails sent.")
         return True
-
-
-def _lobby_url(code: str) -> str:
-    return absolute_url(reverse("lobbies:detail", args=[code]))
