@@ -18,10 +18,6 @@ from lobbies.errors import AnswersClosed, GridChanged, InvalidMarks
 from lobbies.store import announce, restoring, take_back, update_item
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def check_can_answer(lobby: Lobby, grid_key_sent: str) -> None:
     """Refuse a save before reading it: a frozen lobby, or a grid that changed since the page
     was loaded (its bitmaps would be read against the wrong slots)."""
@@ -63,7 +59,7 @@ def save_availability(
         raise InvalidMarks(
             _("These marks do not fit this lobby's grid. Reload the page.")
         ) from error
-    now = _now()
+    now = datetime.now(UTC)
     mine = Participant(*Participant.key_for(lobby.code, participant_id))
     written = {"yes": yes_data, "maybe": maybe_data, "answered_at": now, "grid_key": grid_key_sent}
     actions = [getattr(Participant, name).set(value) for name, value in written.items()]
