@@ -62,6 +62,19 @@ INSTALLED_APPS = [
     "voting",
 ]
 
+# The lobby page as the site composes it (lobbies/lobby_page.py): what apps built on lobbies
+# add to it, as context processors do, and which of its parts the live poll refreshes.
+LOBBY_PAGE_SECTIONS = ["voting.presenters.places_context"]
+LOBBY_JOIN_SECTIONS = ["voting.presenters.settled_for_visitors"]
+LOBBY_LIVE_FRAGMENTS = [
+    "lobbies/_participants.html#participants",
+    "lobbies/_group_view_rendered.html",
+    "lobbies/_availability.html#grid-notice",
+    "voting/_decision.html#decision",
+    "voting/_places.html#places-list",
+    "lobbies/_comments.html#comments-list",
+]
+
 MIDDLEWARE = [
     "letshangout.middleware.HealthCheckMiddleware",
     # Compresses pages for browsers that ask: the load balancer does not, and a lobby page

@@ -21,10 +21,6 @@ from lobbies.signals import answered
 from lobbies.store import announce, restoring, take_back, update_item
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True)
 class AnswerSheet:
     """A lobby that takes answers, on the grid the answering page was drawn for: what a save
@@ -75,7 +71,7 @@ def save_availability(
         raise InvalidMarks(
             _("These marks do not fit this lobby's grid. Reload the page.")
         ) from error
-    now = _now()
+    now = datetime.now(UTC)
     mine = Participant(*Participant.key_for(lobby.code, participant_id))
     written = {"yes": yes_data, "maybe": maybe_data, "answered_at": now, "grid_key": grid_key_sent}
     actions = [getattr(Participant, name).set(value) for name, value in written.items()]

@@ -2,19 +2,24 @@
 
 Presentation beside the views of both apps (voting's views show the page again with a
 refused form). Each section's context comes from its own presenter: the grid from
-lobbies/pages.py, places and the decision from voting/presenters.py.
+lobbies' availability presenters, and whatever the site adds through its settings (places
+and the decision, from voting's presenters).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat
+from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -24,30 +29,37 @@ from lobbies.access import lobby_url
 from lobbies.codes import display_code
 from lobbies.comment_page import comments_context
 from lobbies.derived import kept
-from lobbies.labels import chosen_zone, time_text, viewer_zone
+from lobbies.labels import chosen_zone, time_text
 from lobbies.pages import availability_context, group_view
 from lobbies.people import first_people
 from lobbies.seats import late_join_allowed
 from lobbies.snapshot import LobbySnapshot
-from voting.presenters import places_context, settled_summary
 
-# Sections of the lobby page that change when other people act. The poll view renders every
-# one of them from the same lobby_context, as htmx out-of-band swaps (lobbies/_live.html), and
-# static/js/live.js applies them. To make a section live:
-#   1. define it as an inline partial whose root element has a stable id and
-#      `{% if oob %} hx-swap-oob="true"{% endif %}`;
-#   2. render it on the page as usual, with whatever it needs in lobby_context;
-#   3. append "template.html#partial" here.
-# Never list what a person is editing (their own grid, a half-typed form): a poll would
-# replace it under their fingers.
-LIVE_FRAGMENTS: list[str] = [
-    "lobbies/_participants.html#participants",
-    "lobbies/_group_view_rendered.html",
-    "lobbies/_availability.html#grid-notice",
-    "voting/_decision.html#decision",
-    "voting/_places.html#places-list",
-    "lobbies/_comments.html#comments-list",
-]
+# What the lobby page shows beside lobbies' own parts, and which of its parts are live, is
+# the site's choice (settings.LOBBY_PAGE_SECTIONS, LOBBY_JOIN_SECTIONS, LOBBY_LIVE_FRAGMENTS),
+# as Django's context processors are: apps built on lobbies (voting) add their parts there,
+# and lobbies never imports them.
+
+
+@cache
+def _callables(paths: tuple[str, ...]) -> tuple[Callable, ...]:
+    return tuple(import_string(path) for path in paths)
+
+
+def _sections(setting: str, *args) -> dict:
+    context = {}
+    for section in _callables(tuple(getattr(settings, setting))):
+        context.update(section(*args))
+    return context
+
+
+def live_fragments() -> list[str]:
+    """The page's parts that change when other people act: the poll view renders each from
+    the same lobby_context as an htmx out-of-band swap (lobbies/_live.html), and
+    static/js/live.js applies them. A live part is an inline partial whose root element has a
+    stable id and `{% if oob %} hx-swap-oob="true"{% endif %}`. Never list what a person is
+    editing (their own grid, a half-typed form): a poll would replace it under their fingers."""
+    return list(settings.LOBBY_LIVE_FRAGMENTS)
 
 
 def lobby_context(
@@ -78,11 +90,11 @@ def lobby_context(
         if lobby.expires_at
         else None,
         **_expiry(request, lobby),
-        "live_fragments": LIVE_FRAGMENTS,
+        "live_fragments": live_fragments(),
         "avail": availability_context(request, snapshot, seat, marks=marks, error=error),
         **group_view(request, snapshot, oob=oob),
-        **places_context(request, snapshot, seat),
         **comments_context(request, snapshot, seat),
+        **_sections("LOBBY_PAGE_SECTIONS", request, snapshot, seat),
     }
 
 
@@ -105,7 +117,7 @@ def join_context(request: HttpRequest, snapshot: LobbySnapshot, form) -> dict:
         "late_join": late_join_allowed(lobby),
     }
     if context["is_settled"] and context["late_join"] and not lobby.joining_locked:
-        context.update(settled_summary(snapshot, viewer_zone(request, lobby)))
+        context.update(_sections("LOBBY_JOIN_SECTIONS", request, snapshot))
     return context
 
 

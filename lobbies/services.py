@@ -111,10 +111,6 @@ class Membership:
     created: bool
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def participant_by_token(snapshot: LobbySnapshot, token: str) -> Participant | None:
     wanted = codes.hash_token(token)
     return next((p for p in snapshot.participants.values() if p.token_hash == wanted), None)
@@ -160,7 +156,7 @@ def create_lobby(values: LobbySettings, organizer_name: str, user_id: int | None
     """A new lobby and its organizer, written together; a taken code is drawn again."""
     for _attempt in range(MAX_CODE_ATTEMPTS):
         code = codes.new_code()
-        created_at = _now()
+        created_at = datetime.now(UTC)
         fields = _settings_values(values, created_at)
         organizer, token = new_participant(code, organizer_name, user_id, fields["expires_at"])
         lobby = Lobby(
@@ -326,7 +322,7 @@ def claim_participations(memberships: Mapping[str, str], user_id: int) -> list[s
         actions = [
             Participant.user_id.set(user_id),
             Participant.gsi1pk.set(f"USER#{user_id}"),
-            Participant.gsi1sk.set(f"{_now().isoformat()}#{code}"),
+            Participant.gsi1sk.set(f"{datetime.now(UTC).isoformat()}#{code}"),
         ]
         condition = Participant.pk.exists() & Participant.user_id.does_not_exist()
         try:

@@ -9,17 +9,19 @@ request makes.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.urls import reverse
 
@@ -32,30 +34,32 @@ from voting import services as voting
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 TEN_MINUTES = 600
-# Every module whose writes read the wall clock (created and answered times, the deadline in a
-# write's condition); those that do not exist in this version are skipped.
-CLOCK_MODULES = (
-    "lobbies.services",
-    "lobbies.answering",
-    "lobbies.store",
-    "voting.services",
-    "voting.decisions",
-)
+# How far a clock read in a test may be from the skew it was given (the test's own run time).
+LEEWAY = timedelta(seconds=60)
 
 
-def skew_clock(monkeypatch, seconds: int) -> None:
-    """Run this process's writes with its clocks `seconds` off (negative: behind)."""
-    real_time = time.time
-    monkeypatch.setattr(time, "time", lambda: real_time() + seconds)
-    for name in CLOCK_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        if hasattr(module, "_now"):
-            monkeypatch.setattr(
-                module, "_now", lambda: datetime.now(UTC) + timedelta(seconds=seconds)
-            )
+def skewed_clock(seconds: int) -> time_machine.travel:
+    """This process's clock `seconds` off (negative: behind), ticking on from there: time.time,
+    datetime.now and the rest, for the app, Django's signing and botocore's alike."""
+    return time_machine.travel(datetime.now(UTC) + timedelta(seconds=seconds), tick=True)
+
+
+@contextmanager
+def signing_times() -> Iterator[list[datetime]]:
+    """When botocore signed each DynamoDB request sent in the block, by the signer's clock."""
+    signed: list[datetime] = []
+
+    def record(request, **kwargs) -> None:
+        stamp = request.headers["X-Amz-Date"]
+        stamp = stamp.decode() if isinstance(stamp, bytes) else stamp
+        signed.append(datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC))
+
+    events = dynamo.botocore_client().meta.events
+    events.register("before-send.dynamodb", record)
+    try:
+        yield signed
+    finally:
+        events.unregister("before-send.dynamodb", record)
 
 
 def detail_url(code: str) -> str:
@@ -88,19 +92,22 @@ def hexmap(slots, length: int = 30) -> str:
 
 
 @pytest.mark.parametrize("skew", [-TEN_MINUTES, TEN_MINUTES], ids=["behind", "ahead"])
-def test_a_write_with_a_skewed_clock_is_shown_at_once(organizer_client, lobby, monkeypatch, skew):
+def test_a_write_with_a_skewed_clock_is_shown_at_once(organizer_client, lobby, skew):
     code = lobby.code
     rev = services.lobby_rev(code)
     page = organizer_client.get(detail_url(code)).content.decode()  # this process has it now
     assert "Ann" not in page
 
-    with monkeypatch.context() as clock:
-        skew_clock(clock, skew)
+    real_now = datetime.now(UTC)
+    with skewed_clock(skew), signing_times() as signed:
         ann = services.join_lobby(services.load_lobby(code), "Ann", None).participant
         save(code, ann.participant_id, yes={0, 1, 2, 3})
         voting.propose_place(
             services.load_lobby(code), ann.participant_id, voting.PlaceValues(name="Skew Bar")
         )
+    # The writes went out signed by the skewed clock, and DynamoDB Local took them.
+    assert signed
+    assert all(abs(at - real_now - timedelta(seconds=skew)) < LEEWAY for at in signed)
 
     page = organizer_client.get(detail_url(code)).content.decode()
     assert "Ann" in page and "Skew Bar" in page
@@ -111,14 +118,11 @@ def test_a_write_with_a_skewed_clock_is_shown_at_once(organizer_client, lobby, m
 
 
 @pytest.mark.parametrize("skew", [-TEN_MINUTES, TEN_MINUTES], ids=["behind", "ahead"])
-def test_my_own_save_with_a_skewed_clock_is_shown_back_to_me(
-    organizer_client, lobby, monkeypatch, skew
-):
+def test_my_own_save_with_a_skewed_clock_is_shown_back_to_me(organizer_client, lobby, skew):
     me = lobby.organizer.participant_id
     key = grid_key(spec_for(lobby.lobby))
     organizer_client.get(detail_url(lobby.code))
-    with monkeypatch.context() as clock:
-        skew_clock(clock, skew)
+    with skewed_clock(skew):
         for yes in ({5}, {6, 7}):  # two saves in a row: the second one must win
             data = {"participant": me, "grid": key, "yes": hexmap(yes), "maybe": hexmap(())}
             response = organizer_client.post(
@@ -132,27 +136,21 @@ def test_my_own_save_with_a_skewed_clock_is_shown_back_to_me(
 # --- two processes -----------------------------------------------------------------------------
 
 # A second process of the app: it reads commands, one JSON line each, does them through the
-# services with its own snapshot cache (and its clock `skew` seconds off), and answers each
-# with one JSON line once the write is acknowledged or the read is done.
+# services with its own snapshot cache (and its clock `skew` seconds off, ticking), and answers
+# each with one JSON line once the write is acknowledged or the read is done.
 WORKER = r"""
 import json, sys, time
 from datetime import UTC, datetime, timedelta
+import time_machine
+
+skew = int(sys.argv[1])
+if skew:
+    time_machine.travel(datetime.now(UTC) + timedelta(seconds=skew), tick=True).start()
+
 import django
 django.setup()
 from lobbies import services
 from lobbies.answers import grid_key, marks_of, spec_for
-
-skew = int(sys.argv[1])
-real_time = time.time
-time.time = lambda: real_time() + skew
-import importlib
-for name in sys.argv[2:]:
-    try:
-        module = importlib.import_module(name)
-    except ImportError:
-        continue
-    if hasattr(module, "_now"):
-        module._now = lambda: datetime.now(UTC) + timedelta(seconds=skew)
 
 def read(code):
     snapshot = services.load_lobby(code)
@@ -166,7 +164,7 @@ def read(code):
         }
     return {"rev": snapshot.rev, "people": people}
 
-print(json.dumps({"ready": True}), flush=True)
+print(json.dumps({"ready": True, "time": time.time()}), flush=True)
 for line in sys.stdin:
     command = json.loads(line)
     code = command["code"]
@@ -178,9 +176,9 @@ for line in sys.stdin:
         answer = {}
     elif command["op"] == "save":
         lobby = services.get_lobby(code)
-        services.save_availability(
-            lobby, command["id"], frozenset(command["yes"]), frozenset(),
-            grid_key(spec_for(lobby)),
+        answering.save_availability(
+            answering.answer_sheet(lobby, grid_key(spec_for(lobby))),
+            command["id"], frozenset(command["yes"]), frozenset(),
         )
         answer = {}
     else:
@@ -201,14 +199,16 @@ class OtherProcess:
             "DYNAMODB_TABLE": TEST_TABLE,
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-c", WORKER, str(skew), *CLOCK_MODULES],
+            [sys.executable, "-c", WORKER, str(skew)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             env=env,
             cwd=Path(settings.BASE_DIR),
         )
-        assert self._answer() == {"ready": True}
+        ready = self._answer()
+        assert ready["ready"]
+        self.clock_ahead = timedelta(seconds=ready["time"] - time.time())  # its clock, less mine
 
     def _answer(self) -> dict:
         line = self.process.stdout.readline()
@@ -245,6 +245,7 @@ def test_two_processes_alternate_and_each_sees_every_acknowledged_write(
 ):
     code = lobby.code
     other = other_process(skew)
+    assert abs(other.clock_ahead - timedelta(seconds=skew)) < LEEWAY
     me = lobby.organizer.participant_id
     assert other.do("read", code)["people"][me]["name"] == "Olivia"
 

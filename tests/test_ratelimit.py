@@ -15,6 +15,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
@@ -94,16 +95,16 @@ def test_guessing_codes_hits_429_quickly(client, db, limits, how):
     ("seconds_later", "allowed"),
     [(0.2, 0), (30.1, 10), (60.1, 20)],  # the last window weighs as much as it overlaps
 )
-def test_the_window_slides_across_its_boundary(db, limits, monkeypatch, seconds_later, allowed):
+def test_the_window_slides_across_its_boundary(db, limits, seconds_later, allowed):
     """Spending the allowance just before a window ends does not buy a fresh one just after."""
-    now = [math.ceil(time.time() / 60) * 60 - 0.1]  # a tenth of a second before a new minute
-    monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
-    request = RequestFactory().get("/", REMOTE_ADDR="198.51.100.4")
-    assert all(ratelimit.consume(request, "lobby_lookup") for _ in range(20))
-    assert not ratelimit.consume(request, "lobby_lookup")
+    before_a_new_minute = math.ceil(time.time() / 60) * 60 - 0.1
+    with time_machine.travel(before_a_new_minute, tick=False) as clock:
+        request = RequestFactory().get("/", REMOTE_ADDR="198.51.100.4")
+        assert all(ratelimit.consume(request, "lobby_lookup") for _ in range(20))
+        assert not ratelimit.consume(request, "lobby_lookup")
 
-    now[0] += seconds_later
-    answers = [ratelimit.consume(request, "lobby_lookup") for _ in range(21)]
+        clock.shift(seconds_later)
+        answers = [ratelimit.consume(request, "lobby_lookup") for _ in range(21)]
     assert answers == [True] * allowed + [False] * (21 - allowed)
 
 

@@ -34,10 +34,6 @@ from voting.services import (
 TOP_WINDOWS = 5
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def window_starts(spec: GridSpec, width: int) -> list[int]:
     """Every slot where a meeting of `width` slots can start: inside one day, on slots that
     exist (a daylight-saving gap breaks a window)."""
@@ -116,7 +112,7 @@ def settle(
         start_slot=start_slot,
         slot_count=width,
         place_id=place_id or None,
-        settled_at=_now(),
+        settled_at=datetime.now(UTC),
         automatic=automatic,
         starts_at=spec.slot_start(start_slot).astimezone(UTC),
         ends_at=spec.slot_end(start_slot + width - 1).astimezone(UTC),
@@ -143,7 +139,7 @@ def _settle_weekly(snapshot, spec, start, width, place_id, automatic, repeat) ->
         start_slot=start,
         slot_count=width,
         place_id=place_id or None,
-        settled_at=_now(),
+        settled_at=datetime.now(UTC),
         automatic=automatic,
         starts_at=starts.astimezone(UTC),
         ends_at=ends.astimezone(UTC),
@@ -194,7 +190,7 @@ def reopen(snapshot: LobbySnapshot, actor_id: str, deadline: datetime | None = N
         actions += _new_deadline(lobby, deadline)
     expires = None
     if weekly.is_weekly(lobby):
-        now = _now()
+        now = datetime.now(UTC)
         expires = expiry_of(weekly.WEEKDAYS, (), lobby.created_at, reopened_at=now)
         actions += [Lobby.reopened_at.set(now), Lobby.expires_at.set(expires)]
     try:
@@ -211,7 +207,7 @@ def _new_deadline(lobby: Lobby, deadline: datetime | None) -> list:
     """The Lobby's deadline (and its reminder's instant) replaced, or removed with None."""
     if deadline is None:
         return [Lobby.deadline.remove(), Lobby.remind_hours.remove(), Lobby.remind_at.remove()]
-    if deadline <= _now():
+    if deadline <= datetime.now(UTC):
         raise LobbyError(_("The deadline must be in the future."))
     actions = [Lobby.deadline.set(deadline)]
     if lobby.remind_hours:
@@ -230,7 +226,7 @@ def settle_automatically(snapshot: LobbySnapshot) -> Decision | None:
 
 def due_lobby_codes(now: datetime | None = None) -> list[str]:
     """Codes of open auto-settle lobbies past their deadline (a Scan: operator use only)."""
-    now = now or _now()
+    now = now or datetime.now(UTC)
     return sorted(
         lobby.code for lobby in Lobby.due_for_auto_settle(now) if not lobby.is_expired(now)
     )
@@ -262,7 +258,7 @@ def claim_all_answered_notice(code: str) -> bool:
     try:
         update_lobby(
             code,
-            [Lobby.all_answered_notified_at.set(_now())],
+            [Lobby.all_answered_notified_at.set(datetime.now(UTC))],
             Lobby.all_answered_notified_at.does_not_exist()
             & (Lobby.notify_owner_all_answered == True),  # noqa: E712 - a condition
         )

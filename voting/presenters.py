@@ -204,6 +204,11 @@ def window_view(snapshot, rec: decisions.Recommendation, window, viewer_tz: str)
     )
 
 
+def settled_for_visitors(request: HttpRequest, snapshot: LobbySnapshot) -> dict:
+    """What a settled lobby settled on, for a visitor who may still join (its join page)."""
+    return settled_summary(snapshot, viewer_zone(request, snapshot.lobby))
+
+
 def settled_summary(snapshot: LobbySnapshot, viewer_tz: str) -> dict:
     """When and where the lobby settled, and how it repeats: what a visitor who may still
     join sees (voting/_decision.html#settled-lines), nothing about who is in it."""

@@ -83,15 +83,11 @@ class PlaceValues:
         return normalize_place_key(self.name, self.address)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 # --- the lock: deadline and settling ------------------------------------------------------------
 
 
 def deadline_passed(lobby: Lobby, now: datetime | None = None) -> bool:
-    return lobby.deadline is not None and lobby.deadline <= (now or _now())
+    return lobby.deadline is not None and lobby.deadline <= (now or datetime.now(UTC))
 
 
 def lock_reason(lobby: Lobby, now: datetime | None = None) -> str | None:
@@ -161,7 +157,7 @@ def propose_place(
         note=values.note,
         dedupe_key=values.dedupe_key,
         proposer_id=proposer_id,
-        created_at=_now(),
+        created_at=datetime.now(UTC),
         expires_at=snapshot.lobby.expires_at,
     )
     marker = PlaceKey(
@@ -171,7 +167,9 @@ def propose_place(
     )
     room = Lobby.place_count.does_not_exist() | (Lobby.place_count < MAX_PLACES)
     taken = reserve(
-        code, votes_open(_now()) & room & expiry_is(snapshot.lobby.expires_at), place_count=1
+        code,
+        votes_open(datetime.now(UTC)) & room & expiry_is(snapshot.lobby.expires_at),
+        place_count=1,
     )
     if taken is None:
         # The snapshot may predate the reason (a settle, a delete or a full list a moment ago).
@@ -321,7 +319,7 @@ def cast_vote(code: str, voter_id: str, place_id: str, value: str) -> Lobby:
         )
     except NotInLobby as error:
         raise LobbyError(_("You are not in this lobby any more.")) from error
-    lobby = announce(code, votes_open(_now()))
+    lobby = announce(code, votes_open(datetime.now(UTC)))
     if lobby is None:
         _take_back_vote(voter, place_id, value, before)
         if get_lobby(code) is None:
