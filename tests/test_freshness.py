@@ -149,7 +149,7 @@ if skew:
 
 import django
 django.setup()
-from lobbies import services
+from lobbies import answering, services
 from lobbies.answers import grid_key, marks_of, spec_for
 
 def read(code):
