@@ -44,7 +44,7 @@ else:
 
 INSTALLED_APPS = [
     # django.contrib.admin with our site: allauth's sign-in, and lobbies beside the models.
-    "letshangout.admin_lobbies.apps.LetsHangOutAdminConfig",
+    "hangout.lobby_admin.apps.LetsHangOutAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,10 +60,10 @@ INSTALLED_APPS = [
     "letshangout",
     "lobbies",
     "voting",
+    "hangout",
 ]
 
-# The lobby page as the site composes it (lobbies/lobby_page.py): what apps built on lobbies
-# add to it, as context processors do, and which of its parts the live poll refreshes.
+# The lobby page as the site composes it (lobbies/page/lobby.py): what apps add, what is live.
 LOBBY_PAGE_SECTIONS = ["voting.presenters.places_context"]
 LOBBY_JOIN_SECTIONS = ["voting.presenters.settled_for_visitors"]
 LOBBY_LIVE_FRAGMENTS = [
@@ -106,7 +106,7 @@ MIDDLEWARE = [
 
 # Widgets render through the project's templates too (the month calendar lives there).
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
-ROOT_URLCONF = "letshangout.urls"
+ROOT_URLCONF = "hangout.urls"
 # The calendar without JavaScript posts two checkboxes per slot: 31 days x 96 slots at most.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 6500
 WSGI_APPLICATION = "letshangout.wsgi.application"
@@ -173,12 +173,8 @@ else:
     }
 
 # What this process keeps of the lobbies it has shown (DESIGN.md: only the snapshot cache holds
-# snapshots; what is derived from one is kept under its code and rev). A worker holds at most
-# LOBBY_SNAPSHOTS_KEPT snapshots (a lobby of 1,000 people over 31 days of 15-minute slots is a
-# few MB), LOBBY_GRIDS_KEPT of each value per grid shape (slot tables, labels, my grid's HTML)
-# and LOBBY_DERIVED_KEPT rendered or computed parts (heatmaps, people lists, place cards, a few
-# hundred KB at most each). The defaults keep two workers of the largest lobbies in a 1 GiB
-# task; scripts/memory.py measures it.
+# snapshots; what is derived from one is kept under its code and rev, in a bounded cache).
+# scripts/memory.py measures what the defaults hold per worker (docs/benchmarks.md).
 LOBBY_SNAPSHOTS_KEPT = env_int("LOBBY_SNAPSHOTS_KEPT", 16)
 LOBBY_GRIDS_KEPT = env_int("LOBBY_GRIDS_KEPT", 32)
 LOBBY_DERIVED_KEPT = env_int("LOBBY_DERIVED_KEPT", 128)
@@ -277,7 +273,7 @@ WHITENOISE_MAX_AGE = 365 * 24 * 3600 if PRODUCTION else 0
 EMAIL_SMTP_HOST = env_str("EMAIL_HOST")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LetsHangOut <hello@letshangout.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# The mailto half of List-Unsubscribe (voting/recipients.py); the signed link is the other.
+# The mailto half of List-Unsubscribe (voting/emails/recipients.py); the signed link is the other.
 UNSUBSCRIBE_EMAIL = env_str("UNSUBSCRIBE_EMAIL") or parseaddr(DEFAULT_FROM_EMAIL)[1]
 if PRODUCTION or EMAIL_SMTP_HOST:
     MAILERS = {
@@ -314,10 +310,8 @@ WEEKLY_LOBBY_RETENTION_DAYS = env_int("WEEKLY_LOBBY_RETENTION_DAYS", 90)
 # A weekly series settled with no end runs on in calendars: its lobby is kept this long
 # after settling (a series with a last date or a count: past its last meeting).
 WEEKLY_SERIES_RETENTION_DAYS = env_int("WEEKLY_SERIES_RETENTION_DAYS", 365)
-# How many people one lobby seats (schools, clubs and company offsites need a thousand).
 LOBBY_MAX_PARTICIPANTS = env_int("LOBBY_MAX_PARTICIPANTS", 1000)
 
-# Security: strict by default, stricter in production.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -375,7 +369,7 @@ RATE_LIMITS = {
     # Calendar feeds: per address (token), with a per-client-IP backstop against guessing.
     "calendar_feed": (env_int("RATE_LIMIT_FEED", 30), 600),
     "calendar_feed_address": (env_int("RATE_LIMIT_FEED_ADDRESS", 120), 600),
-    # Verification emails to guests' addresses (voting/email_views.py): per lobby, and per
+    # Verification emails to guests' addresses (voting/emails/views.py): per lobby, and per
     # address so that nobody can flood one inbox from many lobbies.
     "guest_email_lobby": (env_int("RATE_LIMIT_GUEST_EMAIL_LOBBY", 20), 3600),
     "guest_email_address": (env_int("RATE_LIMIT_GUEST_EMAIL_ADDRESS", 3), 3600),

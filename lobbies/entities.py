@@ -20,7 +20,7 @@ from pynamodb.attributes import (
 )
 
 from letshangout.dynamo import TableItem
-from lobbies import former
+from lobbies.people import former
 
 LOBBY_SK = "LOBBY"
 PARTICIPANT_PREFIX = "P#"
@@ -48,7 +48,7 @@ class Decision(MapAttribute):
     starts_at = UTCDateTimeAttribute(null=True)
     ends_at = UTCDateTimeAttribute(null=True)
     all_day = BooleanAttribute(default=False)
-    # A weekly lobby's meeting repeats (lobbies/weekly.py): from its first date, every week,
+    # A weekly lobby's meeting repeats (availability/weekly.py): from its first date, every week,
     # until an end date (inclusive) or a count of meetings, or without end. ISO dates.
     first_date = UnicodeAttribute(null=True)
     until_date = UnicodeAttribute(null=True)
@@ -66,7 +66,7 @@ class Lobby(TableItem, discriminator="lobby"):
     owner_id = UnicodeAttribute()
     timezone = UnicodeAttribute()
     # "dates", or "weekdays": `weekdays` holds ISO weekday numbers (1 = Monday) and `dates`
-    # the reference week's days that stand for them (lobbies/weekly.py), so the grid and the
+    # the reference week's days that stand for them (availability/weekly.py), so the grid and the
     # bitmaps are the same for both. Not `kind`: that is TableItem's discriminator.
     schedule = UnicodeAttribute(default="dates")
     weekdays = ListAttribute(of=NumberAttribute, null=True)
@@ -96,10 +96,10 @@ class Lobby(TableItem, discriminator="lobby"):
     participant_count = NumberAttribute(default=0)
     place_count = NumberAttribute(default=0)
     # Who the organizer removed, kept out of this lobby: "U:<user id>" and "B:<browser key
-    # hash>" (lobbies/seats.py); a join's transaction is conditioned on not being in it.
+    # hash>" (lobbies/people/seats.py); a join's transaction is conditioned on not being in it.
     banned = UnicodeSetAttribute(null=True)
     comment_count = NumberAttribute(default=0)
-    # The organizer's reminder (voting/reminders.py): hours before the deadline, and the
+    # The organizer's reminder (voting/emails/reminders.py): hours before the deadline, and the
     # instant that makes, kept so the operator's Scan can filter on it.
     remind_hours = NumberAttribute(null=True)
     remind_at = UTCDateTimeAttribute(null=True)
@@ -208,14 +208,14 @@ class Participant(TableItem, discriminator="participant"):
     # instead of being read against the wrong slots.
     grid_key = UnicodeAttribute(null=True)
     notify_settled = BooleanAttribute(default=True)
-    # A hash of the key of the browser that joined (lobbies/identity.py): what a ban holds.
+    # A hash of the key of the browser that joined (lobbies/people/identity.py): what a ban holds.
     browser_hash = UnicodeAttribute(null=True)
     # Set, on condition that it was not, before the reminder email goes out: at most once.
     reminded_at = UTCDateTimeAttribute(null=True)
-    # Set when the account behind the seat was deleted (lobbies/former.py): the seat stays,
+    # Set when the account behind the seat was deleted (lobbies/people/former.py): the seat stays,
     # nameless, and nobody answers for it any more.
     released_at = UTCDateTimeAttribute(null=True)
-    # A guest's own address for this lobby's emails (voting/guest_email.py): kept on this
+    # A guest's own address for this lobby's emails (voting/emails/guest_email.py): kept on this
     # item only, so it goes when the lobby does; nothing is sent to it until `verified_at`,
     # and the emails are written in the language the guest used when saving it.
     guest_email = UnicodeAttribute(null=True)

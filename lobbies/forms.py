@@ -10,12 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from lobbies import codes
-from lobbies.deadlines import WallClockDateTimeField, check_deadline
-from lobbies.labels import timezone_choices
-from lobbies.late_join_forms import LateJoinField
+from lobbies.fields.deadlines import WallClockDateTimeField, check_deadline
+from lobbies.fields.late_join import LateJoinField
+from lobbies.fields.schedule import ScheduleFields
+from lobbies.fields.widgets import CALENDAR_MONTHS, MonthCalendarWidget
+from lobbies.page.labels import timezone_choices
 from lobbies.services import LobbySettings
-from lobbies.weekly_forms import ScheduleFields
-from lobbies.widgets import CALENDAR_MONTHS, MonthCalendarWidget
 
 MAX_DAYS = 31
 MAX_DAYS_AHEAD = 365
@@ -349,6 +349,6 @@ class FindLobbyForm(forms.Form):
 
 
 class PeopleSearchForm(forms.Form):
-    """The search box of a people list (lobbies/people.py)."""
+    """The search box of a people list (lobbies/people/lists.py)."""
 
     q = forms.CharField(label=_("Search by name"), max_length=100, required=False, strip=True)

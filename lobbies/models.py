@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CalendarFeed(models.Model):
-    """A signed-in user's secret calendar address of their lobbies (lobbies/feed_tokens.py).
+    """A signed-in user's secret calendar address of their lobbies (lobbies/exports/feed_tokens.py).
     Only the token's SHA-256 is kept: a leaked table gives no working address."""
 
     user = models.OneToOneField(

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 
-from lobbies import weekly
+from lobbies.availability import weekly
 
 
 def expiry_for(dates: Iterable[date]) -> int:

@@ -1,4 +1,4 @@
-"""Lobby use cases: the only code (with voting/services.py and lobbies/operations.py) that
+"""Lobby use cases: the only code (with voting/services.py and hangout/operations.py) that
 reads or writes entities.
 
 Views hand in validated values and get back snapshots, entities or a `LobbyError` whose
@@ -20,8 +20,7 @@ from letshangout.dynamo import transact, write_item
 from lobbies import codes
 from lobbies.entities import Lobby, Participant
 from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed, NotInLobby, StaleEdit
-from lobbies.retention import expiry_for, expiry_of, kept_by
-from lobbies.seats import (
+from lobbies.people.seats import (
     MAX_PARTICIPANTS,
     ban_of,
     full_message,
@@ -32,6 +31,7 @@ from lobbies.seats import (
     not_banned,
     write_seat,
 )
+from lobbies.retention import expiry_for, expiry_of, kept_by
 from lobbies.snapshot import LobbySnapshot
 from lobbies.store import (
     announce,
@@ -95,7 +95,7 @@ class LobbySettings:
     # Hours before the deadline to remind those who have not answered (None: no reminder).
     remind_hours: int | None = None
     # "dates", or "weekdays" with ISO weekday numbers; `dates` then holds the reference
-    # week's days for them (lobbies/weekly.py).
+    # week's days for them (lobbies/availability/weekly.py).
     schedule: str = "dates"
     weekdays: tuple[int, ...] = ()
     # Joining after settling; None leaves it to the schedule (lobbies/seats.late_join_allowed).
@@ -253,7 +253,7 @@ def leave_lobby(snapshot: LobbySnapshot, participant_id: str) -> None:
 
 def remove_participant(snapshot: LobbySnapshot, actor_id: str, participant_id: str) -> None:
     """The organizer removes someone and keeps them out: their account and the browser they
-    joined from go into the lobby's ban list before their seat goes (lobbies/seats.py)."""
+    joined from go into the lobby's ban list before their seat goes (lobbies/people/seats.py)."""
     require_organizer(snapshot, actor_id)
     if participant_id == actor_id:
         raise LobbyError(_("You cannot remove yourself; delete the lobby instead."))

@@ -9,7 +9,8 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from letshangout.dynamo import is_unavailable
-from lobbies import identity, seats, services
+from lobbies import services
+from lobbies.people import identity, seats
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
 
-from lobbies.answers import read_answers
+from lobbies.availability.answers import read_answers
 from lobbies.entities import COMMENT_PREFIX, Lobby, Participant
 from lobbies.errors import LobbyNotFound
 
@@ -59,7 +59,7 @@ class LobbySnapshot:
     @cached_property
     def answers(self) -> dict:
         """participant id -> (yes, maybe) for everyone whose answers fit the current grid
-        (lobbies/answers.py): read from the bitmaps the first time a page asks."""
+        (lobbies/availability/answers.py): read from the bitmaps the first time a page asks."""
         return read_answers(self)
 
     @property

@@ -1,6 +1,6 @@
 """The lobby's data in DynamoDB: reading it at its current rev, and the transactions every
 change is made of. Used by the service modules only (lobbies/services.py, voting/services.py,
-lobbies/operations.py, lobbies/transfer.py); views go through them.
+hangout/operations.py, hangout/transfer.py); views go through them.
 
 Reading: `load_lobby` asks DynamoDB for the lobby's `rev` (one strongly consistent GetItem)
 and returns the snapshot at that rev, read with one Query the first time this process needs

@@ -2,16 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from lobbies import (
-    account_views,
-    calendar_views,
-    comment_views,
-    export_views,
-    feed_views,
-    grid_views,
-    people_views,
-    views,
-)
+from lobbies import views
+from lobbies.availability import calendar_views
+from lobbies.availability import views as grid_views
+from lobbies.comments import views as comment_views
+from lobbies.exports import feed_views
+from lobbies.exports import views as export_views
+from lobbies.people import account_views
+from lobbies.people import views as people_views
 
 app_name = "lobbies"
 

@@ -19,8 +19,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from letshangout.mail import has_verified_email, verified_emails
 from letshangout.ratelimit import consume, missed, rate_limit, retry_after
-from lobbies import identity, services
-from lobbies.access import (
+from lobbies import services
+from lobbies.availability.answers import unanswered_guests, unanswered_signed_in
+from lobbies.codes import normalize_code
+from lobbies.errors import LobbyError, StaleEdit
+from lobbies.exports.feed_views import feed_section
+from lobbies.forms import (
+    CreateLobbyForm,
+    EditLobbyForm,
+    FindLobbyForm,
+    JoinForm,
+    today_in,
+)
+from lobbies.page.labels import chosen_zone, remember_zone, valid_zone
+from lobbies.page.lobby import join_context, lobby_context
+from lobbies.people import identity
+from lobbies.people.access import (
     canonical_code,
     load,
     load_for_organizer,
@@ -29,19 +43,6 @@ from lobbies.access import (
     my_seat,
     remember_membership,
 )
-from lobbies.answers import unanswered_guests, unanswered_signed_in
-from lobbies.codes import normalize_code
-from lobbies.errors import LobbyError, StaleEdit
-from lobbies.feed_views import feed_section
-from lobbies.forms import (
-    CreateLobbyForm,
-    EditLobbyForm,
-    FindLobbyForm,
-    JoinForm,
-    today_in,
-)
-from lobbies.labels import chosen_zone, remember_zone, valid_zone
-from lobbies.lobby_page import join_context, lobby_context
 from lobbies.snapshot import LobbySnapshot
 
 
@@ -276,7 +277,7 @@ def _edit_page(request: HttpRequest, snapshot: LobbySnapshot, status: int) -> Ht
 
 def _edit_facts(snapshot: LobbySnapshot) -> dict:
     """What the settings form says about the people in the lobby."""
-    # Whom a reminder would reach (voting/reminders.py): those who kept the lobby's emails on.
+    # Whom a reminder would reach (voting's reminders): those who kept the lobby's emails on.
     waiting = [p for p in unanswered_signed_in(snapshot) if p.notify_settled]
     reachable = verified_emails(person.user_id for person in waiting)
     guests = [p for p in unanswered_guests(snapshot) if p.verified_guest_email]

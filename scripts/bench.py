@@ -143,8 +143,9 @@ def build_plan(server: stack.Server, code: str, users: int, rev: int) -> dict:
     from django.conf import settings
     from django.urls import reverse
 
-    from lobbies import grid, services
-    from lobbies.answers import grid_key, spec_for
+    from lobbies import services
+    from lobbies.availability import grid
+    from lobbies.availability.answers import grid_key, spec_for
 
     snapshot = services.load_lobby(code)
     spec = spec_for(snapshot.lobby)
@@ -555,7 +556,7 @@ def run_big(bench: stack.Stack, server: stack.Server, args, sizes: dict) -> dict
 
 def rules_endpoint(bench: stack.Stack, hold_ms: int) -> tuple[str | None, str]:
     """Where the burst's gunicorn sends its DynamoDB requests: through the proxy that
-    enforces DynamoDB's rules (letshangout/dynamo_rules.py), the stack's own when the whole
+    enforces DynamoDB's rules (letshangout/emulator/rules.py), the stack's own when the whole
     run goes through one (--rules-hold-ms), else one started for the burst."""
     label = "DynamoDB's rules enforced by the rules proxy, transactions held {} ms"
     if bench.rules is not None:
@@ -633,7 +634,7 @@ def versions() -> dict:
             return "missing"
         return (out.stderr or out.stdout).splitlines()[0].replace('"', "")
 
-    from letshangout import dynamo_local
+    from letshangout.emulator import local as dynamo_local
 
     build = dynamo_local.find_jar().parent.name.removeprefix("dynamodb_local_")
     package = json.loads((dynamo_local.PACKAGE_DIR / "package.json").read_text())["version"]
@@ -1132,7 +1133,7 @@ def main() -> int:
         log("starting gunicorn (production settings)")
         server = bench.start_server("app")
         from lobbies import services
-        from lobbies.answers import spec_for
+        from lobbies.availability.answers import spec_for
 
         chosen = set(args.only.split(",")) | {"baseline"} if args.only else None
         routes = [r for r in ROUTES if chosen is None or r.key in chosen]

@@ -2,7 +2,7 @@
 
 - Seeding: a lobby made by the seed command with a few people, places and votes, then grown
   to its full size by copying a participant item with BatchWriteItem (25 items a request)
-  straight into DynamoDB Local. The participant cap (lobbies/seats.py) applies to joins, so
+  straight into DynamoDB Local. The participant cap (lobbies/people/seats.py) applies to joins, so
   a big lobby cannot be made through the app yet; the items written are the ones a join and
   a save would have left (new ids, names, join times, marks and votes), and the Lobby item's
   participant count and rev are moved once at the end, as the app's writes would have.
@@ -147,8 +147,10 @@ def grow_lobby(code: str, total: int, rng: random.Random) -> None:
     """Participant items copied from a seeded one until the lobby holds `total` people, each
     with their own id, name, join time, marks and votes; then the Lobby item's count and rev
     move once (a cached snapshot of the smaller lobby is stale after that, as it should be)."""
-    from lobbies import demo, grid, services
-    from lobbies.answers import spec_for
+    from hangout import demo
+    from lobbies import services
+    from lobbies.availability import grid
+    from lobbies.availability.answers import spec_for
 
     client = raw_client()
     items = query_all(client, code)
@@ -233,7 +235,7 @@ class BigLobby:
 
 def describe(code: str) -> BigLobby:
     from lobbies import services
-    from lobbies.answers import grid_key, spec_for
+    from lobbies.availability.answers import grid_key, spec_for
 
     snapshot = services.load_lobby(code)
     spec = spec_for(snapshot.lobby)
@@ -263,7 +265,7 @@ def client_as(server: stack.Server, big: BigLobby, pid: str, number: int) -> sta
 
 
 def save_body(big: BigLobby, pid: str, yes: frozenset, maybe: frozenset) -> bytes:
-    from lobbies import grid
+    from lobbies.availability import grid
 
     return urlencode(
         {
@@ -515,7 +517,7 @@ def _count(values) -> dict[str, int]:
 
 
 def stored_marks(big: BigLobby) -> dict[str, tuple[frozenset, frozenset]]:
-    from lobbies import grid
+    from lobbies.availability import grid
 
     marks = {}
     for item in query_all(raw_client(), big.code):
@@ -532,7 +534,7 @@ def stored_marks(big: BigLobby) -> dict[str, tuple[frozenset, frozenset]]:
 
 
 def _bitmap(item: dict, name: str, length: int) -> frozenset:
-    from lobbies import grid
+    from lobbies.availability import grid
 
     return grid.decode_bitmap(item[name]["B"], length) if name in item else frozenset()
 

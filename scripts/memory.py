@@ -89,8 +89,9 @@ def _random_marks(spec, rng: random.Random) -> tuple[set[int], set[int]]:
 def seed_big_lobby(people: int, days: int, rng: random.Random):
     """A lobby of `people` participants who all answered, over `days` whole days in 15-minute
     slots; returns (code, organizer participant)."""
-    from lobbies import codes, grid, services, store
-    from lobbies.answers import grid_key, spec_for
+    from lobbies import codes, services, store
+    from lobbies.availability import grid
+    from lobbies.availability.answers import grid_key, spec_for
     from lobbies.entities import Lobby, Participant
     from lobbies.services import LobbySettings
 
@@ -155,7 +156,7 @@ def measure_memory(
     from django.conf import settings
     from django.test import Client
 
-    from lobbies.access import lobby_url
+    from lobbies.people.access import lobby_url
     from tests.conftest import seat_client
 
     rng = random.Random(2976)
@@ -211,7 +212,8 @@ def measure_memory(
 def run(lobbies: int, people: int, days: int, trace: bool) -> dict:
     """Start DynamoDB Local and Django, measure, stop DynamoDB Local."""
     _setup_django()
-    from letshangout import dynamo, dynamo_local
+    from letshangout import dynamo
+    from letshangout.emulator import local as dynamo_local
 
     local = dynamo_local.start()
     try:

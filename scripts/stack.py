@@ -2,7 +2,7 @@
 
 A `Stack` owns everything it starts: DynamoDB Local (in memory, or persisted so it can be
 stopped and started again), optionally the proxy that enforces DynamoDB's rules in front of
-it (letshangout/dynamo_rules.py, when `rules_hold_ms` is set), a SQLite database in a
+it (letshangout/emulator/rules.py, when `rules_hold_ms` is set), a SQLite database in a
 temporary folder, and one or more gunicorn servers started exactly as the container starts
 them (`gunicorn -c gunicorn.conf.py`) with DJANGO_ENV=production. The calling process
 configures Django with the same environment, so it can seed data through the services and
@@ -113,7 +113,7 @@ class Server:
 
 @dataclass
 class RulesProxyProcess:
-    """letshangout.dynamo_rules in a process of its own, which dies with the one that started
+    """letshangout.emulator.rules in a process of its own, which dies with the one that started
     it; its threads then compete with nobody's for the GIL."""
 
     url: str
@@ -128,11 +128,11 @@ class RulesProxyProcess:
 def start_rules_proxy(upstream: str, hold_ms: int, port: int | None = None) -> RulesProxyProcess:
     """Start the DynamoDB rules proxy in front of `upstream` (DynamoDB Local's URL) and return
     once it listens; point DYNAMODB_ENDPOINT_URL at `.url`."""
-    from letshangout import dynamo_local
+    from letshangout.emulator import local as dynamo_local
 
     port = port or free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "letshangout.dynamo_rules", "--upstream", upstream]
+        [sys.executable, "-m", "letshangout.emulator.rules", "--upstream", upstream]
         + ["--port", str(port), "--hold-ms", str(hold_ms)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -196,7 +196,7 @@ class Stack:
         return self.workdir / "dynamodb"
 
     def start_dynamo(self) -> None:
-        from letshangout import dynamo_local
+        from letshangout.emulator import local as dynamo_local
 
         db_path = self.dynamo_path if self.persist_dynamo else None
         self.dynamo = dynamo_local.start(self.dynamo_port, db_path)
@@ -420,7 +420,7 @@ def new_session_cookie(seats: dict[str, str]) -> str:
 
     from django.conf import settings
 
-    from lobbies import identity
+    from lobbies.people import identity
 
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[identity.SESSION_KEY] = dict(seats)

@@ -13,9 +13,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from letshangout import dynamo, dynamo_local
-from letshangout.dynamo_rules import RulesProxy
-from lobbies import identity, services
+from letshangout import dynamo
+from letshangout.emulator import local as dynamo_local
+from letshangout.emulator.rules import RulesProxy
+from lobbies import services
+from lobbies.people import identity
 from lobbies.services import LobbySettings
 from tests import aws_calls
 from tests.factories import make_settings

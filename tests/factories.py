@@ -5,9 +5,11 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
+from hangout import demo
 from letshangout.dynamo import TableItem
-from lobbies import codes, demo, grid, services
-from lobbies.answers import grid_key, spec_for
+from lobbies import codes, services
+from lobbies.availability import grid
+from lobbies.availability.answers import grid_key, spec_for
 from lobbies.entities import Lobby, Participant
 from lobbies.services import LobbySettings
 
@@ -29,7 +31,7 @@ def make_settings(**overrides) -> LobbySettings:
 
 
 def small_demo(seed: int, **overrides):
-    """A small lobby with answers, places and votes (lobbies.demo.seed_demo), reproducibly."""
+    """A small lobby with answers, places and votes (hangout.demo.seed_demo), reproducibly."""
     options = {
         "participants": 3,
         "days": 3,

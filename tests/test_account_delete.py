@@ -10,8 +10,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from lobbies import accounts, services
+from lobbies import services
 from lobbies.entities import Participant
+from lobbies.people import accounts
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.voting_support import evening_window, mark, reload, slots
@@ -81,7 +82,7 @@ class TestDeleteAccount:
             assert person.gsi1pk is None and person.gsi1sk is None
         assert not list(Participant.for_user(user.pk))
         # Their marks still count, and the organizer's lobby still has its organizer.
-        from lobbies.answers import answers_of
+        from lobbies.availability.answers import answers_of
 
         assert joined.participant_id in answers_of(reload(lobby.code))
         assert reload(own.code).is_organizer(own.participant_id)

@@ -11,8 +11,9 @@ from django.test import Client
 from django.urls import reverse
 
 from letshangout.dynamo import TableItem
-from lobbies import accounts, services
+from lobbies import services
 from lobbies.entities import Participant
+from lobbies.people import accounts
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.voting_support import evening_window, mark, reload, slots

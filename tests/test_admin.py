@@ -12,9 +12,10 @@ from django.contrib.admin.models import DELETION, LogEntry
 from django.test import Client
 from django.urls import reverse
 
-from letshangout.admin_lobbies import views as admin_views
+from hangout import operations, transfer
+from hangout.lobby_admin import views as admin_views
 from letshangout.dynamo import TableItem
-from lobbies import operations, services, transfer
+from lobbies import services
 from lobbies.codes import display_code
 from lobbies.entities import Lobby, Participant
 from tests.factories import make_settings, small_demo

@@ -18,8 +18,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from lobbies import grid, services
-from lobbies.answers import grid_key, spec_for
+from lobbies import services
+from lobbies.availability import grid
+from lobbies.availability.answers import grid_key, spec_for
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from voting import decisions

@@ -18,12 +18,14 @@ from django.urls import reverse
 
 from letshangout import dynamo
 from letshangout.dynamo import TableItem
-from lobbies import answering, grid, services, store
-from lobbies.answers import grid_key, marks_of, spec_for
+from lobbies import services, store
+from lobbies.availability import grid
+from lobbies.availability import saving as answering
+from lobbies.availability.answers import grid_key, marks_of, spec_for
 from lobbies.entities import LOBBY_SK, Lobby, Participant, lobby_pk
 from lobbies.errors import AnswersClosed
-from lobbies.labels import day_label
-from lobbies.seats import new_participant
+from lobbies.page.labels import day_label
+from lobbies.people.seats import new_participant
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.html import Checkbox, checkboxes, my_grid, table_cells, text_of

@@ -20,10 +20,13 @@ from urllib.request import urlopen
 import pytest
 from django.urls import reverse
 
-from lobbies import feed_tokens, services, weekly
+from lobbies import services
+from lobbies.availability import weekly
+from lobbies.exports import feed_tokens
 from tests.factories import make_settings
 from tests.voting_support import evening_window, reload
-from voting import decisions, feed
+from voting import decisions
+from voting.calendar import feed
 
 pytestmark = [
     pytest.mark.skipif(

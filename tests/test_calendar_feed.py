@@ -13,11 +13,12 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from lobbies import services
-from lobbies.feed_tokens import fingerprint
+from lobbies.exports.feed_tokens import fingerprint
 from lobbies.models import CalendarFeed
 from tests.factories import make_settings
 from tests.voting_support import evening_window, reload
-from voting import decisions, feed
+from voting import decisions
+from voting.calendar import feed
 
 pytestmark = pytest.mark.django_db
 

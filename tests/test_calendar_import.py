@@ -14,10 +14,16 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from lobbies import calendar_import, grid, services
-from lobbies.answers import answers_of, grid_key, spec_for
-from lobbies.calendar_import import CalendarError, busy_slots, comparable_spec, proposal
-from lobbies.grid import GridSpec
+from lobbies import services
+from lobbies.availability import calendar_import, grid
+from lobbies.availability.answers import answers_of, grid_key, spec_for
+from lobbies.availability.calendar_import import (
+    CalendarError,
+    busy_slots,
+    comparable_spec,
+    proposal,
+)
+from lobbies.availability.grid import GridSpec
 from tests.factories import make_settings
 
 NEW_YORK, TOKYO, BERLIN = ZoneInfo("America/New_York"), ZoneInfo("Asia/Tokyo"), "Europe/Berlin"
@@ -307,7 +313,7 @@ class TestPage:
 
     def test_too_big_upload(self, lobby, organizer_client, monkeypatch):
         monkeypatch.setattr(calendar_import, "MAX_BYTES", 100)
-        monkeypatch.setattr("lobbies.calendar_views.MAX_BYTES", 100)
+        monkeypatch.setattr("lobbies.availability.calendar_views.MAX_BYTES", 100)
         upload = SimpleUploadedFile("big.ics", b"BEGIN:VCALENDAR\r\n" * 20)
         response = organizer_client.post(calendar_url(lobby.code), {"file": upload})
         assert (

@@ -14,11 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from lobbies import services, weekly
+from lobbies import services
+from lobbies.availability import weekly
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.voting_support import evening_window, propose, reload
-from voting import decisions, ics
+from voting import decisions
+from voting.calendar import ics
 
 ZONE = "Europe/Berlin"
 BERLIN = ZoneInfo(ZONE)

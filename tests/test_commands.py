@@ -12,10 +12,12 @@ from django.core.management import call_command, get_commands, load_command_clas
 from django.core.management.base import CommandError
 from django.test import Client
 
+from hangout import operations
 from letshangout import dynamo
 from letshangout.dynamo import TableItem
-from lobbies import grid, operations, services
-from lobbies.answers import spec_for
+from lobbies import services
+from lobbies.availability import grid
+from lobbies.availability.answers import spec_for
 from lobbies.entities import Lobby, Participant
 from voting import decisions
 from voting import services as voting

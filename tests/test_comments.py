@@ -8,8 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from lobbies import comments, services
-from lobbies.comment_page import SHOWN
+from lobbies import services
+from lobbies.comments import services as comments
+from lobbies.comments.presenters import SHOWN
 from lobbies.entities import Comment, Lobby
 from lobbies.errors import LobbyError, NotAllowed
 
@@ -118,7 +119,7 @@ class TestDeleting:
     def test_deleting_from_the_older_comments_page_returns_there(
         self, lobby, organizer_client, monkeypatch
     ):
-        monkeypatch.setattr("lobbies.comment_page.SHOWN", 1)
+        monkeypatch.setattr("lobbies.comments.presenters.SHOWN", 1)
         for text in ("old one", "new one"):
             comments.post_comment(fresh(lobby.code), lobby.lobby.owner_id, text)
         older = organizer_client.get(reverse("lobbies:comments", args=[lobby.code]))
@@ -176,7 +177,7 @@ class TestListing:
         assert "hx-post" not in body.split('class="comment-list"')[1]
 
     def test_older_page_pages_back(self, lobby, organizer_client, monkeypatch):
-        monkeypatch.setattr("lobbies.comment_page.SHOWN", 2)
+        monkeypatch.setattr("lobbies.comments.presenters.SHOWN", 2)
         owner = lobby.lobby.owner_id
         for n in range(5):
             comments.post_comment(fresh(lobby.code), owner, f"note {n}")

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import dateformat, translation
 
 from letshangout.formats import local_format
-from lobbies import comments, services
+from lobbies import services
+from lobbies.comments import services as comments
 from tests.factories import make_settings
 
 SIXTH_OF_DECEMBER = date(2026, 12, 6)

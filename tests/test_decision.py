@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from lobbies import services as lobby_services
-from lobbies.answers import spec_for
+from lobbies.availability.answers import spec_for
 from lobbies.entities import Lobby
 from tests.conftest import seat_client
 from tests.factories import make_settings

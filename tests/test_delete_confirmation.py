@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from lobbies import comments
-from lobbies.answers import spec_for
+from lobbies.availability.answers import spec_for
+from lobbies.comments import services as comments
 from tests.voting_support import propose, reload
 from voting import decisions
 
@@ -110,7 +110,7 @@ class TestOlderCommentsPage:
 
     @pytest.fixture
     def notes(self, lobby, monkeypatch):
-        monkeypatch.setattr("lobbies.comment_page.SHOWN", 2)
+        monkeypatch.setattr("lobbies.comments.presenters.SHOWN", 2)
         for n in range(7):
             comments.post_comment(reload(lobby.code), lobby.lobby.owner_id, f"note {n}")
         return reload(lobby.code).comments

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from letshangout import dynamo_local
+from letshangout.emulator import local as dynamo_local
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

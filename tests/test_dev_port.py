@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from letshangout import dynamo_local
+from letshangout.emulator import local as dynamo_local
 from tests.test_dev_command import answers, start_dev, wait_for
 
 BASE_DIR = Path(__file__).resolve().parent.parent

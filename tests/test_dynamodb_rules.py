@@ -1,4 +1,4 @@
-"""The proxy in front of DynamoDB Local refuses what DynamoDB refuses (letshangout/dynamo_rules.py).
+"""The proxy in front of DynamoDB Local refuses what DynamoDB refuses (emulator/rules.py).
 
 Real botocore and PynamoDB calls through the proxy to DynamoDB Local. A request "in flight" is
 held by the proxy's gate until the test releases it, so conflicts are met deterministically.
@@ -17,7 +17,10 @@ from botocore.exceptions import ClientError
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from letshangout import dynamo, dynamo_limits, dynamo_local, dynamo_rules
+from letshangout import dynamo
+from letshangout.emulator import limits as dynamo_limits
+from letshangout.emulator import local as dynamo_local
+from letshangout.emulator import rules as dynamo_rules
 from lobbies.entities import Lobby
 from tests.conftest import TEST_TABLE
 

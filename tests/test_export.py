@@ -16,7 +16,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from lobbies import comments, export, services, weekly
+from lobbies import services
+from lobbies.availability import weekly
+from lobbies.comments import services as comments
+from lobbies.exports import tables as export
 from tests.factories import make_settings
 from tests.voting_support import evening_window, mark, propose, reload, slots
 from voting import decisions
@@ -378,7 +381,7 @@ class TestGermanDownload:
     def test_csv_shows_weekdays_and_headings_in_german(self, weekly_lobby, organizer_client):
         from django.utils import translation
 
-        from lobbies import export_labels
+        from lobbies.exports import headings as export_labels
 
         response = organizer_client.get(lobby_url(weekly_lobby, "csv"), **GERMAN)
         rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))

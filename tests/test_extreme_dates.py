@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from lobbies import services
-from lobbies.labels import TZ_COOKIE
-from lobbies.weekly import MAX_COUNT
+from lobbies.availability.weekly import MAX_COUNT
+from lobbies.page.labels import TZ_COOKIE
 from tests.conftest import seat_client
 from tests.factories import create_payload
 from tests.test_weekly import create_payload as weekly_payload

@@ -12,8 +12,9 @@ from django.test import Client
 from django.urls import reverse
 
 from letshangout import dynamo
-from lobbies import grid, services
-from lobbies.answers import grid_key, spec_for
+from lobbies import services
+from lobbies.availability import grid
+from lobbies.availability.answers import grid_key, spec_for
 from lobbies.entities import Lobby, Participant
 from tests.conftest import seat_client
 from tests.factories import create_payload

@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from lobbies import comments, services
+from lobbies import services
+from lobbies.comments import services as comments
 from lobbies.entities import Participant
 from tests.voting_support import evening_window, mark, propose, reload, slots
 from voting import decisions

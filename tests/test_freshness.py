@@ -26,8 +26,10 @@ from django.conf import settings
 from django.urls import reverse
 
 from letshangout import dynamo
-from lobbies import answering, grid, services
-from lobbies.answers import grid_key, marks_of, spec_for
+from lobbies import services
+from lobbies.availability import grid
+from lobbies.availability import saving as answering
+from lobbies.availability.answers import grid_key, marks_of, spec_for
 from tests.conftest import TEST_TABLE
 from tests.html import my_grid, table_cells
 from voting import services as voting
@@ -150,7 +152,7 @@ if skew:
 import django
 django.setup()
 from lobbies import answering, services
-from lobbies.answers import grid_key, marks_of, spec_for
+from lobbies.availability.answers import grid_key, marks_of, spec_for
 
 def read(code):
     snapshot = services.load_lobby(code)

@@ -23,8 +23,8 @@ from lobbies.entities import Lobby
 from tests.conftest import seat_client
 from tests.test_email_links import assert_all_links_absolute
 from tests.voting_support import evening_window, reload, set_lobby
-from voting import guest_email
-from voting.recipients import address_digest
+from voting.emails import guest_email
+from voting.emails.recipients import address_digest
 
 ADDRESS = "gus@example.com"
 LINK = re.compile(r"https?://\S+/email/confirm/\S+/")

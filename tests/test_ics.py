@@ -16,7 +16,8 @@ from lobbies import services as lobby_services
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.voting_support import evening_window, propose, reload
-from voting import decisions, ics
+from voting import decisions
+from voting.calendar import ics
 
 
 def ics_url(code: str) -> str:

@@ -13,8 +13,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from lobbies import services, weekly
-from lobbies.seats import late_join_allowed
+from lobbies import services
+from lobbies.availability import weekly
+from lobbies.people.seats import late_join_allowed
 from tests.conftest import seat_client
 from tests.factories import create_payload, make_settings
 from tests.voting_support import evening_window, mark, propose, reload, slots

@@ -10,9 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 from letshangout import dynamo
-from lobbies import answering, services
-from lobbies.answers import grid_key, spec_for
-from lobbies.lobby_page import live_fragments
+from lobbies import services
+from lobbies.availability import saving as answering
+from lobbies.availability.answers import grid_key, spec_for
+from lobbies.page.lobby import live_fragments
 from tests.factories import make_settings
 from tests.html import table_cells
 from voting import decisions

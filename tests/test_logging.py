@@ -18,7 +18,7 @@ import pytest
 from django.test import Client
 from django.urls import path, reverse
 
-from letshangout import urls as site_urls
+from hangout import urls as site_urls
 from letshangout.logging import JsonFormatter, scrub
 from lobbies.codes import display_code
 

@@ -17,8 +17,8 @@ from tests.test_logging import boom  # noqa: F401  (the URLconf below routes to 
 from tests.test_logging import urlpatterns as failing_urlpatterns
 
 urlpatterns = failing_urlpatterns
-handler500 = "letshangout.views.server_error"
-handler404 = "letshangout.views.page_not_found"
+handler500 = "hangout.views.server_error"
+handler404 = "hangout.views.page_not_found"
 
 
 @pytest.fixture

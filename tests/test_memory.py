@@ -17,8 +17,9 @@ from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.urls import reverse
 
-from lobbies import answering, services, store
-from lobbies.answers import grid_key, spec_for
+from lobbies import services, store
+from lobbies.availability import saving as answering
+from lobbies.availability.answers import grid_key, spec_for
 from voting import services as voting
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,15 +16,16 @@ from django.test import Client
 from django.urls import reverse
 from icalendar import Calendar
 
-from letshangout.dynamo_local import free_port
+from letshangout.emulator.local import free_port
 from lobbies import services as lobby_services
-from lobbies.answers import grid_key, spec_for
+from lobbies.availability.answers import grid_key, spec_for
 from lobbies.entities import Participant
 from lobbies.signals import answered
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.voting_support import evening_window, mark, propose, reload, slots, vote
-from voting import decisions, notifications, recipients, services
+from voting import decisions, services
+from voting.emails import notifications, recipients
 
 
 class ExplodingBackend(BaseEmailBackend):
@@ -165,7 +166,7 @@ class TestSettledEmail:
 
     def test_failing_mail_backend_never_fails_settling(self, people, settings, caplog):
         settings.MAILERS = {"default": {"BACKEND": "tests.test_notifications.ExplodingBackend"}}
-        with caplog.at_level(logging.ERROR, logger="voting.notifications"):
+        with caplog.at_level(logging.ERROR, logger="voting.emails.notifications"):
             response = settle_by_view(people)
         assert response.status_code == HTTPStatus.FOUND
         assert reload(people["code"]).lobby.status == "settled"
@@ -193,7 +194,7 @@ class TestSettledEmail:
         monkeypatch.setattr(notifications, "render_to_string", broken)
         snapshot = reload(people["code"])
         decisions.settle(snapshot, people["owner"].participant_id, 0, None)
-        with caplog.at_level(logging.ERROR, logger="voting.notifications"):
+        with caplog.at_level(logging.ERROR, logger="voting.emails.notifications"):
             assert notifications.send_settled(reload(people["code"]), "http://x/") == 0
         assert "template exploded" in caplog.text
 
@@ -296,7 +297,7 @@ class TestEveryoneAnsweredEmail:
         code, owner, ann, ann_client, place = lobby_with_notice
         answer_everything(code, owner.participant_id, [place.place_id])
         mark(code, ann.participant_id, yes=slots(evening_window(reload(code), 0, 19), 4))
-        with caplog.at_level(logging.ERROR, logger="voting.notifications"):
+        with caplog.at_level(logging.ERROR, logger="voting.emails.notifications"):
             response = ann_client.post(
                 reverse("voting:vote", args=[code, place.place_id]), {"value": "yes"}
             )

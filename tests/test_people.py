@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from letshangout import dynamo
 from lobbies import services
-from lobbies.people import PAGE_SIZE, PREVIEW
+from lobbies.people.lists import PAGE_SIZE, PREVIEW
 from tests.factories import fill_lobby
 from tests.voting_support import propose, vote
 

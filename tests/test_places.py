@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from lobbies import services as lobby_services
-from lobbies.answers import spec_for
+from lobbies.availability.answers import spec_for
 from tests.voting_support import pass_deadline, propose, reload
 from voting import decisions, services
 from voting.entities import Place

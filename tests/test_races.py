@@ -11,8 +11,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from lobbies import seats, services
+from lobbies import services
 from lobbies.entities import Lobby, Participant
+from lobbies.people import seats
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.voting_support import mark, propose, stored_votes, vote

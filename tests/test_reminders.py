@@ -19,12 +19,14 @@ from django.utils import dateformat, timezone, translation
 
 from letshangout.formats import local_format
 from letshangout.models import LanguagePreference, TimeZonePreference
-from lobbies import answering, services, weekly
+from lobbies import services
+from lobbies.availability import saving as answering
+from lobbies.availability import weekly
 from lobbies.entities import Lobby
 from lobbies.forms import LobbyForm
 from tests.conftest import seat_client
 from tests.factories import make_settings
-from voting import recipients, reminders
+from voting.emails import recipients, reminders
 
 
 def deadline_in(hours: float) -> datetime:
@@ -197,7 +199,7 @@ class TestSetting:
 
 
 def _key(lobby) -> str:
-    from lobbies.answers import grid_key, spec_for
+    from lobbies.availability.answers import grid_key, spec_for
 
     return grid_key(spec_for(lobby))
 

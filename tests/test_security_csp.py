@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import path, reverse
 from django.utils.csp import build_policy
 
-from letshangout import urls as site_urls
+from hangout import urls as site_urls
 from lobbies import services
 from tests.factories import small_demo
 from tests.test_logging import boom

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import path, reverse
 
-from letshangout import urls as site_urls
-from letshangout import views as site_views
+from hangout import urls as site_urls
+from hangout import views as site_views
 from tests.test_logging import boom
 
 urlpatterns = [path("l/<str:code>/boom/", boom, name="boom"), *site_urls.urlpatterns]

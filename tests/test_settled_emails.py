@@ -19,7 +19,7 @@ from django.utils import dateformat
 from letshangout.formats import local_format
 from letshangout.models import TimeZonePreference
 from lobbies import services as lobby_services
-from lobbies import weekly
+from lobbies.availability import weekly
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.voting_support import evening_window, propose, reload

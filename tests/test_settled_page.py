@@ -9,8 +9,9 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from lobbies import grid, services
-from lobbies.answers import grid_key, spec_for
+from lobbies import services
+from lobbies.availability import grid
+from lobbies.availability.answers import grid_key, spec_for
 from voting import decisions
 
 

@@ -16,10 +16,10 @@ from django.test import Client
 from django.urls import reverse
 
 from lobbies import services
+from lobbies.availability.grid import GridSpec
+from lobbies.availability.layout import view_grid
 from lobbies.forms import CreateLobbyForm, EditLobbyForm, LobbyForm
-from lobbies.grid import GridSpec
-from lobbies.gridview import view_grid
-from lobbies.labels import TZ_COOKIE, row_label
+from lobbies.page.labels import TZ_COOKIE, row_label
 from tests.conftest import seat_client
 from tests.factories import make_settings
 
@@ -197,7 +197,7 @@ def test_the_settled_email_shows_the_lobbys_own_times(user, client):
     snapshot = services.load_lobby(code)
     # 19:00 in Berlin is slot 2 of an 18:00 start with 30-minute slots.
     decisions.settle(snapshot, membership.participant.participant_id, 2, None)
-    from voting import notifications
+    from voting.emails import notifications
 
     sent = notifications.send_settled(services.load_lobby(code), "http://testserver/")
     assert sent == 1

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from lobbies import services
-from lobbies.answers import spec_for
+from lobbies.availability.answers import spec_for
 from tests import test_weekly
 from tests.html import dangling_references, duplicate_ids
 from voting import decisions

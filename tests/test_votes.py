@@ -14,7 +14,7 @@ from django.urls import reverse
 from letshangout import dynamo
 from lobbies import codes
 from lobbies import services as lobby_services
-from lobbies.answers import spec_for
+from lobbies.availability.answers import spec_for
 from lobbies.entities import Participant
 from tests.voting_support import pass_deadline, propose, reload, stored_votes, vote
 from voting import decisions, services

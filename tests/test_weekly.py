@@ -15,14 +15,16 @@ from django.utils import translation
 from icalendar import Calendar
 
 from letshangout import dynamo
-from lobbies import services, weekly
-from lobbies.answers import spec_for
-from lobbies.gridview import view_grid
-from lobbies.labels import repeat_label
+from lobbies import services
+from lobbies.availability import weekly
+from lobbies.availability.answers import spec_for
+from lobbies.availability.layout import view_grid
+from lobbies.page.labels import repeat_label
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.voting_support import evening_window, mark, propose, reload, slots
-from voting import decisions, ics
+from voting import decisions
+from voting.calendar import ics
 
 ZONE = "Europe/Berlin"
 
@@ -223,14 +225,14 @@ class TestPage:
             },
         )
         assert response.status_code == HTTPStatus.FOUND
-        from lobbies.answers import answers_of
+        from lobbies.availability.answers import answers_of
 
         marks = answers_of(reload(weekly_lobby.code))[weekly_lobby.lobby.owner_id]
         assert marks[0] == frozenset({slot})
 
 
 def _key(snapshot) -> str:
-    from lobbies.answers import grid_key
+    from lobbies.availability.answers import grid_key
 
     return grid_key(spec_for(snapshot.lobby))
 

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import dateformat
 
 from letshangout.dynamo import TableItem
-from lobbies import services, weekly
+from lobbies import services
+from lobbies.availability import weekly
 from lobbies.entities import Lobby
 from lobbies.retention import expiry_for
 from tests import test_weekly

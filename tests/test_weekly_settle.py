@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import dateformat
 
-from lobbies import weekly
+from lobbies.availability import weekly
 from tests import test_weekly
 from tests.test_weekly import next_on
 from tests.voting_support import evening_window, mark, reload, slots

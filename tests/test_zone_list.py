@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from lobbies import services
-from lobbies.labels import timezone_choices
+from lobbies.page.labels import timezone_choices
 from tests.conftest import seat_client
 from tests.factories import create_payload, make_settings
 

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from letshangout.models import TimeZonePreference
-from lobbies.labels import TZ_COOKIE
+from lobbies.page.labels import TZ_COOKIE
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from letshangout.dynamo import TableItem
-from lobbies import grid, services
-from lobbies.answers import grid_key, spec_for
+from lobbies import services
+from lobbies.availability import grid
+from lobbies.availability.answers import grid_key, spec_for
 from lobbies.entities import LOBBY_SK, Lobby, Participant, lobby_pk
 from voting import services as voting
 

@@ -10,16 +10,16 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils.translation import gettext as _
 
-from lobbies import weekly
-from lobbies.answers import answers_of, spec_for
+from lobbies.availability import weekly
+from lobbies.availability.answers import answers_of, spec_for
+from lobbies.availability.grid import GridSpec
+from lobbies.availability.windows import Window, best_windows, window_at
 from lobbies.entities import Decision, Lobby
 from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed
-from lobbies.grid import GridSpec
 from lobbies.retention import expiry_of
 from lobbies.snapshot import LobbySnapshot
 from lobbies.store import get_lobby, move_expiry, update_lobby
-from lobbies.windows import Window, best_windows, window_at
-from voting import ics
+from voting.calendar import ics
 from voting.entities import Place
 from voting.ranking import PlaceScore, recommend
 from voting.services import (

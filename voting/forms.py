@@ -14,13 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from letshangout.formats import local_format
-from lobbies import weekly
-from lobbies.answers import spec_for
-from lobbies.deadlines import WallClockDateTimeField, check_deadline
+from lobbies.availability import weekly
+from lobbies.availability.answers import spec_for
+from lobbies.availability.grid import GridSpec, get_zone
+from lobbies.availability.windows import Window
+from lobbies.fields.deadlines import WallClockDateTimeField, check_deadline
 from lobbies.forms import LongTextField
-from lobbies.grid import GridSpec, get_zone
-from lobbies.labels import day_label
-from lobbies.windows import Window
+from lobbies.page.labels import day_label
 from voting import services
 from voting.decisions import window_starts
 from voting.ranking import MAYBE, NO, YES
@@ -124,7 +124,7 @@ class NotifyForm(forms.Form):
 
 
 class GuestEmailForm(forms.Form):
-    """A guest's address for the lobby's emails (voting/guest_email.py)."""
+    """A guest's address for the lobby's emails (voting/emails/guest_email.py)."""
 
     email = forms.EmailField(
         label=_("Email me when it's settled"),

@@ -1,5 +1,5 @@
 """Who voted what for a place, and who can come to the settled time: the whole lists, a
-page at a time and searchable (lobbies/people.py), for participants only."""
+page at a time and searchable (lobbies/people/lists.py), for participants only."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from lobbies.access import load_for_participant
-from lobbies.people import PeopleList, render_people
+from lobbies.people.access import load_for_participant
+from lobbies.people.lists import PeopleList, render_people
 from voting import decisions
 from voting.presenters import ranked_places
 

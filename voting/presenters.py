@@ -1,6 +1,6 @@
 """What the lobby page shows of places, votes and the decision, from one snapshot.
 
-Presentation beside the views: the lobby page (lobbies/lobby_page.py) and voting's own views
+Presentation beside the views: the lobby page (lobbies/page/lobby.py) and voting's own views
 both use it. What every viewer sees alike (the ranking with its names) and each viewer's place
 cards are kept under the lobby's code and rev (lobbies/derived.py), never with the snapshot.
 """
@@ -18,12 +18,13 @@ from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 
 from letshangout.mail import has_verified_email
-from lobbies import weekly
-from lobbies.access import absolute_lobby_url
+from lobbies.availability import weekly
 from lobbies.derived import kept
-from lobbies.labels import repeat_label, viewer_zone, window_label
+from lobbies.page.labels import repeat_label, viewer_zone, window_label
+from lobbies.people.access import absolute_lobby_url
 from lobbies.snapshot import LobbySnapshot
-from voting import decisions, ics, services
+from voting import decisions, services
+from voting.calendar import ics
 from voting.entities import Place
 from voting.forms import GuestEmailForm, PlaceForm, ReopenForm
 from voting.ranking import MAYBE, NO, VOTE_VALUES, YES

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only for annotations: ranking must not pull in the lobbies app at runtime
-    from lobbies.grid import Window
+    from lobbies.availability.grid import Window
 
 YES, MAYBE, NO = "yes", "maybe", "no"
 VOTE_VALUES = (YES, MAYBE, NO)

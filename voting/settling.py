@@ -3,10 +3,11 @@ and the scheduled auto-settle all go through, so each sends the same emails."""
 
 from __future__ import annotations
 
-from lobbies import weekly
+from lobbies.availability import weekly
 from lobbies.snapshot import LobbySnapshot
 from lobbies.store import load_lobby
-from voting import decisions, notifications
+from voting import decisions
+from voting.emails import notifications
 
 
 def settle(

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.urls import path
 
-from voting import email_views, feed_views, people_views, views
+from voting import people_views, views
+from voting.calendar import views as feed_views
+from voting.emails import views as email_views
 
 app_name = "voting"
 

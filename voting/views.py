@@ -19,9 +19,13 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from letshangout.formats import local_format
 from letshangout.ratelimit import rate_limit
-from lobbies import identity, weekly
 from lobbies import services as lobby_services
-from lobbies.access import (
+from lobbies.availability import weekly
+from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed
+from lobbies.page.labels import viewer_zone, window_label
+from lobbies.page.lobby import delete_confirmation, lobby_context
+from lobbies.people import identity
+from lobbies.people.access import (
     absolute_lobby_url,
     canonical_code,
     load_for_organizer,
@@ -29,12 +33,10 @@ from lobbies.access import (
     lobby_url,
     participant_key,
 )
-from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed
-from lobbies.labels import viewer_zone, window_label
-from lobbies.lobby_page import delete_confirmation, lobby_context
 from lobbies.retention import endless_series_end
 from lobbies.snapshot import LobbySnapshot
-from voting import decisions, ics, services, settling
+from voting import decisions, services, settling
+from voting.calendar import ics
 from voting.forms import NotifyForm, PlaceForm, ReopenForm, SettleForm, VoteForm
 from voting.presenters import place_rows, places_context, ranked_places, window_view
 from voting.weekly_settle import WeeklySettleForm

@@ -1,5 +1,5 @@
 """Settling a weekly lobby: the meeting's weekday and time, and from when and how long it
-repeats (lobbies/weekly.py)."""
+repeats (lobbies/availability/weekly.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from django.utils import dateformat
 from django.utils.translation import gettext_lazy as _
 
 from letshangout.formats import local_format
-from lobbies import weekly
-from lobbies.deadlines import MAX_DAYS_AHEAD
-from lobbies.labels import day_label
+from lobbies.availability import weekly
+from lobbies.fields.deadlines import MAX_DAYS_AHEAD
+from lobbies.page.labels import day_label
 from voting.forms import SettleForm
 
 NEVER, UNTIL, COUNT = "never", "until", "count"

@@ -1,5 +1,5 @@
 """The lobby page's bounded people lists: a few names, then "and N more" that loads the rest
-(lobbies/people.py)."""
+(lobbies/people/lists.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django import template
 
-from lobbies.people import PREVIEW
+from lobbies.people.lists import PREVIEW
 
 register = template.Library()
 

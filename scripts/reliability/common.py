@@ -55,7 +55,7 @@ class TestLobby:
     slot_count: int
 
     def marks_body(self, seat: Seat, yes: frozenset, maybe: frozenset) -> dict:
-        from lobbies import grid
+        from lobbies.availability import grid
 
         return {
             "participant": seat.participant_id,
@@ -68,7 +68,7 @@ class TestLobby:
 def make_lobby(people: int, places: int, title: str = "Reliability") -> TestLobby:
     """A lobby written through the services, with `people` guests besides the organizer."""
     from lobbies import services
-    from lobbies.answers import grid_key, spec_for
+    from lobbies.availability.answers import grid_key, spec_for
     from voting import services as voting
 
     values = services.LobbySettings(
@@ -127,8 +127,9 @@ def random_marks(rng: random.Random, slots: list[int]) -> tuple[frozenset, froze
 
 def stored_state(code: str) -> dict:
     """What DynamoDB holds for the lobby, read fresh: marks, votes and places."""
-    from lobbies import grid, services
-    from lobbies.answers import spec_for
+    from lobbies import services
+    from lobbies.availability import grid
+    from lobbies.availability.answers import spec_for
     from voting import services as voting
 
     snapshot = services.load_lobby(code)

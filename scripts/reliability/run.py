@@ -39,7 +39,7 @@ import stack  # noqa: E402
 from common import PartResult, log  # noqa: E402
 
 # The app instances reach DynamoDB Local through the proxy that enforces DynamoDB's rules
-# (letshangout/dynamo_rules.py). Each transaction stays in flight there about as long as a
+# (letshangout/emulator/rules.py). Each transaction stays in flight there about as long as a
 # transaction takes on DynamoDB, far longer than the emulator takes, so saves arriving
 # together meet and are cancelled as they would be on AWS.
 RULES_HOLD_MS = 20

@@ -35,8 +35,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from letshangout import dynamo
-from lobbies import codes, grid, services
-from lobbies.answers import grid_key, spec_for
+from lobbies import codes, services
+from lobbies.availability import grid
+from lobbies.availability.answers import grid_key, spec_for
 from lobbies.entities import lobby_pk
 from tests.conftest import seat_client
 from tests.factories import make_settings

@@ -1,4 +1,4 @@
-// Live updates (LIVE_FRAGMENTS in lobbies/lobby_page.py): GET <poll url>?rev=N while the tab
+// Live updates (LIVE_FRAGMENTS in lobbies/page/lobby.py): GET <poll url>?rev=N while the tab
 // shows; 204 = nothing new, else out-of-band fragments, keeping focus, scroll and <details>.
 // "live:poll" asks now; "live:updated" follows each update.
 (function () {

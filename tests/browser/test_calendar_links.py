@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lobbies import services as lobby_services
-from lobbies import weekly
+from lobbies.availability import weekly
 from tests.browser.conftest import PHONE
 from tests.browser.helpers import SCREENSHOTS, screenshot
 from tests.factories import make_settings

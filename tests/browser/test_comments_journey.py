@@ -10,8 +10,9 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect
 
-from lobbies import comments, services
-from lobbies.answers import answers_of, spec_for
+from lobbies import services
+from lobbies.availability.answers import answers_of, spec_for
+from lobbies.comments import services as comments
 from tests.browser.conftest import PHONE
 from tests.browser.helpers import console_errors
 from tests.factories import make_settings

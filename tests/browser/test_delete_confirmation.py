@@ -9,7 +9,8 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from lobbies import comments, services
+from lobbies import services
+from lobbies.comments import services as comments
 from tests.browser.helpers import place_card
 from tests.factories import make_settings
 from tests.voting_support import propose
@@ -120,7 +121,7 @@ def test_deleting_from_an_older_page_comes_back_to_it(
     new_context, seat, lobby, monkeypatch, javascript
 ):
     code, olivia, _gus = lobby
-    monkeypatch.setattr("lobbies.comment_page.SHOWN", 2)
+    monkeypatch.setattr("lobbies.comments.presenters.SHOWN", 2)
     for n in range(6):
         comments.post_comment(services.load_lobby(code), olivia, f"note {n}")
     page = open_as(new_context, seat, code, olivia, java_script_enabled=javascript)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from lobbies import services
-from lobbies.answers import marks_of, spec_for
+from lobbies.availability.answers import marks_of, spec_for
 from tests.browser.conftest import PHONE
 from tests.browser.helpers import centre, settle_scroll, swipe
 from tests.conftest import wait_until

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lobbies import services as lobby_services
-from lobbies import weekly
+from lobbies.availability import weekly
 from tests.browser.helpers import download_ics
 from tests.browser.test_accessibility import BLOCKING, audit
 from tests.factories import make_settings

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from lobbies import demo, services
+from hangout import demo
+from lobbies import services
 from tests.factories import make_settings
 from voting import decisions
 

@@ -11,8 +11,8 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from lobbies import comments
 from lobbies import services as lobby_services
+from lobbies.comments import services as comments
 from tests.browser.helpers import LIVE
 from tests.factories import make_settings
 from tests.voting_support import propose, reload

@@ -12,7 +12,7 @@ from allauth.account.models import EmailAddress
 from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
-from lobbies import weekly
+from lobbies.availability import weekly
 from tests.browser.helpers import PHONE, lobby_links, mark_day_without_js, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

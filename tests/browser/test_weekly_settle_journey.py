@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lobbies import services as lobby_services
-from lobbies import weekly
+from lobbies.availability import weekly
 from tests.test_weekly import ZONE, weekly_settings
 from tests.voting_support import evening_window, mark, reload, slots
 

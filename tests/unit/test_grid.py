@@ -1,4 +1,4 @@
-"""Unit tests of lobbies.grid: pure code, no Django, no database."""
+"""Unit tests of lobbies.availability.grid: pure code, no Django, no database."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lobbies.grid import (
+from lobbies.availability.grid import (
     WHOLE_DAY,
     AvailabilityError,
     GridSpec,
@@ -19,8 +19,8 @@ from lobbies.grid import (
     encode_bitmap,
     validate_availability,
 )
-from lobbies.gridview import view_grid
-from lobbies.windows import SlotTally, Window, best_windows, heatmap, window_at
+from lobbies.availability.layout import view_grid
+from lobbies.availability.windows import SlotTally, Window, best_windows, heatmap, window_at
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

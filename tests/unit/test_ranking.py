@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lobbies.grid import GridSpec
-from lobbies.windows import best_windows
+from lobbies.availability.grid import GridSpec
+from lobbies.availability.windows import best_windows
 from voting.ranking import MAYBE, NO, YES, PlaceScore, normalize_place_key, rank_places, recommend
 
 

@@ -1,5 +1,5 @@
-"""Marks held as int bitmaps (lobbies/slots.py) and the heatmap counted on them
-(lobbies/windows.py's slot_counts and tally_at): the same answers as the set-based code."""
+"""Marks held as int bitmaps (availability/slots.py) and the heatmap counted on them
+(availability/windows.py's slot_counts and tally_at): the same answers as the set-based code."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pickle
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lobbies.grid import decode_bitmap, encode_bitmap
-from lobbies.slots import EMPTY, SlotSet
-from lobbies.windows import heatmap, slot_counts, tally_at
+from lobbies.availability.grid import decode_bitmap, encode_bitmap
+from lobbies.availability.slots import EMPTY, SlotSet
+from lobbies.availability.windows import heatmap, slot_counts, tally_at
 from tests.unit.test_grid import ANSWERS, EVENINGS, grids_with_answers
 
 LENGTH = 2976  # 31 days of 15-minute slots

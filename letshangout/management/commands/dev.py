@@ -10,7 +10,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from letshangout import dynamo, dynamo_local
+from letshangout import dynamo
+from letshangout.emulator import local as dynamo_local
 
 
 class Command(BaseCommand):

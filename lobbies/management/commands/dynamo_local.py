@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from letshangout import dynamo_local
+from letshangout.emulator import local as dynamo_local
 
 
 class Command(BaseCommand):

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from lobbies.codes import display_code
-from voting import reminders
+from voting.emails import reminders
 
 log = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
-    """Email the reminders that are due (voting/reminders.py explains who gets one, and why
+    """Email the reminders that are due (voting/emails/reminders.py explains who gets one, and why
     the link goes through sign-in rather than a personal-link token).
 
     Meant to run on a schedule (every few minutes, beside settle_due_lobbies). Idempotent,
