@@ -151,7 +151,8 @@ if skew:
 
 import django
 django.setup()
-from lobbies import answering, services
+from lobbies import services
+from lobbies.availability import saving as answering
 from lobbies.availability.answers import grid_key, marks_of, spec_for
 
 def read(code):

@@ -87,7 +87,8 @@ def test_the_bounds_come_from_the_environment():
     script = (
         "import django, json; django.setup()\n"
         "from django.core.cache import caches\n"
-        "from lobbies import answers, marks, pages, store\n"
+        "from lobbies import store\n"
+        "from lobbies.availability import answers, marks, presenters as pages\n"
         "print(json.dumps([store.snapshot_at.cache_info().maxsize,\n"
         "  marks.grid_view.cache_info().maxsize, pages.my_grid_html.cache_info().maxsize,\n"
         "  answers._spec.cache_info().maxsize, caches['lobbies']._max_entries]))\n"

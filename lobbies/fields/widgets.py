@@ -18,7 +18,7 @@ CALENDAR_MONTHS = 4
 class MonthCalendarWidget(forms.CheckboxSelectMultiple):
     """Day checkboxes laid out as month calendars; works without JavaScript."""
 
-    template_name = "lobbies/fields/widgets/month_calendar.html"
+    template_name = "lobbies/widgets/month_calendar.html"
 
     # The first day to offer: today where the person filling in the form is (the form sets it).
     today: date | None = None

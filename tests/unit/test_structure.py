@@ -1,8 +1,10 @@
 """The code's structure: arrows run one way and no room grows too big.
 
-Walks the imports of the app packages as written (module level and inside functions): an
-import cycle, a service or entity module importing views, forms or presentation code, a
-package importing another's views, or a module over 400 lines fails here.
+Walks the imports of the packages as written (module level and inside functions): an import
+cycle, a package importing one above it (the base, lobbies, voting, then the site's
+composition), a service or entity module importing views, forms or presentation code, a
+package importing another's views, a module over 400 lines, a folder of more than 16 modules
+or two modules whose names differ only by a suffix fails here.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import pytest
 pytestmark = pytest.mark.no_dynamodb
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("letshangout", "lobbies", "voting")
+# From the bottom up: each package may import those before it, never one after it.
+PACKAGES = ("letshangout", "lobbies", "voting", "hangout")
 MAX_LINES = 400
+MAX_MODULES_PER_FOLDER = 16
 # Presentation beside the views: what services and entities never import.
-PRESENTATION = ("views", "forms", "pages", "lobby_page", "presenters", "labels", "marks")
+PRESENTATION = ("views", "forms", "presenters", "labels", "marks", "page")
 
 
 def modules() -> dict[str, Path]:
@@ -74,9 +78,9 @@ def test_services_and_entities_import_no_presentation(graph):
     backward = [
         f"{name} imports {dep}"
         for name, deps in graph.items()
-        if name.rsplit(".", 1)[-1] in {"services", "entities", "store", "answering"}
+        if name.rsplit(".", 1)[-1] in {"services", "entities", "store", "saving", "settling"}
         for dep in deps
-        if dep.rsplit(".", 1)[-1] in PRESENTATION
+        if set(dep.split(".")[1:]) & set(PRESENTATION)
     ]
     assert backward == []
 
@@ -98,3 +102,51 @@ def test_no_module_over_400_lines():
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert large == {}
+
+
+def wrong_way_arrows(graph: dict[str, set[str]]) -> list[str]:
+    rank = {package: level for level, package in enumerate(PACKAGES)}
+    return sorted(
+        f"{name} imports {dep}"
+        for name, deps in graph.items()
+        for dep in deps
+        if rank[dep.split(".")[0]] > rank[name.split(".")[0]]
+    )
+
+
+def test_packages_depend_one_way(graph):
+    assert wrong_way_arrows(graph) == []
+
+
+def test_a_wrong_way_arrow_is_caught(graph):
+    # lobbies reaching up into voting, as lobbies/lobby_page.py once did.
+    planted = {**graph, "lobbies.services": graph["lobbies.services"] | {"voting.presenters"}}
+    assert wrong_way_arrows(planted) == ["lobbies.services imports voting.presenters"]
+
+
+def folders() -> dict[Path, list[str]]:
+    found: dict[Path, list[str]] = {}
+    for path in modules().values():
+        if path.name != "__init__.py":
+            found.setdefault(path.parent, []).append(path.stem)
+    return found
+
+
+def test_no_folder_holds_too_many_modules():
+    crowded = {
+        str(folder.relative_to(ROOT)): len(names)
+        for folder, names in folders().items()
+        if len(names) > MAX_MODULES_PER_FOLDER
+    }
+    assert crowded == {}
+
+
+def test_no_two_module_names_differ_only_by_a_suffix():
+    twins = [
+        f"{folder.relative_to(ROOT)}: {short} / {long}"
+        for folder, names in folders().items()
+        for short in names
+        for long in names
+        if long != short and long.startswith(short)
+    ]
+    assert twins == []
