@@ -41,14 +41,13 @@ deps: $(VENV)/.installed node_modules/.installed
 chromium:
 	@bash scripts/ensure-chromium.sh
 
-# Compiled translations (.mo), the JavaScript catalogs (static/jsi18n/) and the scripts as
-# served (static/build/js/) are built, not committed: every run and test run builds them.
+# Compiled translations (.mo) and the JavaScript catalogs made from them (static/jsi18n/)
+# are built, not committed: every run and test run builds them.
 messages: $(VENV)/.installed
 	@bash scripts/ensure-gettext.sh
 	@echo "==> Compiling translations and the JavaScript catalogs"
 	@$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=var -v 0
-	@$(PY) manage.py build_js_catalogs -v 0
-	@$(PY) manage.py build_scripts -v 0
+	@$(PY) manage.py compilejsi18n -v 0
 
 # Refresh locale/*/django.po and djangojs.po from the code and templates (then translate).
 MESSAGES_IGNORE := -i .venv -i node_modules -i staticfiles -i var -i static/jsi18n -i test-artifacts

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "django_htmx",
+    "statici18n",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -259,6 +260,13 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 365 * 24 * 3600 if PRODUCTION else 0
+# The scripts' translations as static files (`manage.py compilejsi18n` writes
+# static/jsi18n/<language>/djangojs.js, before collectstatic): a static file keeps the CSP
+# free of inline script. One app's name limits a catalog to LOCALE_PATHS' djangojs strings
+# (this app has no locale folder of its own), leaving out the admin's and allauth's.
+STATICI18N_ROOT = BASE_DIR / "static"
+STATICI18N_OUTPUT_DIR = "jsi18n"
+STATICI18N_PACKAGES = ["letshangout"]
 
 # Email. A broken mail server is logged, never shown to the user (letshangout/mail.py).
 EMAIL_SMTP_HOST = env_str("EMAIL_HOST")
