@@ -81,18 +81,18 @@ smoke: deps
 	@bash scripts/smoke.sh $(VENV)
 
 # Production settings under load on loopback: gunicorn + DynamoDB Local + locust, a 50- and a
-# 1,000-person lobby, a burst of saves under a polling crowd, one worker's memory (~12 minutes;
-# BENCH_ARGS=--quick for smaller sizes while iterating).
+# 1,000-person lobby, a burst of saves under a polling crowd, one worker's memory (the longest
+# target; BENCH_ARGS=--quick for smaller sizes while iterating).
 bench: deps
 	@echo "==> Benchmark: seeded lobbies, gunicorn (production settings), locust on loopback"
 	@$(PY) scripts/bench.py $(BENCH_ARGS)
 
-# Concurrency over two instances, DynamoDB outage, hostile input, code guessing (~6 minutes).
+# Concurrency over two instances, DynamoDB outage, hostile input, code guessing.
 reliability: deps
 	@echo "==> Reliability suite: two instances, outage, fuzzing, code guessing (production settings)"
 	@$(PY) scripts/reliability/run.py $(RELIABILITY_ARGS)
 
-# The bounded part .ci/run runs on every submission (< 5 minutes).
+# The bounded part .ci/run runs on every submission (shorter phases, so CI stays quick).
 reliability-ci: deps
 	@$(PY) scripts/reliability/run.py --ci
 

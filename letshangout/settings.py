@@ -65,9 +65,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "letshangout.middleware.HealthCheckMiddleware",
-    # Compresses pages for browsers that ask: the load balancer does not, and a lobby page
-    # is ~10x smaller gzipped. BREACH is mitigated by Django's masked CSRF tokens and the
-    # random-length gzip header this middleware adds ("Heal the Breach").
+    # Compresses pages for browsers that ask: the load balancer does not, and bytes sent
+    # gzipped are what a first visit waits for. BREACH is mitigated by Django's masked CSRF
+    # tokens and the random-length gzip header this middleware adds ("Heal the Breach").
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that can answer early (a bad Host is a 400 from CommonMiddleware,
