@@ -260,10 +260,8 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 365 * 24 * 3600 if PRODUCTION else 0
-# The scripts' translations as static files (`manage.py compilejsi18n` writes
-# static/jsi18n/<language>/djangojs.js, before collectstatic): a static file keeps the CSP
-# free of inline script. One app's name limits a catalog to LOCALE_PATHS' djangojs strings
-# (this app has no locale folder of its own), leaving out the admin's and allauth's.
+# `compilejsi18n` writes static/jsi18n/<language>/djangojs.js (static: no inline script for
+# the CSP). An app without a locale folder limits it to LOCALE_PATHS: not the admin's strings.
 STATICI18N_ROOT = BASE_DIR / "static"
 STATICI18N_OUTPUT_DIR = "jsi18n"
 STATICI18N_PACKAGES = ["letshangout"]
