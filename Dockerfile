@@ -33,34 +33,28 @@ COPY . .
 
 # Build steps, with production settings and throwaway values that exist only
 # during the build: nothing here talks to a database or DynamoDB.
+#  - compilemessages: .mo files next to the .po files, when there are any.
+#  - compilejsi18n (django-statici18n): the JavaScript catalogs (static/jsi18n/), made
+#    from the .mo files, so after compilemessages and before collectstatic.
 #  - collectstatic: hashed, compressed (gzip + brotli) files in staticfiles/,
 #    served by whitenoise with far-future cache headers.
-#  - compilemessages: .mo files next to the .po files, when there are any.
 #  - compileall: bytecode now, since the root filesystem is read-only at run time.
-#  - build_js_catalogs and build_scripts: the JavaScript catalogs (static/jsi18n/) and the
-#    scripts without their comment lines (static/build/js/), before collectstatic.
-RUN DJANGO_ENV=production \
-    SECRET_KEY=build-only-not-a-secret \
-    ALLOWED_HOSTS=localhost \
-    EMAIL_HOST=localhost \
-    SITE_URL=https://localhost \
-    python manage.py build_js_catalogs \
+RUN if find . -path ./staticfiles -prune -o -type d -name locale -print | grep -q .; then \
+      DJANGO_ENV=production SECRET_KEY=build-only-not-a-secret ALLOWED_HOSTS=localhost \
+      EMAIL_HOST=localhost SITE_URL=https://localhost python manage.py compilemessages --ignore=staticfiles; \
+    else echo "No locale directories: nothing to compile."; fi \
  && DJANGO_ENV=production \
     SECRET_KEY=build-only-not-a-secret \
     ALLOWED_HOSTS=localhost \
     EMAIL_HOST=localhost \
     SITE_URL=https://localhost \
-    python manage.py build_scripts \
+    python manage.py compilejsi18n \
  && DJANGO_ENV=production \
     SECRET_KEY=build-only-not-a-secret \
     ALLOWED_HOSTS=localhost \
     EMAIL_HOST=localhost \
     SITE_URL=https://localhost \
     python manage.py collectstatic --noinput --verbosity 1 \
- && if find . -path ./staticfiles -prune -o -type d -name locale -print | grep -q .; then \
-      DJANGO_ENV=production SECRET_KEY=build-only-not-a-secret ALLOWED_HOSTS=localhost \
-      EMAIL_HOST=localhost SITE_URL=https://localhost python manage.py compilemessages --ignore=staticfiles; \
-    else echo "No locale directories: nothing to compile."; fi \
  && python -m compileall -q -j 0 /app
 
 # --- runtime -----------------------------------------------------------------------

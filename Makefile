@@ -41,14 +41,13 @@ deps: $(VENV)/.installed node_modules/.installed
 chromium:
 	@bash scripts/ensure-chromium.sh
 
-# Compiled translations (.mo), the JavaScript catalogs (static/jsi18n/) and the scripts as
-# served (static/build/js/) are built, not committed: every run and test run builds them.
+# Compiled translations (.mo) and the JavaScript catalogs made from them (static/jsi18n/)
+# are built, not committed: every run and test run builds them.
 messages: $(VENV)/.installed
 	@bash scripts/ensure-gettext.sh
 	@echo "==> Compiling translations and the JavaScript catalogs"
 	@$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=var -v 0
-	@$(PY) manage.py build_js_catalogs -v 0
-	@$(PY) manage.py build_scripts -v 0
+	@$(PY) manage.py compilejsi18n -v 0
 
 # Refresh locale/*/django.po and djangojs.po from the code and templates (then translate).
 MESSAGES_IGNORE := -i .venv -i node_modules -i staticfiles -i var -i static/jsi18n -i test-artifacts
@@ -82,18 +81,18 @@ smoke: deps
 	@bash scripts/smoke.sh $(VENV)
 
 # Production settings under load on loopback: gunicorn + DynamoDB Local + locust, a 50- and a
-# 1,000-person lobby, a burst of saves under a polling crowd, one worker's memory (~12 minutes;
-# BENCH_ARGS=--quick for smaller sizes while iterating).
+# 1,000-person lobby, a burst of saves under a polling crowd, one worker's memory (the longest
+# target; BENCH_ARGS=--quick for smaller sizes while iterating).
 bench: deps
 	@echo "==> Benchmark: seeded lobbies, gunicorn (production settings), locust on loopback"
 	@$(PY) scripts/bench.py $(BENCH_ARGS)
 
-# Concurrency over two instances, DynamoDB outage, hostile input, code guessing (~6 minutes).
+# Concurrency over two instances, DynamoDB outage, hostile input, code guessing.
 reliability: deps
 	@echo "==> Reliability suite: two instances, outage, fuzzing, code guessing (production settings)"
 	@$(PY) scripts/reliability/run.py $(RELIABILITY_ARGS)
 
-# The bounded part .ci/run runs on every submission (< 5 minutes).
+# The bounded part .ci/run runs on every submission (shorter phases, so CI stays quick).
 reliability-ci: deps
 	@$(PY) scripts/reliability/run.py --ci
 

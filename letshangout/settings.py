@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "django_htmx",
+    "statici18n",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -77,9 +78,9 @@ LOBBY_LIVE_FRAGMENTS = [
 
 MIDDLEWARE = [
     "letshangout.middleware.HealthCheckMiddleware",
-    # Compresses pages for browsers that ask: the load balancer does not, and a lobby page
-    # is ~10x smaller gzipped. BREACH is mitigated by Django's masked CSRF tokens and the
-    # random-length gzip header this middleware adds ("Heal the Breach").
+    # Compresses pages for browsers that ask: the load balancer does not, and bytes sent
+    # gzipped are what a first visit waits for. BREACH is mitigated by Django's masked CSRF
+    # tokens and the random-length gzip header this middleware adds ("Heal the Breach").
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that can answer early (a bad Host is a 400 from CommonMiddleware,
@@ -268,6 +269,11 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 365 * 24 * 3600 if PRODUCTION else 0
+# `compilejsi18n` writes static/jsi18n/<language>/djangojs.js (static: no inline script for
+# the CSP). An app without a locale folder limits it to LOCALE_PATHS: not the admin's strings.
+STATICI18N_ROOT = BASE_DIR / "static"
+STATICI18N_OUTPUT_DIR = "jsi18n"
+STATICI18N_PACKAGES = ["letshangout"]
 
 # Email. A broken mail server is logged, never shown to the user (letshangout/mail.py).
 EMAIL_SMTP_HOST = env_str("EMAIL_HOST")

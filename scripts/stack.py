@@ -182,8 +182,7 @@ class Stack:
         from django.core.management import call_command
 
         if collectstatic:
-            call_command("build_js_catalogs", verbosity=0)
-            call_command("build_scripts", verbosity=0)
+            call_command("compilejsi18n", verbosity=0)
             call_command("collectstatic", interactive=False, verbosity=0)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)

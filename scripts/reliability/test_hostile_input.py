@@ -44,7 +44,8 @@ from tests.factories import make_settings
 from voting import services as voting
 
 EXAMPLES = int(os.environ.get("RELIABILITY_FUZZ_EXAMPLES", "60"))
-# Each route also stops after this many seconds (some pages cost ~0.5 s on a busy machine).
+# Each route also stops after this many seconds: on a busy machine a page can be slow enough
+# that a fixed number of examples would not finish in time.
 ROUTE_SECONDS = float(os.environ.get("RELIABILITY_FUZZ_SECONDS", "20"))
 MIN_EXAMPLES = 10  # every route gets at least these, however slow
 REPORT = os.environ.get("RELIABILITY_FUZZ_REPORT")

@@ -51,7 +51,7 @@ def compiled_messages():
     if shutil.which("msgfmt") is None:
         pytest.skip("GNU gettext (msgfmt) is not installed")
     call_command("compilemessages", ignore_patterns=[".venv", "node_modules"], verbosity=0)
-    call_command("build_js_catalogs", verbosity=0)
+    call_command("compilejsi18n", verbosity=0)
 
 
 def english_phrases() -> list[str]:
