@@ -77,3 +77,26 @@ class JsonFormatter(logging.Formatter):
                 "stack": scrub("".join(traceback.format_exception(*record.exc_info))),
             }
         return json.dumps(entry, default=str)
+
+
+def logging_config(level: str) -> dict:
+    """Django's LOGGING: every line through JsonFormatter on stdout, chatty libraries quieter."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "letshangout.logging.JsonFormatter"}},
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",  # StreamHandler's default is stderr
+                "formatter": "json",
+            }
+        },
+        "root": {"handlers": ["stdout"], "level": level},
+        "loggers": {
+            "django.request": {"level": "ERROR", "propagate": True},
+            "django.server": {"level": "WARNING"},
+            "botocore": {"level": "WARNING"},
+            "pynamodb": {"level": "WARNING"},
+        },
+    }

@@ -15,6 +15,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from letshangout.env import env_bool, env_int, env_list, env_required, env_str, env_url
+from letshangout.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -385,22 +386,4 @@ METRICS_EMF = env_bool("METRICS_EMF")
 # `make bench` only: a baseline route (one GetItem, a trivial template) to compare pages with.
 BENCHMARK_ROUTES = env_bool("BENCHMARK_ROUTES")
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "letshangout.logging.JsonFormatter"}},
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",  # StreamHandler's default is stderr
-            "formatter": "json",
-        }
-    },
-    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.request": {"level": "ERROR", "propagate": True},
-        "django.server": {"level": "WARNING"},
-        "botocore": {"level": "WARNING"},
-        "pynamodb": {"level": "WARNING"},
-    },
-}
+LOGGING = logging_config(LOG_LEVEL)
