@@ -11,10 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from lobbies import services
+from lobbies.store import lobby_rev
 
 
 @require_GET
 def baseline(request: HttpRequest, code: str) -> HttpResponse:
-    rev = services.lobby_rev(code)
+    rev = lobby_rev(code)
     return render(request, "bench/baseline.html", {"rev": rev}, status=200 if rev else 404)

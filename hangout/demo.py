@@ -18,6 +18,7 @@ from lobbies.availability import grid
 from lobbies.availability.answers import grid_key, spec_for
 from lobbies.availability.saving import answer_sheet, save_availability
 from lobbies.services import LobbySettings
+from lobbies.store import load_lobby
 from voting import services as voting
 from voting.ranking import MAYBE, NO, YES
 
@@ -131,18 +132,18 @@ def seed_demo(
     organizer = membership.participant
     code = organizer.code
     seeded = [SeededParticipant(organizer.participant_id, organizer.display_name, membership.token)]
-    snapshot = services.load_lobby(code)
+    snapshot = load_lobby(code)
     for n in range(1, participants):
         joined = services.join_lobby(snapshot, f"{rng.choice(_FIRST_NAMES)} {n}", None)
         person = joined.participant
         seeded.append(SeededParticipant(person.participant_id, person.display_name, joined.token))
 
-    snapshot = services.load_lobby(code)
+    snapshot = load_lobby(code)
     people = [seat.participant_id for seat in seeded]
     for n in range(places):
         voting.propose_place(snapshot, rng.choice(people), _demo_place(n))
 
-    snapshot = services.load_lobby(code)
+    snapshot = load_lobby(code)
     place_ids = [place.place_id for place in snapshot.places]
     for person in people:
         for place_id, value in _demo_votes(place_ids, rng).items():

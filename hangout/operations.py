@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from lobbies import codes, services
 from lobbies.entities import Lobby, Participant
 from lobbies.snapshot import LobbySnapshot
+from lobbies.store import delete_collection, read_whole
 from voting.entities import Place, PlaceKey
 
 STATES = ("open", "locked", "settled", "expired")
@@ -114,7 +115,7 @@ def _matcher(query: str) -> Callable[[LobbySummary], bool]:
 
 def load_any(code: str) -> LobbySnapshot:
     """The whole lobby, expired or not (staff must see what TTL has not removed yet)."""
-    return services.read_whole(code, include_expired=True)
+    return read_whole(code, include_expired=True)
 
 
 def set_joining_locked(code: str, locked: bool) -> None:
@@ -206,5 +207,5 @@ def purge_expired(now: datetime | None = None, dry_run: bool = False) -> PurgeRe
         report.codes.append(code)
         report.items += len(collection)
         if not dry_run:
-            services.delete_collection(code)
+            delete_collection(code)
     return report

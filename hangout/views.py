@@ -16,7 +16,7 @@ from django.template import loader
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
-from lobbies import services
+from lobbies.store import table_is_reachable
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 def _check_dynamodb() -> bool:
     try:
-        services.table_is_reachable()
+        table_is_reachable()
     except Exception:
         log.warning("readiness: dynamodb failed", exc_info=True)
         return False

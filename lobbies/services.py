@@ -1,9 +1,9 @@
-"""Lobby use cases: the only code (with voting/services.py and hangout/operations.py) that
-reads or writes entities.
+"""Lobby use cases: creating, joining, editing and leaving a lobby, and the organizer's
+controls over its people.
 
 Views hand in validated values and get back snapshots, entities or a `LobbyError` whose
-message is meant for the user. How the lobby is read, and how every change writes its data
-and then moves the lobby's rev: lobbies/store.py.
+message is meant for the user. Reading a lobby (`load_lobby`), and how every change writes its
+data and then moves the lobby's rev: lobbies/store.py, which views call directly to read.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from lobbies import codes
 from lobbies.entities import Lobby, Participant
 from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed, NotInLobby, StaleEdit
 from lobbies.people.seats import (
-    MAX_PARTICIPANTS,
     ban_of,
     full_message,
     join_refusal,
@@ -31,23 +30,17 @@ from lobbies.people.seats import (
     not_banned,
     write_seat,
 )
-from lobbies.retention import expiry_for, expiry_of, kept_by
+from lobbies.retention import expiry_of, kept_by
 from lobbies.snapshot import LobbySnapshot
 from lobbies.store import (
     announce,
     change_lobby,
     delete_collection,
     expiry_is,
-    forget_snapshots,
     get_lobby,
-    load_lobby,
-    lobby_rev,
     move_expiry,
-    read_whole,
     refused,
     reserve,
-    snapshot_at,
-    table_is_reachable,
     update_in_lobby,
     update_lobby,
 )
@@ -55,26 +48,6 @@ from lobbies.store import (
 log = logging.getLogger(__name__)
 
 MAX_CODE_ATTEMPTS = 5
-# The reads and writes of lobbies/store.py that views and commands use through this
-# module, with the domain errors they catch.
-__all__ = [
-    "MAX_PARTICIPANTS",
-    "LobbyError",
-    "LobbyNotFound",
-    "LobbySnapshot",
-    "NotAllowed",
-    "NotInLobby",
-    "StaleEdit",
-    "delete_collection",
-    "expiry_for",
-    "forget_snapshots",
-    "get_lobby",
-    "load_lobby",
-    "lobby_rev",
-    "read_whole",
-    "snapshot_at",
-    "table_is_reachable",
-]
 
 
 @dataclass(frozen=True)

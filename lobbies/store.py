@@ -1,6 +1,5 @@
-"""The lobby's data in DynamoDB: reading it at its current rev, and the transactions every
-change is made of. Used by the service modules only (lobbies/services.py, voting/services.py,
-hangout/operations.py, hangout/transfer.py); views go through them.
+"""The lobby's data in DynamoDB: reading it at its current rev, and the writes every change is
+made of. Views read through it (`load_lobby`, `get_lobby`); only service code writes.
 
 Reading: `load_lobby` asks DynamoDB for the lobby's `rev` (one strongly consistent GetItem)
 and returns the snapshot at that rev, read with one Query the first time this process needs

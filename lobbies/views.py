@@ -22,7 +22,7 @@ from letshangout.ratelimit import consume, missed, rate_limit, retry_after
 from lobbies import services
 from lobbies.availability.answers import unanswered_guests, unanswered_signed_in
 from lobbies.codes import normalize_code
-from lobbies.errors import LobbyError, StaleEdit
+from lobbies.errors import LobbyError, LobbyNotFound, NotInLobby, StaleEdit
 from lobbies.exports.feed_views import feed_section
 from lobbies.forms import (
     CreateLobbyForm,
@@ -44,6 +44,7 @@ from lobbies.people.access import (
     remember_membership,
 )
 from lobbies.snapshot import LobbySnapshot
+from lobbies.store import load_lobby, lobby_rev
 
 
 def form_status(form) -> int:
@@ -63,7 +64,7 @@ def find(request: HttpRequest) -> HttpResponse:
     A malformed code and an unknown one get the same answer, so guessing learns nothing.
     """
     code = normalize_code(request.GET.get("code", ""))
-    if services.lobby_rev(canonical_code(code or "")) is not None:
+    if lobby_rev(canonical_code(code or "")) is not None:
         return redirect("lobbies:detail", code=code)
     context = {
         "find_form": FindLobbyForm(initial={"code": request.GET.get("code", "")[:40]}),
@@ -183,7 +184,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                 identity.user_id_of(request),
                 identity.browser_hash(request),
             )
-        except services.LobbyNotFound as error:
+        except LobbyNotFound as error:
             raise Http404(error.message) from error
         except LobbyError as error:
             form.add_error(None, error.message)
@@ -232,7 +233,7 @@ def _or_404(action, *args):
     """Run a service whose lobby or seat may have gone a moment ago: that is a 404."""
     try:
         return action(*args)
-    except (services.LobbyNotFound, services.NotInLobby) as error:
+    except (LobbyNotFound, NotInLobby) as error:
         raise Http404(error.message) from error
 
 
@@ -251,7 +252,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
                 services.update_settings(snapshot, seat, version, form.to_settings())
             except StaleEdit as error:
                 messages.error(request, error.message)
-                return _edit_page(request, services.load_lobby(snapshot.code), HTTPStatus.CONFLICT)
+                return _edit_page(request, load_lobby(snapshot.code), HTTPStatus.CONFLICT)
             messages.success(request, _("Settings saved."))
             return redirect(lobby_url(snapshot.code))
         context = {"form": form, "lobby": lobby, **_edit_facts(snapshot)}

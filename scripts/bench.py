@@ -40,6 +40,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
+from lobbies.store import load_lobby, lobby_rev
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bigbench  # noqa: E402
@@ -142,11 +144,10 @@ def build_plan(server: stack.Server, code: str, users: int, rev: int) -> dict:
     from django.conf import settings
     from django.urls import reverse
 
-    from lobbies import services
     from lobbies.availability import grid
     from lobbies.availability.answers import grid_key, spec_for
 
-    snapshot = services.load_lobby(code)
+    snapshot = load_lobby(code)
     spec = spec_for(snapshot.lobby)
     key = grid_key(spec)
     slots = sorted(spec.existing_slots())
@@ -1127,7 +1128,6 @@ def main() -> int:
         seeder = "manage.py seed_demo_lobby"
         log("starting gunicorn (production settings)")
         server = bench.start_server("app")
-        from lobbies import services
         from lobbies.availability.answers import spec_for
 
         chosen = set(args.only.split(",")) | {"baseline"} if args.only else None
@@ -1135,7 +1135,7 @@ def main() -> int:
         plan = build_plan(server, code, args.users, rev=0)
         log("warm-up pass over every route")
         warm_up(server, plan, rounds=3, routes=routes)
-        rev = services.lobby_rev(code)
+        rev = lobby_rev(code)
         plan = build_plan(server, code, args.users, rev=rev)
         plan_path = bench.workdir / "plan.json"
         plan_path.write_text(json.dumps(plan))
@@ -1144,10 +1144,10 @@ def main() -> int:
         weight["dom_elements"] = dom_elements(server, plan)
         # page_weight saved and voted: the unchanged poll must ask for the current rev (and
         # quiet_timings measures it before its own saves and votes, ROUTES being in order).
-        plan = build_plan(server, code, args.users, rev=services.lobby_rev(code))
+        plan = build_plan(server, code, args.users, rev=lobby_rev(code))
         log("one request at a time")
         quiet = quiet_timings(server, plan, routes, count=20)
-        rev = services.lobby_rev(code)
+        rev = lobby_rev(code)
         plan = build_plan(server, code, args.users, rev=rev)
         plan_path.write_text(json.dumps(plan))
         results = {}
@@ -1177,7 +1177,7 @@ def main() -> int:
             "versions": versions(),
             "workers": workers,
             "threads": threads,
-            "slots": spec_for(services.load_lobby(code).lobby).slot_count,
+            "slots": spec_for(load_lobby(code).lobby).slot_count,
             "seeder": seeder,
             "load": load,
         }

@@ -32,6 +32,8 @@ from urllib.parse import urlencode
 
 import stack
 
+from lobbies.store import load_lobby, lobby_rev
+
 BATCH = 25  # BatchWriteItem's limit
 ROOT = stack.ROOT
 
@@ -148,7 +150,6 @@ def grow_lobby(code: str, total: int, rng: random.Random) -> None:
     with their own id, name, join time, marks and votes; then the Lobby item's count and rev
     move once (a cached snapshot of the smaller lobby is stale after that, as it should be)."""
     from hangout import demo
-    from lobbies import services
     from lobbies.availability import grid
     from lobbies.availability.answers import spec_for
 
@@ -157,7 +158,7 @@ def grow_lobby(code: str, total: int, rng: random.Random) -> None:
     lobby = next(item for item in items if item["sk"]["S"] == "LOBBY")
     people = [item for item in items if item["sk"]["S"].startswith("P#")]
     template = next(p for p in people if p["sk"]["S"] != f"P#{lobby['owner_id']['S']}")
-    spec = spec_for(services.load_lobby(code).lobby)
+    spec = spec_for(load_lobby(code).lobby)
     existing = spec.existing_slots()
     joined = datetime.fromisoformat(template["joined_at"]["S"])
     place_ids = list(template.get("votes", {}).get("M", {}))
@@ -234,10 +235,9 @@ class BigLobby:
 
 
 def describe(code: str) -> BigLobby:
-    from lobbies import services
     from lobbies.availability.answers import grid_key, spec_for
 
-    snapshot = services.load_lobby(code)
+    snapshot = load_lobby(code)
     spec = spec_for(snapshot.lobby)
     people = [pid for pid in snapshot.participants if pid != snapshot.lobby.owner_id]
     return BigLobby(
@@ -317,7 +317,6 @@ def alone(server: stack.Server, big: BigLobby, warm_count: int, cold_count: int)
     """Server times with one request at a time, and DynamoDB requests per page, unchanged
     poll and save. A cold render is the first page after someone else's save; both workers
     see each rev once, so every cold sample is a page at a rev no worker has rendered."""
-    from lobbies import services
 
     rng = random.Random(11)
     viewer, saver = big.people[0], big.people[1]
@@ -354,7 +353,7 @@ def alone(server: stack.Server, big: BigLobby, warm_count: int, cold_count: int)
     page_calls += [int(line["dynamodb_calls"]) for line in warm]
     result["warm_ms"] = statistics.median(float(line["duration_ms"]) for line in warm)
 
-    rev = services.lobby_rev(big.code)
+    rev = lobby_rev(big.code)
     offset = server.log_size()
     for _ in range(10):
         page.get(f"{where['poll']}?rev={rev}", htmx=True)
@@ -405,11 +404,10 @@ def burst_and_crowd(
     """`savers` participants each save once, spread over one second, while `watchers` other
     participants poll as live.js does (GET poll?rev=N with HX-Request, the next poll
     `interval` seconds after the last answer, rev taken from X-Lobby-Rev)."""
-    from lobbies import services
 
     rng = random.Random(13)
     where = paths(big.code)
-    start_rev = services.lobby_rev(big.code)
+    start_rev = lobby_rev(big.code)
     saving = big.people[:savers]
     watching = big.people[savers : savers + watchers]
     saves = [Save(pid, *marks_for(rng, big)) for pid in saving]
@@ -488,7 +486,7 @@ def burst_and_crowd(
     latencies = [1000 * (s.answered_at - s.sent_at) for s in accepted]
     stored = stored_marks(big)
     lost = [s.pid for s in accepted if stored.get(s.pid) != (s.yes, s.maybe)]
-    final_rev = services.lobby_rev(big.code)
+    final_rev = lobby_rev(big.code)
     lines = server.request_lines(offset)
     return {
         "savers": len(saves),

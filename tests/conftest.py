@@ -19,6 +19,7 @@ from letshangout.emulator.rules import RulesProxy
 from lobbies import services
 from lobbies.people import identity
 from lobbies.services import LobbySettings
+from lobbies.store import forget_snapshots, load_lobby
 from tests import aws_calls
 from tests.factories import make_settings
 
@@ -103,7 +104,7 @@ def dynamodb(request, dynamodb_server, settings):
     dynamo.configure(dynamodb_server.endpoint_url, TEST_TABLE)
     dynamo.create_table()
     dynamo.truncate_table()
-    services.forget_snapshots()  # codes and revs start over with the table
+    forget_snapshots()  # codes and revs start over with the table
     yield dynamodb_server
 
 
@@ -156,7 +157,7 @@ def lobby(db, organizer_client, lobby_settings):
     """A lobby created through the service, with the organizer seated in organizer_client."""
     membership = services.create_lobby(lobby_settings, "Olivia", None)
     seat_client(organizer_client, membership.participant.code, membership.participant)
-    return services.load_lobby(membership.participant.code)
+    return load_lobby(membership.participant.code)
 
 
 def seat_client(client: Client, code: str, participant) -> None:
@@ -176,7 +177,7 @@ def join_as(db):
 
     def join(snapshot, name: str):
         client = Client()
-        membership = services.join_lobby(services.load_lobby(snapshot.code), name, None)
+        membership = services.join_lobby(load_lobby(snapshot.code), name, None)
         seat_client(client, snapshot.code, membership.participant)
         return client, membership.participant
 

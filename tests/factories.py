@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from hangout import demo
 from letshangout.dynamo import TableItem
-from lobbies import codes, services
+from lobbies import codes
 from lobbies.availability import grid
 from lobbies.availability.answers import grid_key, spec_for
 from lobbies.entities import Lobby, Participant
 from lobbies.services import LobbySettings
+from lobbies.store import load_lobby
 
 
 def make_settings(**overrides) -> LobbySettings:
@@ -67,7 +68,7 @@ def fill_lobby(code: str, count: int, *, answered: bool = True, name: str = "Per
     """Seat `count` more guests in a lobby at once, written straight as items (one batch
     write, then the Lobby item's counts and rev): a thousand-person lobby in a second. Each
     answered person can come at every slot when `answered`. Returns the new snapshot."""
-    snapshot = services.load_lobby(code)
+    snapshot = load_lobby(code)
     spec = spec_for(snapshot.lobby)
     every_slot = grid.encode_bitmap(spec.existing_slots(), spec.slot_count)
     joined = datetime.now(UTC)
@@ -87,4 +88,4 @@ def fill_lobby(code: str, count: int, *, answered: bool = True, name: str = "Per
             batch.save(person)
     actions = [Lobby.participant_count.add(count), Lobby.rev.add(1)]
     TableItem._get_connection().update_item(*Lobby.key_for(code), actions=actions)
-    return services.load_lobby(code)
+    return load_lobby(code)

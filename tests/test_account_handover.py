@@ -14,6 +14,7 @@ from letshangout.dynamo import TableItem
 from lobbies import services
 from lobbies.entities import Participant
 from lobbies.people import accounts
+from lobbies.store import update_in_lobby
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.voting_support import evening_window, mark, reload, slots
@@ -124,7 +125,7 @@ class TestHandOverOnDelete:
 def orphan(code: str, participant_id: str) -> None:
     """What the old release left: the organizer's seat without its account, named in English."""
     item = Participant(*Participant.key_for(code, participant_id))
-    services.update_in_lobby(
+    update_in_lobby(
         code,
         item,
         [

@@ -11,7 +11,7 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
 
-from lobbies import services
+from lobbies.store import load_lobby
 
 PASSWORD = "a long and unusual passphrase"
 
@@ -94,7 +94,7 @@ def test_guest_seats_are_claimed_on_sign_in(client, lobby, user):
     )
     page = client.get(reverse("lobbies:mine")).content.decode()
     assert "Friday drinks" in page
-    seat = services.load_lobby(lobby.code).participant_for_user(user.pk)
+    seat = load_lobby(lobby.code).participant_for_user(user.pk)
     assert seat is not None
     assert seat.display_name == "Sam"
 

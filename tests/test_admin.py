@@ -18,6 +18,7 @@ from letshangout.dynamo import TableItem
 from lobbies import services
 from lobbies.codes import display_code
 from lobbies.entities import Lobby, Participant
+from lobbies.store import load_lobby
 from tests.factories import make_settings, small_demo
 from voting import decisions
 from voting.entities import Place, PlaceKey
@@ -48,7 +49,7 @@ def member_client(user) -> Client:
 def demo(db):
     """A lobby with answers, places and votes, so it can be settled."""
     report = small_demo(5, participants=4, day_end=23 * 60, places=3, title="Quiz night")
-    return services.load_lobby(report.code)
+    return load_lobby(report.code)
 
 
 def list_url(**params) -> str:
@@ -125,7 +126,7 @@ def test_non_staff_cannot_act(member_client, client, lobby):
         response = who.post(action_url(lobby.code, "delete"))
         assert response.status_code == HTTPStatus.FOUND
         assert "/login/" in response["Location"]
-    assert services.load_lobby(lobby.code).lobby.title == lobby.lobby.title
+    assert load_lobby(lobby.code).lobby.title == lobby.lobby.title
     assert not LogEntry.objects.exists()
 
 
@@ -245,7 +246,7 @@ def test_actions_need_the_csrf_token(staff, demo):
     client.force_login(staff)
     response = client.post(action_url(demo.code, "delete"))
     assert response.status_code == HTTPStatus.FORBIDDEN
-    assert services.load_lobby(demo.code)
+    assert load_lobby(demo.code)
 
 
 def test_action_that_does_not_apply_is_404(staff_client, demo):
@@ -269,13 +270,13 @@ def test_lock_and_unlock(staff_client, staff, demo, caplog):
     response = staff_client.post(action_url(demo.code, "lock"))
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == detail_url(demo.code)
-    lobby = services.load_lobby(demo.code).lobby
+    lobby = load_lobby(demo.code).lobby
     assert lobby.joining_locked is True
     assert lobby.version == demo.lobby.version  # an open settings form does not go stale
     assert_logged(staff, demo.code, "lock", caplog)
 
     staff_client.post(action_url(demo.code, "unlock"))
-    assert services.load_lobby(demo.code).lobby.joining_locked is False
+    assert load_lobby(demo.code).lobby.joining_locked is False
 
 
 def test_settle_on_the_chosen_window_and_place_then_reopen(staff_client, staff, demo, caplog):
@@ -288,14 +289,14 @@ def test_settle_on_the_chosen_window_and_place_then_reopen(staff_client, staff, 
         {"window": str(window.start_slot), "place": place.place_id},
     )
     assert response.status_code == HTTPStatus.FOUND
-    lobby = services.load_lobby(demo.code).lobby
+    lobby = load_lobby(demo.code).lobby
     assert lobby.status == "settled"
     assert lobby.decision.start_slot == window.start_slot
     assert lobby.decision.place_id == place.place_id
     assert_logged(staff, demo.code, "settle", caplog)
 
     assert staff_client.post(action_url(demo.code, "reopen")).status_code == HTTPStatus.FOUND
-    lobby = services.load_lobby(demo.code).lobby
+    lobby = load_lobby(demo.code).lobby
     assert lobby.status == "open" and lobby.decision is None
 
 
@@ -309,21 +310,21 @@ def test_settle_on_another_time_than_the_best(staff_client, demo):
         action_url(demo.code, "settle"), {"window": "other", "other_start": other, "place": ""}
     )
     assert response.status_code == HTTPStatus.FOUND
-    decision = services.load_lobby(demo.code).lobby.decision
+    decision = load_lobby(demo.code).lobby.decision
     assert decision.start_slot == other and decision.place_id is None
 
 
 def test_settle_refuses_a_window_not_offered(staff_client, demo):
     response = staff_client.post(action_url(demo.code, "settle"), {"window": "99999"})
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert services.load_lobby(demo.code).lobby.status == "open"
+    assert load_lobby(demo.code).lobby.status == "open"
     assert not LogEntry.objects.exists()
 
 
 def test_settle_without_answers_says_so(staff_client, lobby):
     response = staff_client.get(action_url(lobby.code, "settle"), follow=True)
     assert b"nothing to settle on" in response.content
-    assert services.load_lobby(lobby.code).lobby.status == "open"
+    assert load_lobby(lobby.code).lobby.status == "open"
 
 
 def test_delete_removes_every_item(staff_client, staff, demo, caplog):

@@ -21,6 +21,7 @@ from django.urls import reverse
 from lobbies import services
 from lobbies.availability import grid
 from lobbies.availability.answers import grid_key, spec_for
+from lobbies.store import load_lobby, lobby_rev
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from voting import decisions
@@ -60,10 +61,10 @@ class World:
     notes: dict = field(default_factory=dict)
 
     def snapshot(self):
-        return services.load_lobby(self.code)
+        return load_lobby(self.code)
 
     def lobby_exists(self) -> bool:
-        return services.lobby_rev(self.code) is not None
+        return lobby_rev(self.code) is not None
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def world(db, django_user_model) -> World:
     settings = make_settings(title="Secret plans")
     organizer = services.create_lobby(settings, "Olivia", organizer_user.pk).participant
     code = organizer.code
-    participant = services.join_lobby(services.load_lobby(code), "Pat", None).participant
+    participant = services.join_lobby(load_lobby(code), "Pat", None).participant
     other = services.create_lobby(make_settings(title="Elsewhere"), "Otto", None).participant
 
     clients = {role: Client() for role in ROLES}
@@ -89,12 +90,12 @@ def world(db, django_user_model) -> World:
     seat_client(clients[OUT], other.code, other)
     clients[STAFF].force_login(staff_user)
 
-    snapshot = services.load_lobby(code)
+    snapshot = load_lobby(code)
     place_of = {}
     for role, pid in ((ORG, organizer.participant_id), (PART, participant.participant_id)):
         values = voting.PlaceValues(name=f"Place of {role}", address=f"{role} street")
         place_of[role] = voting.propose_place(snapshot, pid, values).place_id
-        snapshot = services.load_lobby(code)
+        snapshot = load_lobby(code)
     return World(
         code=code,
         other_code=other.code,

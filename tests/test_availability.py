@@ -23,9 +23,10 @@ from lobbies.availability import grid
 from lobbies.availability import saving as answering
 from lobbies.availability.answers import grid_key, marks_of, spec_for
 from lobbies.entities import LOBBY_SK, Lobby, Participant, lobby_pk
-from lobbies.errors import AnswersClosed
+from lobbies.errors import AnswersClosed, LobbyError
 from lobbies.page.labels import day_label
 from lobbies.people.seats import new_participant
+from lobbies.store import get_lobby, load_lobby, lobby_rev
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.html import Checkbox, checkboxes, my_grid, table_cells, text_of
@@ -42,7 +43,7 @@ def detail_url(code: str) -> str:
 
 
 def key_of(code: str) -> str:
-    return grid_key(spec_for(services.load_lobby(code).lobby))
+    return grid_key(spec_for(load_lobby(code).lobby))
 
 
 def hexmap(slots, length: int = 30) -> str:
@@ -56,7 +57,7 @@ def stored(code: str, participant_id: str):
 
 
 def marks(code: str, participant_id: str):
-    snapshot = services.load_lobby(code)
+    snapshot = load_lobby(code)
     return marks_of(snapshot.participants[participant_id], spec_for(snapshot.lobby))
 
 
@@ -70,7 +71,7 @@ def set_lobby(code: str, **values) -> None:
 
 def answer(code: str, participant_id: str, yes=(), maybe=()) -> None:
     answering.save_availability(
-        answering.answer_sheet(services.get_lobby(code), key_of(code)),
+        answering.answer_sheet(get_lobby(code), key_of(code)),
         participant_id,
         frozenset(yes),
         frozenset(maybe),
@@ -111,7 +112,7 @@ def day_form(lobby, me, day: int, **fields) -> dict:
 
 
 def test_plain_form_saves_one_day_at_a_time_and_keeps_the_others(organizer_client, lobby, me):
-    rev = services.lobby_rev(lobby.code)
+    rev = lobby_rev(lobby.code)
     response = organizer_client.post(save_url(lobby.code), day_form(lobby, me, 0, y=["0", "1"]))
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"].startswith(detail_url(lobby.code))
@@ -124,7 +125,7 @@ def test_plain_form_saves_one_day_at_a_time_and_keeps_the_others(organizer_clien
     yes, maybe, answered_at, key = stored(lobby.code, me.participant_id)
     assert yes == bytes.fromhex("00080000") and maybe == bytes.fromhex("20040000")
     assert answered_at is not None and key == key_of(lobby.code)
-    assert services.lobby_rev(lobby.code) == rev + 3
+    assert lobby_rev(lobby.code) == rev + 3
     page = organizer_client.get(response["Location"]).content.decode()
     assert "Your availability is saved." in page
     page = organizer_client.get(detail_url(lobby.code), {"day": 1}).content.decode()
@@ -150,17 +151,17 @@ def test_htmx_save_answers_with_the_status_fragment(organizer_client, lobby, me)
 
 def test_save_is_the_lobby_item_my_item_and_the_rev(organizer_client, lobby, me):
     data = form(lobby, me, yes=hexmap({1}), maybe=hexmap(()))
-    version = services.load_lobby(lobby.code).lobby.version
+    version = load_lobby(lobby.code).lobby.version
     with dynamo.count_calls() as calls:
         response = organizer_client.post(save_url(lobby.code), data, **HTMX)
     assert response.status_code == HTTPStatus.OK
     assert calls.operations == ["GetItem", "UpdateItem", "UpdateItem"]
     # The rev moved; the settings' version did not, so an open settings edit is not stale.
-    assert services.load_lobby(lobby.code).lobby.version == version
+    assert load_lobby(lobby.code).lobby.version == version
 
 
 def test_lobby_closed_between_the_read_and_the_write(lobby, me):
-    stale = services.get_lobby(lobby.code)
+    stale = get_lobby(lobby.code)
     set_lobby(lobby.code, status="settled")
     with pytest.raises(AnswersClosed, match="a moment ago"):
         answering.save_availability(
@@ -265,7 +266,7 @@ def test_bad_input_is_refused_and_changes_nothing(
     organizer_client, lobby, me, fields, message, htmx
 ):
     answer(lobby.code, me.participant_id, yes={7}, maybe={8})
-    before, rev = stored(lobby.code, me.participant_id), services.lobby_rev(lobby.code)
+    before, rev = stored(lobby.code, me.participant_id), lobby_rev(lobby.code)
     response = organizer_client.post(
         save_url(lobby.code), form(lobby, me, **fields), **(HTMX if htmx else {})
     )
@@ -274,7 +275,7 @@ def test_bad_input_is_refused_and_changes_nothing(
     assert message in content
     assert ("<html" in content) is not htmx
     assert stored(lobby.code, me.participant_id) == before
-    assert services.lobby_rev(lobby.code) == rev
+    assert lobby_rev(lobby.code) == rev
 
 
 def test_refused_plain_form_shows_the_day_as_sent(organizer_client, lobby, me):
@@ -323,14 +324,14 @@ def test_a_time_the_clocks_skip_cannot_be_marked(db):
 def test_closed_lobby_refuses_saves(organizer_client, lobby, me, change, message, htmx):
     answer(lobby.code, me.participant_id, yes={1})
     set_lobby(lobby.code, **change)
-    before, rev = stored(lobby.code, me.participant_id), services.lobby_rev(lobby.code)
+    before, rev = stored(lobby.code, me.participant_id), lobby_rev(lobby.code)
     response = organizer_client.post(
         save_url(lobby.code), day_form(lobby, me, 0, y=["2"]), **(HTMX if htmx else {})
     )
     assert response.status_code == HTTPStatus.CONFLICT
     assert message in response.content.decode()
     assert stored(lobby.code, me.participant_id) == before
-    assert services.lobby_rev(lobby.code) == rev
+    assert lobby_rev(lobby.code) == rev
 
 
 def test_closed_lobby_shows_the_grid_read_only(organizer_client, lobby, me):
@@ -396,9 +397,9 @@ def test_save_needs_post(organizer_client, lobby):
 
 def test_removed_participant_cannot_save_from_an_old_snapshot(lobby, join_as):
     _, ann = join_as(lobby, "Ann")
-    item = services.get_lobby(lobby.code)
+    item = get_lobby(lobby.code)
     ann.delete()
-    with pytest.raises(services.LobbyError, match="no longer in this lobby"):
+    with pytest.raises(LobbyError, match="no longer in this lobby"):
         answering.save_availability(
             answering.answer_sheet(item, key_of(lobby.code)), ann.participant_id, {1}, set()
         )
@@ -658,7 +659,7 @@ def make_big_lobby(people: int = 50, days: int = 14):
     )
     membership = services.create_lobby(values, "Olivia", None)
     code = membership.participant.code
-    spec = spec_for(services.get_lobby(code))
+    spec = spec_for(get_lobby(code))
     key = grid_key(spec)
     rng = random.Random(7)
     now = datetime.now(UTC)
@@ -704,7 +705,7 @@ def test_big_lobby_page_is_at_most_two_dynamodb_requests(db):
 
 
 def _move_the_dates(lobby, me) -> None:
-    current = services.load_lobby(lobby.code)
+    current = load_lobby(lobby.code)
     later = tuple(date.fromisoformat(d) + timedelta(days=7) for d in current.lobby.dates)
     services.update_settings(
         current, me.participant_id, current.lobby.version, make_settings(dates=later)

@@ -23,6 +23,7 @@ from django.urls import reverse
 from lobbies import services
 from lobbies.availability import weekly
 from lobbies.exports import feed_tokens
+from lobbies.store import load_lobby
 from tests.factories import make_settings
 from tests.voting_support import evening_window, reload
 from voting import decisions
@@ -115,7 +116,7 @@ def user(transactional_db, django_user_model):
 def ny_lobby(user, **overrides):
     values = {"timezone": LOBBY_ZONE, "title": "Five-a-side", **overrides}
     membership = services.create_lobby(make_settings(**values), "Sam", user.pk)
-    return services.load_lobby(membership.participant.code), membership.participant
+    return load_lobby(membership.participant.code), membership.participant
 
 
 def test_khal_shows_the_lobbies_at_berlin_times_across_the_dst_switches(

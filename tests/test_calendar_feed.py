@@ -15,6 +15,7 @@ from icalendar import Calendar
 from lobbies import services
 from lobbies.exports.feed_tokens import fingerprint
 from lobbies.models import CalendarFeed
+from lobbies.store import load_lobby
 from tests.factories import make_settings
 from tests.voting_support import evening_window, reload
 from voting import decisions
@@ -50,7 +51,7 @@ def feed_path(url: str) -> str:
 
 def lobby_of(user, **overrides):
     membership = services.create_lobby(make_settings(**overrides), "Sam", user.pk)
-    return services.load_lobby(membership.participant.code), membership.participant
+    return load_lobby(membership.participant.code), membership.participant
 
 
 def settle(snapshot, participant, hour: int = 19, day: int = 0) -> None:

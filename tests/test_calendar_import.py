@@ -24,6 +24,7 @@ from lobbies.availability.calendar_import import (
     proposal,
 )
 from lobbies.availability.grid import GridSpec
+from lobbies.store import load_lobby
 from tests.factories import make_settings
 
 NEW_YORK, TOKYO, BERLIN = ZoneInfo("America/New_York"), ZoneInfo("Asia/Tokyo"), "Europe/Berlin"
@@ -195,7 +196,7 @@ def two_week_lobby(db, organizer_client):
     settings = make_settings(dates=two_weeks().dates, timezone=BERLIN)
     membership = services.create_lobby(settings, "Olivia", None)
     seat_client(organizer_client, membership.participant.code, membership.participant)
-    return services.load_lobby(membership.participant.code)
+    return load_lobby(membership.participant.code)
 
 
 @pytest.mark.django_db
@@ -214,7 +215,7 @@ class TestPage:
         assert body.count("data-busy>") + body.count("data-busy ") >= len(expected)
         hex_busy = grid.bitmap_to_text(grid.encode_bitmap(expected, spec.slot_count))
         assert f'data-busy="{hex_busy}"' in body
-        assert answers_of(services.load_lobby(code)).get(two_week_lobby.lobby.owner_id) is None
+        assert answers_of(load_lobby(code)).get(two_week_lobby.lobby.owner_id) is None
         # The first suggestion's form, as the plain page posts it.
         yes = grid.bitmap_to_text(
             grid.encode_bitmap(spec.existing_slots() - expected, spec.slot_count)
@@ -231,7 +232,7 @@ class TestPage:
             },
         )
         assert saved.status_code == HTTPStatus.FOUND
-        marks = answers_of(services.load_lobby(code))[two_week_lobby.lobby.owner_id]
+        marks = answers_of(load_lobby(code))[two_week_lobby.lobby.owner_id]
         assert marks == (spec.existing_slots() - expected, frozenset())
 
     def test_pasted_text_and_htmx_panel(self, lobby, organizer_client):
@@ -291,7 +292,7 @@ class TestPage:
         membership = services.create_lobby(days, "Olivia", None)
         code = membership.participant.code
         seat_client(organizer_client, code, membership.participant)
-        first = spec_for(services.load_lobby(code).lobby).dates[0]
+        first = spec_for(load_lobby(code).lobby).dates[0]
         text = ics(f"DTSTART:{stamp(first, 10)}\r\nDURATION:PT1H\r\n")
         body = organizer_client.post(calendar_url(code), {"text": text}).content.decode()
         assert "busy in 1 slot" in body

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from lobbies import services
 from lobbies.availability import weekly
+from lobbies.store import load_lobby
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.voting_support import evening_window, propose, reload
@@ -150,7 +151,7 @@ def berlin_lobby(db, organizer_client):
         make_settings(title=TITLE, timezone=ZONE, dates=dates), "Olivia", None
     )
     seat_client(organizer_client, membership.participant.code, membership.participant)
-    return services.load_lobby(membership.participant.code)
+    return load_lobby(membership.participant.code)
 
 
 @pytest.mark.django_db

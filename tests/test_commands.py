@@ -19,6 +19,7 @@ from lobbies import services
 from lobbies.availability import grid
 from lobbies.availability.answers import spec_for
 from lobbies.entities import Lobby, Participant
+from lobbies.store import load_lobby, lobby_rev
 from voting import decisions
 from voting import services as voting
 from voting.entities import PlaceKey
@@ -98,7 +99,7 @@ def test_seed_the_benchmark_lobby():
         "7",
     )
     code = out.strip()
-    snapshot = services.load_lobby(code)
+    snapshot = load_lobby(code)
     lobby = snapshot.lobby
     assert (lobby.day_start, lobby.day_end, lobby.slot_minutes) == (480, 1440, 15)
     assert len(lobby.dates) == 14
@@ -139,7 +140,7 @@ def test_seed_twice_makes_two_lobbies():
     first, _ = run("seed_demo_lobby", "--participants", "2")
     second, _ = run("seed_demo_lobby", "--participants", "2")
     assert first.strip() != second.strip()
-    assert {services.load_lobby(c.strip()).code for c in (first, second)} == {
+    assert {load_lobby(c.strip()).code for c in (first, second)} == {
         first.strip(),
         second.strip(),
     }
@@ -173,7 +174,7 @@ def rich_lobby(db, user):
     """A lobby with everything in it: answers, places, votes, a signed-in participant (GSI)."""
     out, _ = run("seed_demo_lobby", "--participants", "6", "--places", "4", "--seed", "3")
     code = out.strip()
-    services.join_lobby(services.load_lobby(code), "Sam", user.pk)
+    services.join_lobby(load_lobby(code), "Sam", user.pk)
     return code
 
 
@@ -218,8 +219,8 @@ def test_import_over_a_changed_lobby_needs_replace(rich_lobby, tmp_path, join_as
     path = tmp_path / "lobby.json"
     run("export_lobby", rich_lobby, "-o", str(path))
     before = raw_items(rich_lobby)
-    old_rev = services.lobby_rev(rich_lobby)
-    _client, newcomer = join_as(services.load_lobby(rich_lobby), "Late Larry")
+    old_rev = lobby_rev(rich_lobby)
+    _client, newcomer = join_as(load_lobby(rich_lobby), "Late Larry")
     changed = raw_items(rich_lobby)
 
     with pytest.raises(CommandError, match="replace"):
@@ -235,21 +236,21 @@ def test_import_over_a_changed_lobby_needs_replace(rich_lobby, tmp_path, join_as
     moved = {"rev", "version"}
     strip = [{k: v for k, v in item.items() if k not in moved} for item in after]
     assert strip == [{k: v for k, v in item.items() if k not in moved} for item in before]
-    assert services.lobby_rev(rich_lobby) > old_rev + 1
+    assert lobby_rev(rich_lobby) > old_rev + 1
 
 
 def test_replace_shows_the_restored_lobby_at_once(rich_lobby, tmp_path, join_as):
     path = tmp_path / "lobby.json"
     run("export_lobby", rich_lobby, "-o", str(path))
-    exported = services.load_lobby(rich_lobby)
+    exported = load_lobby(rich_lobby)
     _client, newcomer = join_as(exported, "Late Larry")
     extra = voting.PlaceValues(name="Extra Bar")
-    voting.propose_place(services.load_lobby(rich_lobby), newcomer.participant_id, extra)
-    changed = services.load_lobby(rich_lobby)
+    voting.propose_place(load_lobby(rich_lobby), newcomer.participant_id, extra)
+    changed = load_lobby(rich_lobby)
     assert len(changed.participants) == 8 and len(changed.places) == 5
 
     run("import_lobby", str(path), "--replace")
-    restored = services.load_lobby(rich_lobby)
+    restored = load_lobby(rich_lobby)
     assert restored.rev > changed.rev
     assert list(restored.participants) == list(exported.participants)
     assert [p.place_id for p in restored.places] == [p.place_id for p in exported.places]
@@ -266,7 +267,7 @@ def test_replace_shows_the_restored_lobby_at_once(rich_lobby, tmp_path, join_as)
     }
     # The restored counts and markers hold: the withdrawn name is free again.
     voting.propose_place(restored, restored.lobby.owner_id, extra)
-    assert services.load_lobby(rich_lobby).lobby.place_count == 5
+    assert load_lobby(rich_lobby).lobby.place_count == 5
 
 
 def test_import_makes_missing_counts_and_name_markers(rich_lobby, tmp_path):
@@ -354,7 +355,7 @@ def mixed_table(db, lobby_settings, join_as):
     """A live lobby (one participant with a stale expires_at), an expired lobby with people
     and a place, and a participant whose Lobby item TTL already removed."""
     live = services.create_lobby(lobby_settings, "Liv", None).participant.code
-    _c, stale = join_as(services.load_lobby(live), "Stale Steve")
+    _c, stale = join_as(load_lobby(live), "Stale Steve")
     Participant(*Participant.key_for(live, stale.participant_id)).update(
         actions=[Participant.expires_at.set(int(time.time()) - 3600)]
     )
@@ -406,7 +407,7 @@ def test_purge_spares_a_lobby_whose_dates_moved_after_the_scan(db, lobby_setting
     report = operations.purge_expired()
     assert report.codes == [] and report.skipped_live == 1
     monkeypatch.undo()
-    assert services.load_lobby(code).lobby.title == lobby_settings.title
+    assert load_lobby(code).lobby.title == lobby_settings.title
 
 
 # --- stats -----------------------------------------------------------------------------------
@@ -414,13 +415,13 @@ def test_purge_spares_a_lobby_whose_dates_moved_after_the_scan(db, lobby_setting
 
 def test_stats_count_by_state(db, lobby_settings, user, join_as):
     open_code = services.create_lobby(lobby_settings, "A", user.pk).participant.code
-    join_as(services.load_lobby(open_code), "B")
-    locked = services.load_lobby(services.create_lobby(lobby_settings, "C", None).participant.code)
+    join_as(load_lobby(open_code), "B")
+    locked = load_lobby(services.create_lobby(lobby_settings, "C", None).participant.code)
     services.set_joining_locked(locked, locked.lobby.owner_id, True)
     # A fixed seed and a one-slot meeting: any "yes" makes a window, so settling always can.
     seeded = ("--participants", "2", "--places", "3", "--meeting", "30", "--seed", "6")
     settled_code = run("seed_demo_lobby", *seeded)[0].strip()
-    settled = services.load_lobby(settled_code)
+    settled = load_lobby(settled_code)
     assert decisions.settle_automatically(settled) is not None
     expired_code = services.create_lobby(lobby_settings, "D", None).participant.code
     expire(expired_code)

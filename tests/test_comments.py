@@ -13,6 +13,7 @@ from lobbies.comments import services as comments
 from lobbies.comments.presenters import SHOWN
 from lobbies.entities import Comment, Lobby
 from lobbies.errors import LobbyError, NotAllowed
+from lobbies.store import load_lobby
 
 
 def post(client: Client, code: str, text: str, htmx: bool = False):
@@ -27,7 +28,7 @@ def delete(client: Client, code: str, comment_id: str, htmx: bool = False):
 
 
 def fresh(code: str):
-    return services.load_lobby(code)
+    return load_lobby(code)
 
 
 @pytest.mark.django_db

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import dateformat, translation
 
 from letshangout.formats import local_format
-from lobbies import services
 from lobbies.comments import services as comments
+from lobbies.store import load_lobby
 from tests.factories import make_settings
 
 SIXTH_OF_DECEMBER = date(2026, 12, 6)
@@ -54,7 +54,7 @@ def test_the_lobby_page_uses_one_date_style(organizer_client, lobby, language):
     page = organizer_client.get(
         reverse("lobbies:detail", args=[lobby.code]), HTTP_ACCEPT_LANGUAGE=language
     ).content.decode()
-    snapshot = services.load_lobby(lobby.code)
+    snapshot = load_lobby(lobby.code)
     zone = ZoneInfo(snapshot.lobby.timezone)
     # The deletion date reads like the page's days: weekday, day, month, year.
     expires = datetime.fromtimestamp(int(snapshot.lobby.expires_at), UTC).astimezone(zone)
@@ -80,7 +80,7 @@ def test_the_comment_delete_confirmation_dates_the_comment_in_the_language(organ
     page = organizer_client.get(
         url, {"comment": comment.comment_id}, HTTP_ACCEPT_LANGUAGE="de"
     ).content.decode()
-    zone = ZoneInfo(services.load_lobby(lobby.code).lobby.timezone)
+    zone = ZoneInfo(load_lobby(lobby.code).lobby.timezone)
     when = comment.created_at.astimezone(zone).replace(tzinfo=None)
     assert f"<time>{formatted(when, 'SHORT_DAY_TIME_FORMAT', 'de')}</time>" in page
 
@@ -91,7 +91,7 @@ def test_a_late_deadline_names_the_last_day_in_the_language(organizer_client, lo
 
     url = reverse("lobbies:edit", args=[lobby.code])
     page = organizer_client.get(url).content.decode()
-    snapshot = services.load_lobby(lobby.code)
+    snapshot = load_lobby(lobby.code)
     last = max(date.fromisoformat(day) for day in snapshot.lobby.dates)
     payload = payload_from_page(page, snapshot.lobby, deadline="9999-12-31T23:59")
     response = organizer_client.post(url, payload, HTTP_ACCEPT_LANGUAGE="en")

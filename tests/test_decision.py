@@ -13,6 +13,7 @@ from django.urls import reverse
 from lobbies import services as lobby_services
 from lobbies.availability.answers import spec_for
 from lobbies.entities import Lobby
+from lobbies.errors import LobbyError, NotAllowed
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.voting_support import evening_window, mark, pass_deadline, propose, reload, slots, vote
@@ -198,7 +199,7 @@ class TestSettle:
         assert reload(lobby.code).lobby.status == "open"
 
     def test_service_refuses_anyone_but_the_organizer(self, lobby, answered):
-        with pytest.raises(lobby_services.NotAllowed):
+        with pytest.raises(NotAllowed):
             decisions.settle(
                 reload(lobby.code), answered["ann"][1].participant_id, answered["best"], None
             )
@@ -238,14 +239,14 @@ class TestSettle:
         spec = spec_for(snapshot.lobby)
         last_of_day = spec.slots_per_day - 1  # a 2-hour meeting would run past the day
         for start in (last_of_day, -1, spec.slot_count, "3", 2.0):
-            with pytest.raises(lobby_services.LobbyError, match="not a possible meeting time"):
+            with pytest.raises(LobbyError, match="not a possible meeting time"):
                 decisions.settle(snapshot, answered["owner"], start, None)
         assert reload(lobby.code).lobby.status == "open"
 
     def test_withdrawn_place_is_refused(self, lobby, answered, organizer_client):
         snapshot = reload(lobby.code)
         services.delete_place(snapshot, answered["owner"], answered["pizza"].place_id)
-        with pytest.raises(lobby_services.LobbyError, match="no longer on the list"):
+        with pytest.raises(LobbyError, match="no longer on the list"):
             decisions.settle(
                 reload(lobby.code), answered["owner"], answered["best"], answered["pizza"].place_id
             )
@@ -253,7 +254,7 @@ class TestSettle:
     def test_settling_twice_keeps_the_first_decision(self, lobby, answered, organizer_client):
         stale = reload(lobby.code)
         organizer_client.post(settle_url(lobby.code), {"window": answered["best"], "place": ""})
-        with pytest.raises(lobby_services.LobbyError, match="already settled"):
+        with pytest.raises(LobbyError, match="already settled"):
             decisions.settle(stale, answered["owner"], answered["other"], None)
         response = organizer_client.post(
             settle_url(lobby.code), {"window": answered["other"], "place": ""}

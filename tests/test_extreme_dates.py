@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from lobbies import services
 from lobbies.availability.weekly import MAX_COUNT
 from lobbies.page.labels import TZ_COOKIE
+from lobbies.store import load_lobby
 from tests.conftest import seat_client
 from tests.factories import create_payload
 from tests.test_weekly import create_payload as weekly_payload
@@ -144,7 +145,7 @@ def test_settling_a_weekly_lobby(organizer_client, first, until, count):
     membership = services.create_lobby(weekly_settings(), "Olivia", None)
     code = membership.participant.code
     seat_client(organizer_client, code, membership.participant)
-    start = evening_window(services.load_lobby(code), 1, 19)
+    start = evening_window(load_lobby(code), 1, 19)
     wednesday = next_on(3).isoformat()
     first, until = (wednesday if day == NEXT_WEDNESDAY else day for day in (first, until))
     for ends in ("never", "until", "count"):

@@ -16,6 +16,8 @@ from lobbies import services
 from lobbies.availability import grid
 from lobbies.availability.answers import grid_key, spec_for
 from lobbies.entities import Lobby, Participant
+from lobbies.errors import LobbyNotFound, NotInLobby
+from lobbies.store import delete_collection, load_lobby, lobby_rev
 from tests.conftest import seat_client
 from tests.factories import create_payload
 from tests.faults import BUSY_REASONS, Faults, cancelled, dropped, throttled, unreachable
@@ -43,8 +45,8 @@ class Scene:
     def writes(self) -> dict:
         """name -> a function that sends that write and returns the response."""
         code, place = self.code, self.place_id
-        owner = services.load_lobby(code).lobby.owner_id
-        spec = spec_for(services.load_lobby(code).lobby)
+        owner = load_lobby(code).lobby.owner_id
+        spec = spec_for(load_lobby(code).lobby)
         marks = {
             "participant": owner,
             "grid": grid_key(spec),
@@ -96,14 +98,14 @@ WRITES = [
 @pytest.mark.parametrize("write", WRITES)
 def test_a_write_cancelled_for_being_busy_is_a_503(scene, faults, write, reason):
     send = scene.writes()[write]
-    rev = services.lobby_rev(scene.code)
+    rev = lobby_rev(scene.code)
     faults.fail("TransactWriteItems", cancelled(reason), times=dynamo.TRANSACTION_TRIES)
     faults.fail("DeleteItem", throttled, times=20)  # the delete's own item deletes
     response = send()
     assert response.status_code in {HTTPStatus.SERVICE_UNAVAILABLE, HTTPStatus.FOUND}, write
     if response.status_code == HTTPStatus.SERVICE_UNAVAILABLE:
         assert response["Retry-After"]
-        assert services.lobby_rev(scene.code) in {rev, None}
+        assert lobby_rev(scene.code) in {rev, None}
 
 
 @pytest.mark.django_db
@@ -120,7 +122,7 @@ def test_a_write_right_after_the_lobby_was_deleted_is_no_500_and_leaves_nothing(
     deleted = []
 
     def delete() -> None:
-        services.delete_collection(scene.code)
+        delete_collection(scene.code)
         deleted.append(True)
 
     for operation in moment:
@@ -157,9 +159,9 @@ def test_creating_a_lobby_goes_through_the_retrying_helper(client, faults):
 
 @pytest.mark.django_db
 def test_a_join_after_a_delete_is_refused_and_leaves_no_orphan(lobby):
-    stale = services.load_lobby(lobby.code)
+    stale = load_lobby(lobby.code)
     services.delete_lobby(stale, stale.lobby.owner_id)
-    with pytest.raises(services.LobbyNotFound):
+    with pytest.raises(LobbyNotFound):
         services.join_lobby(stale, "Late", None)
     assert list(Lobby.collection(lobby.code, consistent=True)) == []
 
@@ -175,7 +177,7 @@ def test_a_delete_is_complete_even_with_writes_landing_during_it(lobby, faults):
         late.save()
 
     faults.before("Query", late_arrival)
-    removed = services.delete_lobby(services.load_lobby(code), lobby.lobby.owner_id)
+    removed = services.delete_lobby(load_lobby(code), lobby.lobby.owner_id)
     assert removed >= 3
     assert list(Lobby.collection(code, consistent=True)) == []
 
@@ -185,16 +187,16 @@ def test_a_delete_that_meets_throttling_finishes_the_job(lobby, faults, join_as)
     join_as(lobby, "Ann")
     faults.before("DeleteItem", lambda: None)  # the Lobby item goes
     faults.fail("DeleteItem", throttled, times=2)  # then two of the rest are throttled
-    services.delete_lobby(services.load_lobby(lobby.code), lobby.lobby.owner_id)
+    services.delete_lobby(load_lobby(lobby.code), lobby.lobby.owner_id)
     assert list(Lobby.collection(lobby.code, consistent=True)) == []
 
 
 @pytest.mark.django_db
 def test_a_new_personal_link_after_removal_is_a_404(lobby, join_as):
     client, ann = join_as(lobby, "Ann")
-    stale = services.load_lobby(lobby.code)
+    stale = load_lobby(lobby.code)
     services.remove_participant(stale, stale.lobby.owner_id, ann.participant_id)
-    with pytest.raises(services.NotInLobby):
+    with pytest.raises(NotInLobby):
         services.new_personal_token(stale, ann.participant_id)
     response = client.post(reverse("lobbies:new_personal_link", args=[lobby.code]))
     assert response.status_code == HTTPStatus.NOT_FOUND
@@ -204,7 +206,7 @@ def test_a_new_personal_link_after_removal_is_a_404(lobby, join_as):
 def test_a_seated_visitor_of_a_deleted_lobby_gets_a_404(lobby):
     visitor = Client()
     seat_client(visitor, lobby.code, lobby.organizer)
-    services.delete_collection(lobby.code)
+    delete_collection(lobby.code)
     for name in ("lobbies:group", "lobbies:edit", "voting:settle"):
         assert visitor.get(reverse(name, args=[lobby.code])).status_code == 404
 

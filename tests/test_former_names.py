@@ -12,6 +12,7 @@ from django.urls import reverse
 from lobbies import services
 from lobbies.comments import services as comments
 from lobbies.entities import Participant
+from lobbies.store import update_in_lobby
 from tests.voting_support import evening_window, mark, propose, reload, slots
 from voting import decisions
 
@@ -80,7 +81,7 @@ class TestFormerParticipantName:
         snapshot = reload(lobby.code)
         place = snapshot.places[0].place_id
         for person in (lobby.lobby.owner_id, ann.participant_id):
-            services.update_in_lobby(
+            update_in_lobby(
                 lobby.code,
                 Participant(*Participant.key_for(lobby.code, person)),
                 [Participant.votes[place].set("yes")],

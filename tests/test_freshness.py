@@ -30,6 +30,7 @@ from lobbies import services
 from lobbies.availability import grid
 from lobbies.availability import saving as answering
 from lobbies.availability.answers import grid_key, marks_of, spec_for
+from lobbies.store import get_lobby, load_lobby, lobby_rev
 from tests.conftest import TEST_TABLE
 from tests.html import my_grid, table_cells
 from voting import services as voting
@@ -70,16 +71,16 @@ def detail_url(code: str) -> str:
 
 def names(code: str) -> set[str]:
     # A set: people are listed in the order their (skewed) clocks say they joined.
-    return {p.display_name for p in services.load_lobby(code).participants.values()}
+    return {p.display_name for p in load_lobby(code).participants.values()}
 
 
 def marks(code: str, participant_id: str):
-    snapshot = services.load_lobby(code)
+    snapshot = load_lobby(code)
     return marks_of(snapshot.participants[participant_id], spec_for(snapshot.lobby))
 
 
 def save(code: str, participant_id: str, yes=(), maybe=()) -> None:
-    lobby = services.get_lobby(code)
+    lobby = get_lobby(code)
     key = grid_key(spec_for(lobby))
     answering.save_availability(
         answering.answer_sheet(lobby, key), participant_id, frozenset(yes), frozenset(maybe)
@@ -96,16 +97,16 @@ def hexmap(slots, length: int = 30) -> str:
 @pytest.mark.parametrize("skew", [-TEN_MINUTES, TEN_MINUTES], ids=["behind", "ahead"])
 def test_a_write_with_a_skewed_clock_is_shown_at_once(organizer_client, lobby, skew):
     code = lobby.code
-    rev = services.lobby_rev(code)
+    rev = lobby_rev(code)
     page = organizer_client.get(detail_url(code)).content.decode()  # this process has it now
     assert "Ann" not in page
 
     real_now = datetime.now(UTC)
     with skewed_clock(skew), signing_times() as signed:
-        ann = services.join_lobby(services.load_lobby(code), "Ann", None).participant
+        ann = services.join_lobby(load_lobby(code), "Ann", None).participant
         save(code, ann.participant_id, yes={0, 1, 2, 3})
         voting.propose_place(
-            services.load_lobby(code), ann.participant_id, voting.PlaceValues(name="Skew Bar")
+            load_lobby(code), ann.participant_id, voting.PlaceValues(name="Skew Bar")
         )
     # The writes went out signed by the skewed clock, and DynamoDB Local took them.
     assert signed
@@ -152,11 +153,12 @@ if skew:
 import django
 django.setup()
 from lobbies import services
+from lobbies.store import get_lobby, load_lobby
 from lobbies.availability import saving as answering
 from lobbies.availability.answers import grid_key, marks_of, spec_for
 
 def read(code):
-    snapshot = services.load_lobby(code)
+    snapshot = load_lobby(code)
     spec = spec_for(snapshot.lobby)
     people = {}
     for pid, person in snapshot.participants.items():
@@ -172,13 +174,13 @@ for line in sys.stdin:
     command = json.loads(line)
     code = command["code"]
     if command["op"] == "join":
-        membership = services.join_lobby(services.load_lobby(code), command["name"], None)
+        membership = services.join_lobby(load_lobby(code), command["name"], None)
         answer = {"id": membership.participant.participant_id}
     elif command["op"] == "rename":
-        services.rename_participant(services.load_lobby(code), command["id"], command["name"])
+        services.rename_participant(load_lobby(code), command["id"], command["name"])
         answer = {}
     elif command["op"] == "save":
-        lobby = services.get_lobby(code)
+        lobby = get_lobby(code)
         answering.save_availability(
             answering.answer_sheet(lobby, grid_key(spec_for(lobby))),
             command["id"], frozenset(command["yes"]), frozenset(),
@@ -258,7 +260,7 @@ def test_two_processes_alternate_and_each_sees_every_acknowledged_write(
     assert "Ann" in organizer_client.get(detail_url(code)).content.decode()
 
     # A write here: the other process's next read shows it, though it has read the lobby before.
-    services.rename_participant(services.load_lobby(code), me, "Olivia P.")
+    services.rename_participant(load_lobby(code), me, "Olivia P.")
     assert other.do("read", code)["people"][me]["name"] == "Olivia P."
 
     # Alternating writes to the same item, each read back at once by the other side.
@@ -273,7 +275,7 @@ def test_two_processes_alternate_and_each_sees_every_acknowledged_write(
     other.do("rename", code, id=ann, name="Ann B.")
     assert names(code) == {"Olivia P.", "Ann B."}
     seen = other.do("read", code)
-    assert seen["rev"] == services.lobby_rev(code)
+    assert seen["rev"] == lobby_rev(code)
 
 
 # --- DynamoDB requests per request -------------------------------------------------------------
@@ -293,7 +295,7 @@ def test_dynamodb_requests_per_request(organizer_client, lobby, join_as):
         assert "Ann" in organizer_client.get(detail).content.decode()
     assert calls.count == 2  # changed: the rev check and one Query
 
-    rev = services.lobby_rev(code)
+    rev = lobby_rev(code)
     with dynamo.count_calls() as calls:
         poll = organizer_client.get(reverse("lobbies:poll", args=[code]), {"rev": rev}, **HTMX)
     assert poll.status_code == HTTPStatus.NO_CONTENT

@@ -15,6 +15,8 @@ from django.urls import reverse
 
 from letshangout import dynamo, ratelimit
 from lobbies import services
+from lobbies.errors import LobbyError
+from lobbies.store import load_lobby
 from tests.factories import create_payload
 
 UNKNOWN = "ZZZZZZZZ"
@@ -107,7 +109,7 @@ def _link(code: str, token: str) -> str:
 
 @pytest.mark.django_db
 def test_a_personal_link_asks_before_it_changes_anything(lobby):
-    ann = services.join_lobby(services.load_lobby(lobby.code), "Ann", None)
+    ann = services.join_lobby(load_lobby(lobby.code), "Ann", None)
     device = Client()
     page = device.get(_link(lobby.code, ann.token))
     assert page.status_code == HTTPStatus.OK
@@ -120,7 +122,7 @@ def test_a_personal_link_asks_before_it_changes_anything(lobby):
 
 @pytest.mark.django_db
 def test_a_personal_link_never_silently_replaces_a_seat(lobby, organizer_client):
-    ann = services.join_lobby(services.load_lobby(lobby.code), "Ann", None)
+    ann = services.join_lobby(load_lobby(lobby.code), "Ann", None)
     owner_id = lobby.lobby.owner_id
     page = organizer_client.get(_link(lobby.code, ann.token)).content.decode()
     assert "already in this lobby as <strong>Olivia</strong>" in page
@@ -137,11 +139,11 @@ def test_a_personal_link_never_silently_replaces_a_seat(lobby, organizer_client)
 @pytest.mark.django_db
 def test_signing_up_after_a_mere_look_at_a_link_claims_nothing(lobby, user):
     device = Client()
-    organizer_link = services.load_lobby(lobby.code)  # the organizer's seat
+    organizer_link = load_lobby(lobby.code)  # the organizer's seat
     token = services.new_personal_token(organizer_link, lobby.lobby.owner_id)
     device.get(_link(lobby.code, token))
     device.force_login(user)  # claims the guest seats this browser holds: none
-    assert services.load_lobby(lobby.code).organizer.user_id is None
+    assert load_lobby(lobby.code).organizer.user_id is None
 
 
 # --- removal is a ban ---------------------------------------------------------------------------
@@ -158,34 +160,32 @@ def test_a_removed_guest_cannot_rejoin_under_another_name(lobby, organizer_clien
     again = troll.post(join, {"display_name": "Nice person"})
     assert again.status_code == HTTPStatus.BAD_REQUEST
     assert "removed you from this lobby" in again.content.decode()
-    assert [p.display_name for p in services.load_lobby(lobby.code).participants.values()] == [
-        "Olivia"
-    ]
+    assert [p.display_name for p in load_lobby(lobby.code).participants.values()] == ["Olivia"]
     # Someone else, on another browser, still joins.
     assert Client().post(join, {"display_name": "Ann"}).status_code == HTTPStatus.FOUND
 
 
 @pytest.mark.django_db
 def test_a_removed_account_cannot_rejoin_from_another_browser(lobby, user):
-    member = services.join_lobby(services.load_lobby(lobby.code), "Sam", user.pk, "b" * 32)
+    member = services.join_lobby(load_lobby(lobby.code), "Sam", user.pk, "b" * 32)
     services.remove_participant(
-        services.load_lobby(lobby.code), lobby.lobby.owner_id, member.participant.participant_id
+        load_lobby(lobby.code), lobby.lobby.owner_id, member.participant.participant_id
     )
     other = Client()
     other.force_login(user)
     response = other.post(reverse("lobbies:join", args=[lobby.code]), {"display_name": "S"})
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert len(services.load_lobby(lobby.code).participants) == 1
+    assert len(load_lobby(lobby.code).participants) == 1
 
 
 @pytest.mark.django_db
 def test_the_ban_holds_in_the_transaction_for_a_join_from_an_old_snapshot(lobby):
-    before = services.load_lobby(lobby.code)  # read before the removal
+    before = load_lobby(lobby.code)  # read before the removal
     member = services.join_lobby(before, "Troll", None, "c" * 32)
     services.remove_participant(
-        services.load_lobby(lobby.code), lobby.lobby.owner_id, member.participant.participant_id
+        load_lobby(lobby.code), lobby.lobby.owner_id, member.participant.participant_id
     )
-    with pytest.raises(services.LobbyError, match="removed you"):
+    with pytest.raises(LobbyError, match="removed you"):
         services.join_lobby(before, "Again", None, "c" * 32)
 
 

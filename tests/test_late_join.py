@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from lobbies import services
 from lobbies.availability import weekly
+from lobbies.errors import LobbyError
 from lobbies.people.seats import late_join_allowed
 from tests.conftest import seat_client
 from tests.factories import create_payload, make_settings
@@ -83,7 +84,7 @@ class TestJoiningASettledLobby:
         code = new_lobby(make_settings())
         seen = reload(code)  # the join page was read while the lobby was open
         settle(code)
-        with pytest.raises(services.LobbyError, match="settled"):
+        with pytest.raises(LobbyError, match="settled"):
             services.join_lobby(seen, "Zoë", None)
         assert len(reload(code).participants) == 1
 
@@ -91,14 +92,14 @@ class TestJoiningASettledLobby:
         code = new_lobby(weekly_values(late_join=False))
         seen = reload(code)
         settle(code)
-        with pytest.raises(services.LobbyError, match="settled"):
+        with pytest.raises(LobbyError, match="settled"):
             services.join_lobby(seen, "Zoë", None)
 
     def test_the_lock_still_wins(self):
         code = new_lobby(weekly_values())
         settle(code)
         services.set_joining_locked(reload(code), reload(code).lobby.owner_id, True)
-        with pytest.raises(services.LobbyError, match="locked"):
+        with pytest.raises(LobbyError, match="locked"):
             services.join_lobby(reload(code), "Zoë", None)
 
 

@@ -14,6 +14,7 @@ from lobbies import services
 from lobbies.availability import saving as answering
 from lobbies.availability.answers import grid_key, spec_for
 from lobbies.page.lobby import live_fragments
+from lobbies.store import get_lobby, load_lobby, lobby_rev
 from tests.factories import make_settings
 from tests.html import table_cells
 from voting import decisions
@@ -26,12 +27,12 @@ def poll_url(code: str) -> str:
 
 
 def key_of(code: str) -> str:
-    return grid_key(spec_for(services.load_lobby(code).lobby))
+    return grid_key(spec_for(load_lobby(code).lobby))
 
 
 def answer(code: str, participant_id: str, yes=(), maybe=()) -> None:
     answering.save_availability(
-        answering.answer_sheet(services.get_lobby(code), key_of(code)),
+        answering.answer_sheet(get_lobby(code), key_of(code)),
         participant_id,
         frozenset(yes),
         frozenset(maybe),
@@ -44,7 +45,7 @@ def heat_cell(content: str, row: int, column: int) -> tuple[str, str]:
 
 
 def test_unchanged_is_204_for_one_getitem(organizer_client, lobby):
-    rev = services.lobby_rev(lobby.code)
+    rev = lobby_rev(lobby.code)
     organizer_client.get(poll_url(lobby.code), {"rev": rev})  # the session settles first
     with dynamo.count_calls() as calls:
         response = organizer_client.get(poll_url(lobby.code), {"rev": rev}, **HTMX)
@@ -56,14 +57,14 @@ def test_unchanged_is_204_for_one_getitem(organizer_client, lobby):
 
 
 def test_changed_returns_every_live_fragment_out_of_band(organizer_client, lobby, join_as):
-    rev = services.lobby_rev(lobby.code)
+    rev = lobby_rev(lobby.code)
     _, ann = join_as(lobby, "Ann")
     answer(lobby.code, ann.participant_id, yes={0, 1, 2, 3})
     with dynamo.count_calls() as calls:
         response = organizer_client.get(poll_url(lobby.code), {"rev": rev}, **HTMX)
     assert response.status_code == HTTPStatus.OK
     assert calls.operations == ["GetItem", "Query"]
-    assert response["X-Lobby-Rev"] == str(services.lobby_rev(lobby.code))
+    assert response["X-Lobby-Rev"] == str(lobby_rev(lobby.code))
     content = response.content.decode()
     assert "<html" not in content
     roots = re.findall(r'<\w+ [^>]*id="([\w-]+)"[^>]*hx-swap-oob="true"', content)
@@ -77,7 +78,7 @@ def test_changed_returns_every_live_fragment_out_of_band(organizer_client, lobby
 
 
 def test_poll_keeps_the_heatmap_filter(organizer_client, lobby, join_as):
-    rev = services.lobby_rev(lobby.code)
+    rev = lobby_rev(lobby.code)
     _, ann = join_as(lobby, "Ann")
     answer(lobby.code, ann.participant_id, yes={0})
     answer(lobby.code, lobby.organizer.participant_id, yes={5})
@@ -90,8 +91,8 @@ def test_poll_keeps_the_heatmap_filter(organizer_client, lobby, join_as):
 
 def test_poll_says_when_the_grid_changed_under_me(organizer_client, lobby):
     old_key = key_of(lobby.code)
-    rev = services.lobby_rev(lobby.code)
-    current = services.load_lobby(lobby.code)
+    rev = lobby_rev(lobby.code)
+    current = load_lobby(lobby.code)
     services.update_settings(
         current,
         current.organizer.participant_id,
@@ -107,10 +108,8 @@ def test_poll_says_when_the_grid_changed_under_me(organizer_client, lobby):
 
 
 def test_poll_says_when_answers_close(organizer_client, lobby):
-    rev = services.lobby_rev(lobby.code)
-    services.set_joining_locked(
-        services.load_lobby(lobby.code), lobby.organizer.participant_id, True
-    )
+    rev = lobby_rev(lobby.code)
+    services.set_joining_locked(load_lobby(lobby.code), lobby.organizer.participant_id, True)
     content = organizer_client.get(poll_url(lobby.code), {"rev": rev}).content.decode()
     assert "answers can no longer change" in content
 
@@ -129,15 +128,15 @@ def test_bad_rev_is_400(organizer_client, lobby, rev):
 
 
 def test_deleted_lobby_is_404(organizer_client, lobby):
-    services.delete_lobby(services.load_lobby(lobby.code), lobby.organizer.participant_id)
+    services.delete_lobby(load_lobby(lobby.code), lobby.organizer.participant_id)
     assert organizer_client.get(poll_url(lobby.code), {"rev": 1}).status_code == 404
 
 
 def test_removed_participant_is_404(lobby, join_as):
     client, ann = join_as(lobby, "Ann")
-    rev = services.lobby_rev(lobby.code)
+    rev = lobby_rev(lobby.code)
     services.remove_participant(
-        services.load_lobby(lobby.code), lobby.organizer.participant_id, ann.participant_id
+        load_lobby(lobby.code), lobby.organizer.participant_id, ann.participant_id
     )
     assert client.get(poll_url(lobby.code), {"rev": rev}).status_code == 404
 
@@ -148,7 +147,7 @@ def test_poll_needs_get(organizer_client, lobby):
 
 def test_lobby_page_wires_up_the_poll(organizer_client, lobby):
     content = organizer_client.get(reverse("lobbies:detail", args=[lobby.code])).content.decode()
-    rev = services.lobby_rev(lobby.code)
+    rev = lobby_rev(lobby.code)
     expected = f'data-live-url="{poll_url(lobby.code)}?grid={key_of(lobby.code)}"'
     assert expected in content and f'data-live-rev="{rev}"' in content
     assert "js/live.js" in content and "js/grid.js" in content
@@ -156,7 +155,7 @@ def test_lobby_page_wires_up_the_poll(organizer_client, lobby):
 
 @pytest.mark.django_db
 def test_poll_brings_new_participants(organizer_client, lobby, join_as):
-    rev = services.lobby_rev(lobby.code)
+    rev = lobby_rev(lobby.code)
     join_as(lobby, "Newcomer Nora")
     response = organizer_client.get(
         reverse("lobbies:poll", args=[lobby.code]), {"rev": rev}, HTTP_HX_REQUEST="true"
@@ -170,9 +169,9 @@ def test_poll_brings_new_participants(organizer_client, lobby, join_as):
 def test_poll_takes_the_propose_form_away_once_places_close(organizer_client, lobby):
     """Settled or past the deadline: the form goes, so nobody types a proposal for nothing.
     While places are open the poll leaves the form alone (it may hold half-typed text)."""
-    rev = services.lobby_rev(lobby.code)
+    rev = lobby_rev(lobby.code)
     open_content = organizer_client.get(poll_url(lobby.code), {"rev": 0}).content.decode()
     assert 'id="propose"' not in open_content
-    decisions.settle(services.load_lobby(lobby.code), lobby.lobby.owner_id, 0, None)
+    decisions.settle(load_lobby(lobby.code), lobby.lobby.owner_id, 0, None)
     content = organizer_client.get(poll_url(lobby.code), {"rev": rev}).content.decode()
     assert '<div id="propose" class="propose" hx-swap-oob="true"></div>' in content

@@ -11,12 +11,15 @@ from letshangout import dynamo
 from letshangout.dynamo import TableItem
 from lobbies import codes, services
 from lobbies.entities import Lobby, Participant
+from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed, StaleEdit
+from lobbies.retention import expiry_for
+from lobbies.store import forget_snapshots, load_lobby, lobby_rev
 from tests.factories import make_settings
 
 
 def test_create_lobby_writes_lobby_and_organizer(lobby_settings):
     membership = services.create_lobby(lobby_settings, "Olivia", None)
-    snapshot = services.load_lobby(membership.participant.code)
+    snapshot = load_lobby(membership.participant.code)
     assert snapshot.lobby.title == "Friday drinks"
     assert snapshot.lobby.owner_id == membership.participant.participant_id
     assert [p.display_name for p in snapshot.participants.values()] == ["Olivia"]
@@ -26,23 +29,23 @@ def test_create_lobby_writes_lobby_and_organizer(lobby_settings):
 
 
 def test_load_lobby_reads_the_rev_then_the_lobby_once_per_rev(lobby):
-    services.forget_snapshots()
+    forget_snapshots()
     with dynamo.count_calls() as calls:
-        first = services.load_lobby(lobby.code)
+        first = load_lobby(lobby.code)
     assert calls.operations == ["GetItem", "Query"]
     with dynamo.count_calls() as calls:
-        again = services.load_lobby(lobby.code)
+        again = load_lobby(lobby.code)
     assert calls.operations == ["GetItem"]  # unchanged: the rev alone
     assert again == first
 
 
 def test_a_snapshot_is_never_changed_by_a_write(lobby):
-    before = services.load_lobby(lobby.code)
+    before = load_lobby(lobby.code)
     services.join_lobby(before, "Ann", None)
     assert [p.display_name for p in before.participants.values()] == ["Olivia"]
     with pytest.raises(TypeError):
         before.participants["x"] = None
-    after = services.load_lobby(lobby.code)
+    after = load_lobby(lobby.code)
     assert after.rev == before.rev + 1 and after != before
     assert [p.display_name for p in after.participants.values()] == ["Olivia", "Ann"]
 
@@ -63,7 +66,7 @@ def test_concurrent_creations_never_share_a_code(lobby_settings, monkeypatch):
     def create():
         try:
             created.append(services.create_lobby(lobby_settings, "X", None).participant.code)
-        except services.LobbyError as error:
+        except LobbyError as error:
             errors.append(error)
 
     threads = [threading.Thread(target=create) for _ in range(2)]
@@ -97,52 +100,52 @@ def test_many_concurrent_creations_get_unique_codes(lobby_settings):
 
 def test_join_twice_as_same_user_keeps_one_seat(lobby, user):
     first = services.join_lobby(lobby, "Sam", user.pk)
-    again = services.join_lobby(services.load_lobby(lobby.code), "Sam again", user.pk)
+    again = services.join_lobby(load_lobby(lobby.code), "Sam again", user.pk)
     assert again.participant.participant_id == first.participant.participant_id
     assert again.created is False
-    assert len(services.load_lobby(lobby.code).participants) == 2
+    assert len(load_lobby(lobby.code).participants) == 2
 
 
 def test_join_bumps_rev(lobby):
-    before = services.lobby_rev(lobby.code)
+    before = lobby_rev(lobby.code)
     services.join_lobby(lobby, "Ann", None)
-    assert services.lobby_rev(lobby.code) == before + 1
+    assert lobby_rev(lobby.code) == before + 1
 
 
 def test_locked_lobby_refuses_new_people(lobby):
     services.set_joining_locked(lobby, lobby.lobby.owner_id, True)
-    with pytest.raises(services.LobbyError, match="locked"):
-        services.join_lobby(services.load_lobby(lobby.code), "Ann", None)
+    with pytest.raises(LobbyError, match="locked"):
+        services.join_lobby(load_lobby(lobby.code), "Ann", None)
 
 
 def test_stale_settings_edit_is_refused(lobby):
     owner = lobby.lobby.owner_id
     services.update_settings(lobby, owner, 1, make_settings(title="New title"))
-    with pytest.raises(services.StaleEdit):
+    with pytest.raises(StaleEdit):
         services.update_settings(lobby, owner, 1, make_settings(title="Stale title"))
-    assert services.load_lobby(lobby.code).lobby.title == "New title"
+    assert load_lobby(lobby.code).lobby.title == "New title"
 
 
 def test_rev_bumps_do_not_make_settings_stale(lobby):
     services.join_lobby(lobby, "Ann", None)
     services.update_settings(lobby, lobby.lobby.owner_id, 1, make_settings(title="Still fine"))
-    assert services.load_lobby(lobby.code).lobby.title == "Still fine"
+    assert load_lobby(lobby.code).lobby.title == "Still fine"
 
 
 def test_only_organizer_changes_settings(lobby):
     guest = services.join_lobby(lobby, "Ann", None).participant
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         services.update_settings(lobby, guest.participant_id, 1, make_settings(title="Mine"))
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         services.remove_participant(lobby, guest.participant_id, lobby.lobby.owner_id)
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         services.delete_lobby(lobby, guest.participant_id)
-    assert services.load_lobby(lobby.code).lobby.title == "Friday drinks"
+    assert load_lobby(lobby.code).lobby.title == "Friday drinks"
 
 
 def test_delete_removes_every_item(lobby):
     services.join_lobby(lobby, "Ann", None)
-    services.delete_lobby(services.load_lobby(lobby.code), lobby.lobby.owner_id)
+    services.delete_lobby(load_lobby(lobby.code), lobby.lobby.owner_id)
     assert list(Lobby.collection(lobby.code)) == []
 
 
@@ -150,9 +153,9 @@ def test_expired_lobby_reads_as_gone(lobby):
     Lobby(*Lobby.key_for(lobby.code)).update(
         actions=[Lobby.expires_at.set(1)], add_version_condition=False
     )
-    with pytest.raises(services.LobbyNotFound):
-        services.load_lobby(lobby.code)
-    assert services.lobby_rev(lobby.code) is None
+    with pytest.raises(LobbyNotFound):
+        load_lobby(lobby.code)
+    assert lobby_rev(lobby.code) is None
 
 
 def test_claim_gives_guest_seats_to_the_user(lobby, user):
@@ -169,10 +172,10 @@ def test_moving_the_dates_moves_every_items_expiry(lobby):
     services.join_lobby(lobby, "Ann", None)
     later = tuple(d + timedelta(days=60) for d in lobby_dates(lobby))
     services.update_settings(lobby, lobby.lobby.owner_id, 1, make_settings(dates=later))
-    snapshot = services.load_lobby(lobby.code)
+    snapshot = load_lobby(lobby.code)
     expiries = {p.expires_at for p in snapshot.participants.values()}
     assert expiries == {snapshot.lobby.expires_at}
-    assert snapshot.lobby.expires_at == services.expiry_for(later)
+    assert snapshot.lobby.expires_at == expiry_for(later)
 
 
 def lobby_dates(snapshot):

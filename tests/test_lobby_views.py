@@ -14,6 +14,8 @@ from django.urls import reverse
 from letshangout import dynamo
 from lobbies import services
 from lobbies.codes import display_code
+from lobbies.errors import LobbyNotFound
+from lobbies.store import load_lobby
 from tests.factories import create_payload
 
 
@@ -60,7 +62,7 @@ class TestCreate:
             },
         )
         assert response.status_code == HTTPStatus.FOUND
-        snapshot = services.load_lobby(only_lobby_code())
+        snapshot = load_lobby(only_lobby_code())
         assert snapshot.lobby.title == "Picnic"
         assert len(snapshot.lobby.dates) == 7
         assert [p.display_name for p in snapshot.participants.values()] == ["Organizer"]
@@ -86,7 +88,7 @@ class TestCreate:
 
     def test_whole_days(self, client):
         client.post(reverse("lobbies:create"), create_payload(whole_days="on"))
-        lobby = services.load_lobby(only_lobby_code()).lobby
+        lobby = load_lobby(only_lobby_code()).lobby
         assert (lobby.slot_minutes, lobby.day_start, lobby.day_end) == (1440, 0, 1440)
 
     def test_individual_days_from_the_calendar(self, client):
@@ -95,7 +97,7 @@ class TestCreate:
             reverse("lobbies:create"),
             create_payload(range_start="", range_end="", days=days),
         )
-        assert services.load_lobby(only_lobby_code()).lobby.dates == days
+        assert load_lobby(only_lobby_code()).lobby.dates == days
 
     @pytest.mark.parametrize(
         ("overrides", "message"),
@@ -220,7 +222,7 @@ class TestJoin:
         url = reverse("lobbies:join", args=[lobby.code])
         assert client.post(url, {"display_name": "Ann"}).status_code == HTTPStatus.FOUND
         assert client.post(url, {"display_name": "Ann"}).status_code == HTTPStatus.FOUND
-        names = [p.display_name for p in services.load_lobby(lobby.code).participants.values()]
+        names = [p.display_name for p in load_lobby(lobby.code).participants.values()]
         assert names == ["Olivia", "Ann"]
 
     def test_signed_in_user_rejoining_from_another_browser_keeps_one_seat(self, lobby, user):
@@ -230,20 +232,20 @@ class TestJoin:
             browser.post(reverse("lobbies:join", args=[lobby.code]), {"display_name": "Sam"})
             page = browser.get(reverse("lobbies:detail", args=[lobby.code])).content.decode()
             assert "You are in this lobby as" in page
-        assert len(services.load_lobby(lobby.code).participants) == 2
+        assert len(load_lobby(lobby.code).participants) == 2
 
     @pytest.mark.parametrize("name", ["", "   ", "x" * 61])
     def test_bad_name_is_explained(self, lobby, client, name):
         response = client.post(reverse("lobbies:join", args=[lobby.code]), {"display_name": name})
         assert response.status_code == HTTPStatus.BAD_REQUEST
-        assert len(services.load_lobby(lobby.code).participants) == 1
+        assert len(load_lobby(lobby.code).participants) == 1
 
     def test_locked_lobby_refuses_with_message(self, lobby, client):
         services.set_joining_locked(lobby, lobby.lobby.owner_id, True)
         response = client.post(reverse("lobbies:join", args=[lobby.code]), {"display_name": "A"})
         assert response.status_code == HTTPStatus.BAD_REQUEST
         assert "locked" in response.content.decode()
-        assert len(services.load_lobby(lobby.code).participants) == 1
+        assert len(load_lobby(lobby.code).participants) == 1
 
     def test_personal_link_restores_identity_on_a_new_browser(self, lobby, client):
         client.post(reverse("lobbies:join", args=[lobby.code]), {"display_name": "Ann"})
@@ -263,12 +265,12 @@ class TestJoin:
         client, ann = join_as(lobby, "Ann")
         response = client.post(reverse("lobbies:leave", args=[lobby.code]))
         assert response.status_code == HTTPStatus.FOUND
-        assert ann.participant_id not in services.load_lobby(lobby.code).participants
+        assert ann.participant_id not in load_lobby(lobby.code).participants
         assert 'name="display_name"' in client.get(f"/l/{lobby.code}/").content.decode()
 
     def test_organizer_cannot_leave(self, lobby, organizer_client):
         organizer_client.post(reverse("lobbies:leave", args=[lobby.code]))
-        assert lobby.lobby.owner_id in services.load_lobby(lobby.code).participants
+        assert lobby.lobby.owner_id in load_lobby(lobby.code).participants
 
 
 @pytest.mark.django_db
@@ -280,7 +282,7 @@ class TestOrganizerControls:
         payload = create_payload(title="Board games night", version="1")
         response = organizer_client.post(url, payload)
         assert response.status_code == HTTPStatus.FOUND
-        assert services.load_lobby(lobby.code).lobby.title == "Board games night"
+        assert load_lobby(lobby.code).lobby.title == "Board games night"
 
     def test_stale_edit_is_shown_back(self, lobby, organizer_client):
         url = reverse("lobbies:edit", args=[lobby.code])
@@ -289,26 +291,26 @@ class TestOrganizerControls:
         assert response.status_code == HTTPStatus.CONFLICT
         assert "Someone changed this lobby" in response.content.decode()
         assert 'value="First"' in response.content.decode()
-        assert services.load_lobby(lobby.code).lobby.title == "First"
+        assert load_lobby(lobby.code).lobby.title == "First"
 
     def test_lock_and_unlock(self, lobby, organizer_client):
         url = reverse("lobbies:lock", args=[lobby.code])
         organizer_client.post(url, {"locked": "1"})
-        assert services.load_lobby(lobby.code).lobby.joining_locked is True
+        assert load_lobby(lobby.code).lobby.joining_locked is True
         organizer_client.post(url, {"locked": "0"})
-        assert services.load_lobby(lobby.code).lobby.joining_locked is False
+        assert load_lobby(lobby.code).lobby.joining_locked is False
 
     def test_remove_participant(self, lobby, organizer_client, join_as):
         _, ann = join_as(lobby, "Ann")
         url = reverse("lobbies:remove_participant", args=[lobby.code, ann.participant_id])
         organizer_client.post(url)
-        assert ann.participant_id not in services.load_lobby(lobby.code).participants
+        assert ann.participant_id not in load_lobby(lobby.code).participants
 
     def test_delete(self, lobby, organizer_client):
         assert organizer_client.get(reverse("lobbies:delete", args=[lobby.code])).status_code == 200
         organizer_client.post(reverse("lobbies:delete", args=[lobby.code]))
-        with pytest.raises(services.LobbyNotFound):
-            services.load_lobby(lobby.code)
+        with pytest.raises(LobbyNotFound):
+            load_lobby(lobby.code)
 
     @pytest.mark.parametrize(
         ("name", "method", "data"),
@@ -324,14 +326,14 @@ class TestOrganizerControls:
         client, _ = join_as(lobby, "Ann")
         response = getattr(client, method)(reverse(name, args=[lobby.code]), data or {})
         assert response.status_code == HTTPStatus.FORBIDDEN
-        after = services.load_lobby(lobby.code).lobby
+        after = load_lobby(lobby.code).lobby
         assert (after.title, after.joining_locked) == ("Friday drinks", False)
 
     def test_participant_cannot_remove_others(self, lobby, join_as):
         client, _ = join_as(lobby, "Ann")
         url = reverse("lobbies:remove_participant", args=[lobby.code, lobby.lobby.owner_id])
         assert client.post(url).status_code == HTTPStatus.FORBIDDEN
-        assert lobby.lobby.owner_id in services.load_lobby(lobby.code).participants
+        assert lobby.lobby.owner_id in load_lobby(lobby.code).participants
 
     @pytest.mark.parametrize(
         "name", ["lobbies:edit", "lobbies:lock", "lobbies:delete", "lobbies:leave"]

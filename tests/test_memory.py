@@ -17,9 +17,10 @@ from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.urls import reverse
 
-from lobbies import services, store
+from lobbies import store
 from lobbies.availability import saving as answering
 from lobbies.availability.answers import grid_key, spec_for
+from lobbies.store import load_lobby
 from voting import services as voting
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +32,7 @@ def show_page(client, code: str) -> None:
 
 
 def answer(code: str, participant_id: str, yes: set[int]) -> None:
-    lobby = services.load_lobby(code).lobby
+    lobby = load_lobby(code).lobby
     answering.save_availability(
         answering.answer_sheet(lobby, grid_key(spec_for(lobby))), participant_id, yes, set()
     )
@@ -41,8 +42,8 @@ def test_nothing_derived_keeps_an_old_snapshot(organizer_client, lobby, join_as)
     code = lobby.code
     guest, ann = join_as(lobby, "Ann")
     answer(code, ann.participant_id, {0, 1})
-    voting.propose_place(services.load_lobby(code), ann.participant_id, voting.PlaceValues("Pub"))
-    shown = services.load_lobby(code)
+    voting.propose_place(load_lobby(code), ann.participant_id, voting.PlaceValues("Pub"))
+    shown = load_lobby(code)
     old = [weakref.ref(shown), *(weakref.ref(p) for p in shown.participants.values())]
     old.append(weakref.ref(shown.places[0]))
     del shown

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from letshangout import dynamo
 from lobbies import services
+from lobbies.store import load_lobby
 from tests.conftest import seat_client
 from tests.factories import create_payload, make_settings
 
@@ -70,7 +71,7 @@ class TestCreate:
         response = client.post(reverse("lobbies:create"), create_payload(**{NOTICE: "on"}))
         assert response.status_code == HTTPStatus.FOUND
         (code,) = lobby_codes()
-        assert services.load_lobby(code).lobby.notify_owner_all_answered is True
+        assert load_lobby(code).lobby.notify_owner_all_answered is True
 
 
 @pytest.mark.django_db
@@ -86,4 +87,4 @@ def test_a_guest_organizers_settings_refuse_it(client):
     response = client.post(url, payload)
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert REFUSED in response.content.decode()
-    assert services.load_lobby(code).lobby.notify_owner_all_answered is False
+    assert load_lobby(code).lobby.notify_owner_all_answered is False

@@ -12,8 +12,9 @@ from django.test import Client
 from django.urls import reverse
 
 from letshangout import dynamo
-from lobbies import services
 from lobbies.people.lists import PAGE_SIZE, PREVIEW
+from lobbies.people.seats import MAX_PARTICIPANTS
+from lobbies.store import load_lobby
 from tests.factories import fill_lobby
 from tests.voting_support import propose, vote
 
@@ -40,7 +41,7 @@ def get_people(client: Client, code: str, headers=None, **params):
 @pytest.fixture
 def big(lobby):
     """The lobby with 1,000 people in it: the organizer and 999 who answered."""
-    return fill_lobby(lobby.code, services.MAX_PARTICIPANTS - 1)
+    return fill_lobby(lobby.code, MAX_PARTICIPANTS - 1)
 
 
 @pytest.fixture
@@ -54,13 +55,13 @@ def names_in(body: str) -> set[str]:
 
 
 def test_the_cap_is_the_setting_and_the_1001st_join_is_refused(big, settings):
-    assert services.MAX_PARTICIPANTS == settings.LOBBY_MAX_PARTICIPANTS == 1000
+    assert MAX_PARTICIPANTS == settings.LOBBY_MAX_PARTICIPANTS == 1000
     assert len(big.participants) == 1000
     client = Client()
     response = client.post(reverse("lobbies:join", args=[big.code]), {"display_name": "Late"})
     body = response.content.decode()
     assert "This lobby is full (1000 people)." in body
-    assert len(services.load_lobby(big.code).participants) == 1000
+    assert len(load_lobby(big.code).participants) == 1000
 
 
 def test_a_1000_person_lobby_page_is_bounded(big, organizer_client):
@@ -184,7 +185,7 @@ def test_who_can_come_at_a_slot_and_in_a_window(crowd, organizer_client):
 
 def test_place_voters(crowd, organizer_client):
     propose(crowd.code, crowd.lobby.owner_id, "Pizza Bar")
-    snapshot = services.load_lobby(crowd.code)
+    snapshot = load_lobby(crowd.code)
     place = snapshot.places[0]
     for person in list(snapshot.participants)[1:31]:
         vote(crowd.code, person, place.place_id, "yes")

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from lobbies import services as lobby_services
 from lobbies.availability.answers import spec_for
+from lobbies.store import lobby_rev
 from tests.voting_support import pass_deadline, propose, reload
 from voting import decisions, services
 from voting.entities import Place
@@ -63,9 +63,9 @@ class TestPropose:
         assert "<html" not in body
 
     def test_proposal_bumps_rev(self, lobby, organizer_client):
-        before = lobby_services.lobby_rev(lobby.code)
+        before = lobby_rev(lobby.code)
         organizer_client.post(propose_url(lobby.code), place_payload())
-        assert lobby_services.lobby_rev(lobby.code) == before + 1
+        assert lobby_rev(lobby.code) == before + 1
 
     def test_link_without_scheme_becomes_https(self, lobby, organizer_client):
         organizer_client.post(propose_url(lobby.code), place_payload(link="example.com/x"))

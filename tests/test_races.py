@@ -13,7 +13,9 @@ from django.urls import reverse
 
 from lobbies import services
 from lobbies.entities import Lobby, Participant
+from lobbies.errors import LobbyError
 from lobbies.people import seats
+from lobbies.store import load_lobby
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.voting_support import mark, propose, stored_votes, vote
@@ -37,13 +39,13 @@ def at_once(function, arguments: list) -> list:
 def test_110_joins_at_once_fill_the_lobby_to_exactly_its_cap(lobby, monkeypatch):
     # A cap of 100 (the setting's default is 1,000): the race is the same, the test shorter.
     monkeypatch.setattr(seats, "MAX_PARTICIPANTS", 100)
-    stale = services.load_lobby(lobby.code)  # everyone read one participant
+    stale = load_lobby(lobby.code)  # everyone read one participant
     results = at_once(services.join_lobby, [(stale, f"P{n}", None) for n in range(110)])
     joined = [r for r in results if isinstance(r, services.Membership)]
-    refused = [r for r in results if isinstance(r, services.LobbyError)]
+    refused = [r for r in results if isinstance(r, LobbyError)]
     assert len(joined) == seats.MAX_PARTICIPANTS - 1
     assert len(refused) == 110 - len(joined)
-    after = services.load_lobby(lobby.code)
+    after = load_lobby(lobby.code)
     assert len(after.participants) == seats.MAX_PARTICIPANTS
     assert int(after.lobby.participant_count) == seats.MAX_PARTICIPANTS
 
@@ -53,11 +55,11 @@ def test_three_proposals_on_49_places_make_50(lobby):
     owner = lobby.lobby.owner_id
     for n in range(voting.MAX_PLACES - 1):
         propose(lobby.code, owner, f"Place {n}")
-    stale = services.load_lobby(lobby.code)
+    stale = load_lobby(lobby.code)
     values = [voting.PlaceValues(name=f"Late {n}") for n in range(3)]
     results = at_once(voting.propose_place, [(stale, owner, v) for v in values])
     assert sum(not isinstance(r, Exception) for r in results) == 1
-    after = services.load_lobby(lobby.code)
+    after = load_lobby(lobby.code)
     assert len(after.places) == voting.MAX_PLACES
     assert int(after.lobby.place_count) == voting.MAX_PLACES
 
@@ -65,14 +67,14 @@ def test_three_proposals_on_49_places_make_50(lobby):
 @pytest.mark.django_db
 def test_equal_names_proposed_at_once_land_once(lobby, join_as):
     _client, ann = join_as(lobby, "Ann")
-    stale = services.load_lobby(lobby.code)
+    stale = load_lobby(lobby.code)
     people = [lobby.lobby.owner_id, ann.participant_id] * 3
     names = ["Café Rouge", "cafe rouge ", "CAFÉ  ROUGE", "Cafe Rouge", "café rouge", "Café Rouge"]
     arguments = [(stale, p, voting.PlaceValues(name=n)) for p, n in zip(people, names, strict=True)]
     results = at_once(voting.propose_place, arguments)
     assert sum(not isinstance(r, Exception) for r in results) == 1
     assert all(isinstance(r, voting.DuplicatePlace) for r in results if isinstance(r, Exception))
-    assert len(services.load_lobby(lobby.code).places) == 1
+    assert len(load_lobby(lobby.code).places) == 1
 
 
 # --- expiry -----------------------------------------------------------------------------------
@@ -88,7 +90,7 @@ def _items_expiry(code: str) -> set:
 
 @pytest.mark.django_db
 def test_a_join_from_an_older_snapshot_takes_the_lobbys_current_expiry(lobby):
-    stale = services.load_lobby(lobby.code)
+    stale = load_lobby(lobby.code)
     owner = lobby.lobby.owner_id
     services.update_settings(stale, owner, 1, make_settings(dates=_later_days(lobby)))
     services.join_lobby(stale, "Late", None)  # read before the days moved
@@ -107,17 +109,17 @@ def test_a_half_failed_expiry_move_is_finished_by_the_next_save(lobby, join_as, 
     def flaky_update(self, *args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 2:
-            raise services.LobbyError("DynamoDB went away")  # after one item moved
+            raise LobbyError("DynamoDB went away")  # after one item moved
         return real_update(self, *args, **kwargs)
 
     monkeypatch.setattr(Participant, "update", flaky_update)
     moved = make_settings(dates=_later_days(lobby))
-    with pytest.raises(services.LobbyError):
-        services.update_settings(services.load_lobby(lobby.code), owner, 1, moved)
+    with pytest.raises(LobbyError):
+        services.update_settings(load_lobby(lobby.code), owner, 1, moved)
     assert len(_items_expiry(lobby.code)) == 2  # half moved
     monkeypatch.setattr(Participant, "update", real_update)
     # The organizer saves again, changing nothing.
-    services.update_settings(services.load_lobby(lobby.code), owner, 2, moved)
+    services.update_settings(load_lobby(lobby.code), owner, 2, moved)
     assert len(_items_expiry(lobby.code)) == 1
 
 
@@ -127,7 +129,7 @@ def test_a_half_failed_expiry_move_is_finished_by_the_next_save(lobby, join_as, 
 @pytest.mark.django_db
 def test_signing_in_where_the_account_already_sits_merges_the_guest_seat(lobby, user):
     code = lobby.code
-    account = services.join_lobby(services.load_lobby(code), "Sam", user.pk).participant
+    account = services.join_lobby(load_lobby(code), "Sam", user.pk).participant
     place = propose(code, lobby.lobby.owner_id, "Bar")
     other = propose(code, lobby.lobby.owner_id, "Pub")
     vote(code, account.participant_id, other.place_id, "no")
@@ -142,7 +144,7 @@ def test_signing_in_where_the_account_already_sits_merges_the_guest_seat(lobby, 
     device.force_login(user)
 
     assert device.session["lobby_seats"][code] == account.participant_id
-    after = services.load_lobby(code)
+    after = load_lobby(code)
     assert set(after.participants) == {lobby.lobby.owner_id, account.participant_id}
     assert int(after.lobby.participant_count) == 2
     assert after.participants[account.participant_id].answered_at is not None
@@ -159,11 +161,11 @@ def test_signing_in_where_the_account_already_sits_merges_the_guest_seat(lobby, 
 def test_a_guest_organizer_seat_merged_into_the_account_keeps_the_lobby_organized(user):
     membership = services.create_lobby(make_settings(), "Olivia", None)
     code = membership.participant.code
-    account = services.join_lobby(services.load_lobby(code), "Olivia", user.pk).participant
+    account = services.join_lobby(load_lobby(code), "Olivia", user.pk).participant
     device = Client()
     seat_client(device, code, membership.participant)
     device.force_login(user)
-    after = services.load_lobby(code)
+    after = load_lobby(code)
     assert after.lobby.owner_id == account.participant_id
     assert list(after.participants) == [account.participant_id]
     assert device.get(reverse("lobbies:edit", args=[code])).status_code == 200

@@ -20,7 +20,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from letshangout import ratelimit
-from lobbies import services
+from lobbies.store import load_lobby
 from tests.factories import create_payload
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -187,7 +187,7 @@ def test_proposing_places_is_limited(organizer_client, lobby, limits, settings):
     ]
     assert answers[-1] == HTTPStatus.TOO_MANY_REQUESTS
     assert HTTPStatus.TOO_MANY_REQUESTS not in answers[:3]
-    assert len(services.load_lobby(lobby.code).places) == 3
+    assert len(load_lobby(lobby.code).places) == 3
 
 
 # --- allauth's own limits, also in front of the admin ----------------------------------------
@@ -356,7 +356,7 @@ def test_comments_are_limited_per_participant_not_per_address(lobby, join_as, se
     assert answers[-1] == HTTPStatus.TOO_MANY_REQUESTS
     assert HTTPStatus.TOO_MANY_REQUESTS not in answers[:3]
     assert _comment(carla, lobby.code, "Carla is fine") != HTTPStatus.TOO_MANY_REQUESTS
-    texts = [comment.text for comment in services.load_lobby(lobby.code).comments]
+    texts = [comment.text for comment in load_lobby(lobby.code).comments]
     assert "Carla is fine" in texts and "Ben 3" not in texts
 
 
@@ -387,5 +387,5 @@ def test_one_address_still_has_a_looser_limit(lobby, join_as, settings):
     answers += [_comment(carla, lobby.code, f"Carla {n}") for n in range(2)]
     assert answers[-1] == HTTPStatus.TOO_MANY_REQUESTS
     assert HTTPStatus.TOO_MANY_REQUESTS not in answers[:4]
-    texts = [comment.text for comment in services.load_lobby(lobby.code).comments]
+    texts = [comment.text for comment in load_lobby(lobby.code).comments]
     assert "Carla 0" in texts and "Carla 1" not in texts

@@ -24,6 +24,7 @@ from lobbies.availability import saving as answering
 from lobbies.availability import weekly
 from lobbies.entities import Lobby
 from lobbies.forms import LobbyForm
+from lobbies.store import get_lobby, load_lobby
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from voting.emails import recipients, reminders
@@ -60,7 +61,7 @@ def reminded_lobby(people):
 
 
 def join(code: str, name: str, user_id: int | None):
-    return services.join_lobby(services.load_lobby(code), name, user_id).participant
+    return services.join_lobby(load_lobby(code), name, user_id).participant
 
 
 @pytest.mark.django_db
@@ -72,7 +73,7 @@ class TestSending:
         join(code, "Bob", bob.pk)
         cid_seat = join(code, "Cid", cid.pk)
         join(code, "Guest", None)
-        lobby = services.get_lobby(code)
+        lobby = get_lobby(code)
         answering.save_availability(
             answering.answer_sheet(lobby, _key(lobby)), cid_seat.participant_id, {0}, set()
         )
@@ -84,7 +85,7 @@ class TestSending:
         assert f"/accounts/login/?next=/l/{code}/" in message.body
         call_command("send_reminders")
         assert len(mail.outbox) == 2
-        stored = services.load_lobby(code)
+        stored = load_lobby(code)
         assert all(
             (p.reminded_at is not None) == (p.display_name in {"Ann", "Olivia"})
             for p in stored.participants.values()
@@ -96,7 +97,7 @@ class TestSending:
             join(reminded_lobby, user.username.title(), user.pk)
         # The runs' threads cannot see the test's database transaction: addresses up front.
         addresses = recipients.verified_emails(
-            p.user_id for p in services.load_lobby(reminded_lobby).participants.values()
+            p.user_id for p in load_lobby(reminded_lobby).participants.values()
         )
         monkeypatch.setattr(recipients, "verified_emails", lambda ids: addresses)
         monkeypatch.setattr(recipients, "languages_of", lambda ids: {})
@@ -150,15 +151,13 @@ class TestSending:
         later = datetime.now(UTC) + timedelta(hours=30)
         assert reminders.due_lobby_codes(later) == [code]
         assert reminders.due_lobby_codes(datetime.now(UTC) + timedelta(hours=49)) == []
-        services.set_joining_locked(services.load_lobby(code), None, True)
+        services.set_joining_locked(load_lobby(code), None, True)
         assert reminders.remind_lobby(code, later).sent == 0
 
     def test_dry_run_records_and_sends_nothing(self, reminded_lobby):
         call_command("send_reminders", "--dry-run")
         assert mail.outbox == []
-        assert all(
-            p.reminded_at is None for p in services.load_lobby(reminded_lobby).participants.values()
-        )
+        assert all(p.reminded_at is None for p in load_lobby(reminded_lobby).participants.values())
 
 
 @pytest.mark.django_db
@@ -211,7 +210,7 @@ class TestWording:
     def deadline_text(
         self, code: str, language: str, zone: str = "Europe/Berlin"
     ) -> tuple[str, str]:
-        deadline = services.get_lobby(code).deadline
+        deadline = get_lobby(code).deadline
         with translation.override(language), timezone.override(ZoneInfo(zone)):
             return (
                 dateformat.format(timezone.localtime(deadline), local_format("DAY_FORMAT")),
@@ -277,9 +276,7 @@ def test_settings_say_who_gets_reminders_and_how_many(reminded_lobby, people, cl
     join(code, "Guest", None)
     olivia = get_user_model().objects.get(username="olivia")
     client.force_login(olivia)
-    owner = next(
-        p for p in services.load_lobby(code).participants.values() if p.user_id == olivia.pk
-    )
+    owner = next(p for p in load_lobby(code).participants.values() if p.user_id == olivia.pk)
     seat_client(client, code, owner)
     page = client.get(reverse("lobbies:edit", args=[code])).content.decode()
     assert "signed in, with a verified email address, and have not answered yet" in page

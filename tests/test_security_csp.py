@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils.csp import build_policy
 
 from hangout import urls as site_urls
-from lobbies import services
+from lobbies.store import load_lobby
 from tests.factories import small_demo
 from tests.test_logging import boom
 from voting import services as voting
@@ -87,7 +87,7 @@ def demo(db):
         "code": report.code,
         "organizer": organizer,
         "participant": participant,
-        "snapshot": services.load_lobby(report.code),
+        "snapshot": load_lobby(report.code),
     }
 
 

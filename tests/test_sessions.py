@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from lobbies import services
+from lobbies.store import lobby_rev
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def test_a_browser_keeps_its_seat_across_requests(lobby, join_as):
 
 def test_a_lobby_page_and_a_poll_make_no_database_query(lobby, join_as, django_assert_num_queries):
     client, _ann = join_as(lobby, "Ann")
-    rev = services.lobby_rev(lobby.code)
+    rev = lobby_rev(lobby.code)
     with django_assert_num_queries(0):
         page = client.get(reverse("lobbies:detail", args=[lobby.code]))
         poll = client.get(reverse("lobbies:poll", args=[lobby.code]), {"rev": rev})

@@ -9,14 +9,14 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from lobbies import services
 from lobbies.availability import grid
 from lobbies.availability.answers import grid_key, spec_for
+from lobbies.store import load_lobby
 from voting import decisions
 
 
 def _settle(code: str) -> None:
-    snapshot = services.load_lobby(code)
+    snapshot = load_lobby(code)
     decisions.settle(snapshot, snapshot.lobby.owner_id, 0, None)
 
 

@@ -20,6 +20,7 @@ from lobbies.availability.grid import GridSpec
 from lobbies.availability.layout import view_grid
 from lobbies.forms import CreateLobbyForm, EditLobbyForm, LobbyForm
 from lobbies.page.labels import TZ_COOKIE, row_label
+from lobbies.store import load_lobby
 from tests.conftest import seat_client
 from tests.factories import make_settings
 
@@ -60,7 +61,7 @@ def organizer_in(tz: str, days: tuple[date, ...]):
 def save_unchanged(client: Client, code: str) -> None:
     url = reverse("lobbies:edit", args=[code])
     page = client.get(url).content.decode()
-    response = client.post(url, payload_from_page(page, services.load_lobby(code).lobby))
+    response = client.post(url, payload_from_page(page, load_lobby(code).lobby))
     assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:3000]
 
 
@@ -83,9 +84,7 @@ def test_a_deadline_keeps_its_wall_clock_time_through_saves(tz, days, typed):
     typed_at = f"{deadline_day.isoformat()}T{typed}"
     url = reverse("lobbies:edit", args=[code])
     page = client.get(url).content.decode()
-    response = client.post(
-        url, payload_from_page(page, services.load_lobby(code).lobby, deadline=typed_at)
-    )
+    response = client.post(url, payload_from_page(page, load_lobby(code).lobby, deadline=typed_at))
     if response.status_code != HTTPStatus.FOUND:
         # 02:30 on the spring-forward day does not exist in Berlin: refused, not moved.
         assert tz == "Europe/Berlin" and deadline_day == EU_SPRING
@@ -93,7 +92,7 @@ def test_a_deadline_keeps_its_wall_clock_time_through_saves(tz, days, typed):
         return
     expected = datetime.fromisoformat(typed_at).replace(tzinfo=ZoneInfo(tz)).astimezone(UTC)
     for _save in range(3):
-        assert services.load_lobby(code).lobby.deadline == expected
+        assert load_lobby(code).lobby.deadline == expected
         page = client.get(url).content.decode()
         assert f'name="deadline" value="{typed_at}"' in page
         save_unchanged(client, code)
@@ -105,12 +104,12 @@ def test_a_deadline_after_the_last_candidate_day_is_refused():
     client, code = organizer_in("Pacific/Kiritimati", days)
     url = reverse("lobbies:edit", args=[code])
     page = client.get(url).content.decode()
-    lobby = services.load_lobby(code).lobby
+    lobby = load_lobby(code).lobby
     for late in ("9999-12-31T23:59", f"{(days[-1] + timedelta(days=1)).isoformat()}T00:01"):
         response = client.post(url, payload_from_page(page, lobby, deadline=late))
         assert response.status_code == HTTPStatus.BAD_REQUEST
         assert "no later than the end of the last day" in response.content.decode()
-    assert services.load_lobby(code).lobby.deadline is None
+    assert load_lobby(code).lobby.deadline is None
     # The end of the last day itself is fine, and the lobby and its settings still answer.
     last = f"{days[-1].isoformat()}T23:59"
     assert client.post(url, payload_from_page(page, lobby, deadline=last)).status_code == 302
@@ -194,12 +193,12 @@ def test_the_settled_email_shows_the_lobbys_own_times(user, client):
     code = membership.participant.code
     client.force_login(user)
     seat_client(client, code, membership.participant)
-    snapshot = services.load_lobby(code)
+    snapshot = load_lobby(code)
     # 19:00 in Berlin is slot 2 of an 18:00 start with 30-minute slots.
     decisions.settle(snapshot, membership.participant.participant_id, 2, None)
     from voting.emails import notifications
 
-    sent = notifications.send_settled(services.load_lobby(code), "http://testserver/")
+    sent = notifications.send_settled(load_lobby(code), "http://testserver/")
     assert sent == 1
     message = mail.outbox[-1]
     assert "19:00–21:00 (Europe/Berlin)" in message.body

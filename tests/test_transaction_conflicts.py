@@ -20,7 +20,7 @@ from pynamodb.exceptions import (
 )
 
 from letshangout import dynamo
-from lobbies import services
+from lobbies.store import lobby_rev
 from tests.test_availability import form, marks, save_url
 from tests.voting_support import propose, stored_votes
 
@@ -83,12 +83,12 @@ def test_a_save_that_keeps_conflicting_is_a_503_and_stores_nothing(
     organizer_client, lobby, conflicts
 ):
     me = lobby.organizer
-    rev = services.lobby_rev(lobby.code)
+    rev = lobby_rev(lobby.code)
     conflicts(dynamo.TRANSACTION_TRIES)
     response = organizer_client.post(save_url(lobby.code), form(lobby, me, day="0", y=["0"]))
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert b"try again" in response.content.lower()
-    assert services.lobby_rev(lobby.code) == rev
+    assert lobby_rev(lobby.code) == rev
     assert marks(lobby.code, me.participant_id) is None  # never answered
 
 

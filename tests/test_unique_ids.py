@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from lobbies import services
 from lobbies.availability.answers import spec_for
+from lobbies.store import load_lobby
 from tests import test_weekly
 from tests.html import dangling_references, duplicate_ids
 from voting import decisions
@@ -91,7 +91,7 @@ def test_pages_of_their_own_have_no_duplicate_id(lobby, organizer_client):
 @pytest.mark.django_db
 def test_the_settled_lobby_has_no_duplicate_id(lobby, organizer_client, join_as):
     guest, _gus = join_as(lobby, "Gus")
-    snapshot = services.load_lobby(lobby.code)
+    snapshot = load_lobby(lobby.code)
     decisions.settle(snapshot, snapshot.lobby.owner_id, 0, None)
     for client in (organizer_client, guest):
         assert id_problems(page(client, "lobbies:detail", lobby.code)) == []

@@ -16,6 +16,8 @@ from lobbies import codes
 from lobbies import services as lobby_services
 from lobbies.availability.answers import spec_for
 from lobbies.entities import Participant
+from lobbies.errors import LobbyError
+from lobbies.store import load_lobby, lobby_rev
 from tests.voting_support import pass_deadline, propose, reload, stored_votes, vote
 from voting import decisions, services
 from voting.presenters import place_rows
@@ -41,7 +43,7 @@ class TestVoteView:
         assert stored_votes(lobby.code, lobby.lobby.owner_id) == {place.place_id: "yes"}
 
     def test_htmx_vote_asks_the_live_poll_for_the_ranked_list(self, lobby, organizer_client, place):
-        rev = lobby_services.lobby_rev(lobby.code)
+        rev = lobby_rev(lobby.code)
         response = organizer_client.post(
             vote_url(lobby.code, place.place_id),
             {"value": "maybe"},
@@ -66,9 +68,9 @@ class TestVoteView:
         assert "0 yes" in body
 
     def test_vote_bumps_rev(self, lobby, organizer_client, place):
-        before = lobby_services.lobby_rev(lobby.code)
+        before = lobby_rev(lobby.code)
         organizer_client.post(vote_url(lobby.code, place.place_id), {"value": "yes"})
-        assert lobby_services.lobby_rev(lobby.code) == before + 1
+        assert lobby_rev(lobby.code) == before + 1
 
     @pytest.mark.parametrize("value", ["", "YES", "maybe ", "absolutely", "x" * 1000])
     def test_unknown_value_is_refused(self, lobby, organizer_client, place, value):
@@ -307,10 +309,10 @@ class TestTheWriteDecides:
     nothing of the vote stays behind."""
 
     def refused(self, lobby, voter_id, place_id, message):
-        rev = lobby_services.lobby_rev(lobby.code)
-        with pytest.raises(lobby_services.LobbyError, match=message):
+        rev = lobby_rev(lobby.code)
+        with pytest.raises(LobbyError, match=message):
             services.cast_vote(lobby.code, voter_id, place_id, "yes")
-        assert lobby_services.lobby_rev(lobby.code) == rev
+        assert lobby_rev(lobby.code) == rev
 
     def test_a_place_withdrawn_a_moment_ago_counts_for_nothing(self, lobby, place):
         owner = lobby.lobby.owner_id
@@ -323,7 +325,7 @@ class TestTheWriteDecides:
         gone = [codes.new_id() for _ in range(services.BALLOT_MAX + 1)]
         for place_id in gone[:-1]:
             services.cast_vote(lobby.code, owner, place_id, "no")
-        with pytest.raises(lobby_services.LobbyError):
+        with pytest.raises(LobbyError):
             services.cast_vote(lobby.code, owner, gone[-1], "no")
         services.cast_vote(lobby.code, owner, gone[0], "yes")  # changing one still works
 
@@ -346,7 +348,7 @@ class TestTheWriteDecides:
 
         lobby_services.remove_participant(reload(lobby.code), owner, ann.participant_id)
         self.refused(lobby, ann.participant_id, place.place_id, "not in this lobby")
-        assert lobby_services.load_lobby(lobby.code).participant(ann.participant_id) is None
+        assert load_lobby(lobby.code).participant(ann.participant_id) is None
 
     def test_a_vote_is_two_writes_and_no_read(self, lobby, organizer_client, place):
         with dynamo.count_calls() as calls:

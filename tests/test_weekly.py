@@ -19,7 +19,10 @@ from lobbies import services
 from lobbies.availability import weekly
 from lobbies.availability.answers import spec_for
 from lobbies.availability.layout import view_grid
+from lobbies.errors import LobbyError
 from lobbies.page.labels import repeat_label
+from lobbies.retention import expiry_for
+from lobbies.store import load_lobby
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from tests.voting_support import evening_window, mark, propose, reload, slots
@@ -71,7 +74,7 @@ def next_on(weekday: int) -> date:
 def weekly_lobby(db, organizer_client):
     membership = services.create_lobby(weekly_settings(), "Olivia", None)
     seat_client(organizer_client, membership.participant.code, membership.participant)
-    return services.load_lobby(membership.participant.code)
+    return load_lobby(membership.participant.code)
 
 
 # --- pure rules ----------------------------------------------------------------------------------
@@ -145,7 +148,7 @@ class TestCreate:
     def test_form_creates_a_weekly_lobby(self, client):
         response = client.post(reverse("lobbies:create"), create_payload())
         assert response.status_code == HTTPStatus.FOUND
-        lobby = services.load_lobby(only_lobby_code()).lobby
+        lobby = load_lobby(only_lobby_code()).lobby
         assert lobby.schedule == "weekdays"
         assert list(lobby.weekdays) == [1, 3, 5]
         assert lobby.dates == ["2001-01-01", "2001-01-03", "2001-01-05"]
@@ -153,7 +156,7 @@ class TestCreate:
     def test_weekly_lobby_lives_from_its_creation(self, client, settings):
         settings.WEEKLY_LOBBY_RETENTION_DAYS = 90
         client.post(reverse("lobbies:create"), create_payload())
-        lobby = services.load_lobby(only_lobby_code()).lobby
+        lobby = load_lobby(only_lobby_code()).lobby
         expected = (lobby.created_at + timedelta(days=90)).timestamp()
         assert abs(int(lobby.expires_at) - expected) <= 1
 
@@ -170,7 +173,7 @@ class TestCreate:
     def test_dates_stay_the_default(self, client):
         payload = create_payload(schedule="", weekdays=[])
         client.post(reverse("lobbies:create"), payload)
-        lobby = services.load_lobby(only_lobby_code()).lobby
+        lobby = load_lobby(only_lobby_code()).lobby
         assert lobby.schedule == "dates"
         assert date.fromisoformat(lobby.dates[0]) >= date.today() - timedelta(days=1)
 
@@ -312,7 +315,7 @@ class TestSettle:
         assert "The last date comes before the first." in response.content.decode()
 
     def test_service_refuses_a_first_date_on_another_weekday(self, weekly_lobby):
-        with pytest.raises(services.LobbyError):
+        with pytest.raises(LobbyError):
             decisions.settle(
                 weekly_lobby,
                 weekly_lobby.lobby.owner_id,
@@ -387,9 +390,7 @@ class TestCalendar:
 def test_dated_lobbies_are_unchanged(lobby):
     assert lobby.lobby.schedule == "dates"
     assert lobby.lobby.weekdays is None
-    assert lobby.lobby.expires_at == services.expiry_for(
-        [date.fromisoformat(d) for d in lobby.lobby.dates]
-    )
+    assert lobby.lobby.expires_at == expiry_for([date.fromisoformat(d) for d in lobby.lobby.dates])
     assert decisions.settled_view(lobby) is None
     assert datetime.now(UTC)  # the dated path needs no first date
     assert Client().get(reverse("lobbies:detail", args=[lobby.code])).status_code in (200, 302)

@@ -13,6 +13,7 @@ from django.utils import translation
 
 from lobbies import services
 from lobbies.page.labels import timezone_choices
+from lobbies.store import load_lobby
 from tests.conftest import seat_client
 from tests.factories import create_payload, make_settings
 
@@ -70,6 +71,6 @@ def test_a_lobby_stored_with_an_old_name_keeps_working(client):
         url, create_payload(timezone="Africa/Asmera", title="Renamed", version=version)
     )
     assert response.status_code == HTTPStatus.FOUND
-    lobby = services.load_lobby(code).lobby
+    lobby = load_lobby(code).lobby
     assert (lobby.title, lobby.timezone) == ("Renamed", "Africa/Asmera")
     assert client.get(reverse("lobbies:detail", args=[code])).status_code == HTTPStatus.OK

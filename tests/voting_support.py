@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from letshangout.dynamo import TableItem
-from lobbies import services
 from lobbies.availability import grid
 from lobbies.availability.answers import grid_key, spec_for
 from lobbies.entities import LOBBY_SK, Lobby, Participant, lobby_pk
+from lobbies.snapshot import LobbySnapshot
+from lobbies.store import load_lobby, update_in_lobby
 from voting import services as voting
 
 
-def reload(code: str) -> services.LobbySnapshot:
-    return services.load_lobby(code)
+def reload(code: str) -> LobbySnapshot:
+    return load_lobby(code)
 
 
 def mark(code: str, participant_id: str, yes=(), maybe=()) -> None:
@@ -21,7 +22,7 @@ def mark(code: str, participant_id: str, yes=(), maybe=()) -> None:
     calendar's save does, without its checks."""
     snapshot = reload(code)
     spec = spec_for(snapshot.lobby)
-    services.update_in_lobby(
+    update_in_lobby(
         code,
         Participant(*Participant.key_for(code, participant_id)),
         [

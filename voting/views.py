@@ -19,7 +19,6 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from letshangout.formats import local_format
 from letshangout.ratelimit import rate_limit
-from lobbies import services as lobby_services
 from lobbies.availability import weekly
 from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed
 from lobbies.page.labels import viewer_zone, window_label
@@ -35,6 +34,7 @@ from lobbies.people.access import (
 )
 from lobbies.retention import endless_series_end
 from lobbies.snapshot import LobbySnapshot
+from lobbies.store import load_lobby
 from voting import decisions, services, settling
 from voting.calendar import ics
 from voting.forms import NotifyForm, PlaceForm, ReopenForm, SettleForm, VoteForm
@@ -55,7 +55,7 @@ def _render_places(request, snapshot, seat, partial: str, **extra) -> HttpRespon
 
 def _fresh(snapshot: LobbySnapshot) -> LobbySnapshot:
     """The lobby after a change this request made (a new rev: one GetItem and one Query)."""
-    return lobby_services.load_lobby(snapshot.code)
+    return load_lobby(snapshot.code)
 
 
 def _back_to_lobby(code: str, place_id: str | None = None) -> HttpResponse:

@@ -14,7 +14,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from lobbies import services
 from lobbies.availability import saving as answering
 from lobbies.availability.answers import answers_of
 from lobbies.availability.marks import check_marks, read_marks
@@ -25,6 +24,7 @@ from lobbies.page.labels import remember_zone, valid_zone, viewer_zone
 from lobbies.page.lobby import lobby_context
 from lobbies.people import identity
 from lobbies.people.access import canonical_code, load_for_participant, lobby_url, outsider
+from lobbies.store import get_lobby, lobby_rev, snapshot_at
 
 SAVE_STATUS = "lobbies/_availability.html#save-status"
 NO_MARKS = (frozenset(), frozenset())
@@ -71,7 +71,7 @@ def _lobby_seat_and_marks(request: HttpRequest, code: str):
     read the lobby (which 404s for outsiders)."""
     seat = identity.seat_in(request, canonical_code(code))
     whole_grid = "yes" in request.POST or "maybe" in request.POST
-    lobby = services.get_lobby(canonical_code(code)) if seat and whole_grid else None
+    lobby = get_lobby(canonical_code(code)) if seat and whole_grid else None
     if lobby is not None:
         return lobby, seat, NO_MARKS
     snapshot, seat = load_for_participant(request, code)
@@ -98,13 +98,13 @@ def poll(request: HttpRequest, code: str) -> HttpResponse:
     known = request.GET.get("rev", "")
     if not known.isdigit() or len(known) > 15:
         return HttpResponse(status=HTTPStatus.BAD_REQUEST)
-    rev = services.lobby_rev(canonical)
+    rev = lobby_rev(canonical)
     if rev is None:
         raise outsider(request)
     if rev == int(known):
         response = HttpResponse(status=HTTPStatus.NO_CONTENT)
     else:
-        snapshot = services.snapshot_at(canonical, rev)
+        snapshot = snapshot_at(canonical, rev)
         seat = identity.seat_in(request, canonical)
         if snapshot.participant(seat) is None:
             raise outsider(request)

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from letshangout.ratelimit import rate_limit
-from lobbies import services
 from lobbies.comments import services as comments
 from lobbies.comments.presenters import (
     CommentForm,
@@ -29,6 +28,7 @@ from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed
 from lobbies.page.lobby import delete_confirmation, lobby_context
 from lobbies.people.access import load_for_participant, lobby_url, participant_key
 from lobbies.snapshot import LobbySnapshot
+from lobbies.store import load_lobby
 
 SECTION = "lobbies/_comments.html#comments"
 
@@ -95,7 +95,7 @@ def post(request: HttpRequest, code: str) -> HttpResponse:
             form.add_error("text", error.message)
         else:
             if request.htmx:
-                fresh = services.load_lobby(snapshot.code)
+                fresh = load_lobby(snapshot.code)
                 return _section(request, fresh, seat, comment_status=_("Comment posted."))
             messages.success(request, _("Comment posted."))
             return redirect(lobby_url(snapshot.code) + "#comments")
@@ -120,7 +120,7 @@ def delete(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, error.message)
         return redirect(_back_url(snapshot, request.POST))
     if request.htmx:
-        fresh = services.load_lobby(snapshot.code)
+        fresh = load_lobby(snapshot.code)
         return _section(request, fresh, seat, comment_status=_("Comment deleted."))
     messages.success(request, _("Comment deleted."))
     return redirect(_back_url(snapshot, request.POST))

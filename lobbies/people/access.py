@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from letshangout import ratelimit
-from lobbies import services
 from lobbies.codes import normalize_code
 from lobbies.errors import LobbyNotFound
 from lobbies.people import identity
 from lobbies.snapshot import LobbySnapshot
+from lobbies.store import load_lobby
 
 # Looked up for a malformed code so that "no such lobby" and "not a code" take the same time;
 # it contains letters a code never has, so it can never match a lobby.
@@ -30,7 +30,7 @@ def canonical_code(code: str) -> str:
 def load(code: str) -> LobbySnapshot:
     """The lobby for a code from the URL; 404 for anything that is not a live lobby."""
     try:
-        return services.load_lobby(canonical_code(code))
+        return load_lobby(canonical_code(code))
     except LobbyNotFound as error:
         raise Http404(error.message) from error
 
@@ -70,7 +70,7 @@ def load_for_participant(request: HttpRequest, code: str) -> tuple[LobbySnapshot
     if identity.seat_in(request, canonical) is None and identity.user_id_of(request) is None:
         raise outsider(request)
     try:
-        snapshot = services.load_lobby(canonical)
+        snapshot = load_lobby(canonical)
     except LobbyNotFound as error:
         raise outsider(request) from error
     seat = my_seat(request, snapshot)

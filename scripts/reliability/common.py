@@ -10,6 +10,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
+from lobbies.store import load_lobby
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import stack  # noqa: E402
@@ -83,15 +85,15 @@ def make_lobby(people: int, places: int, title: str = "Reliability") -> TestLobb
     )
     owner = services.create_lobby(values, "Organizer", None).participant
     code = owner.code
-    snapshot = services.load_lobby(code)
+    snapshot = load_lobby(code)
     for n in range(people):
         services.join_lobby(snapshot, f"Person {n + 1}", None)
-    snapshot = services.load_lobby(code)
+    snapshot = load_lobby(code)
     for n in range(places):
         voting.propose_place(
             snapshot, owner.participant_id, voting.PlaceValues(name=f"Seeded place {n + 1}")
         )
-        snapshot = services.load_lobby(code)
+        snapshot = load_lobby(code)
     spec = spec_for(snapshot.lobby)
     seats = {pid: Seat(pid, stack.new_session_cookie({code: pid})) for pid in snapshot.participants}
     return TestLobby(
@@ -127,12 +129,11 @@ def random_marks(rng: random.Random, slots: list[int]) -> tuple[frozenset, froze
 
 def stored_state(code: str) -> dict:
     """What DynamoDB holds for the lobby, read fresh: marks, votes and places."""
-    from lobbies import services
     from lobbies.availability import grid
     from lobbies.availability.answers import spec_for
     from voting import services as voting
 
-    snapshot = services.load_lobby(code)
+    snapshot = load_lobby(code)
     length = spec_for(snapshot.lobby).slot_count
 
     def bits(data) -> frozenset:

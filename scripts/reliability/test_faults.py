@@ -21,7 +21,7 @@ import pytest
 from django.urls import reverse
 
 from letshangout import dynamo
-from lobbies import services
+from lobbies.store import delete_collection
 from tests.faults import Faults, cancelled, throttled, unreachable
 from tests.test_faults import WRITES, faults, scene  # noqa: F401 - fixtures
 
@@ -50,8 +50,8 @@ def _gone(plan: Faults, code: str) -> None:
 
 
 def _deleted(plan: Faults, code: str) -> None:
-    plan.before("TransactWriteItems", lambda: services.delete_collection(code))
-    plan.before("DeleteItem", lambda: services.delete_collection(code))
+    plan.before("TransactWriteItems", lambda: delete_collection(code))
+    plan.before("DeleteItem", lambda: delete_collection(code))
 
 
 FAULTS = {

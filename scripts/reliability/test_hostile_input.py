@@ -39,6 +39,8 @@ from lobbies import codes, services
 from lobbies.availability import grid
 from lobbies.availability.answers import grid_key, spec_for
 from lobbies.entities import lobby_pk
+from lobbies.errors import LobbyNotFound
+from lobbies.store import load_lobby
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from voting import services as voting
@@ -171,12 +173,12 @@ class World:
         organizer = services.create_lobby(values, "Olivia", None)
         self.code = organizer.participant.code
         self.token = organizer.token
-        snapshot = services.load_lobby(self.code)
+        snapshot = load_lobby(self.code)
         guest = services.join_lobby(snapshot, "Gus", None)
         member = services.join_lobby(snapshot, "Mia", self.user.pk)
-        snapshot = services.load_lobby(self.code)
+        snapshot = load_lobby(self.code)
         voting.propose_place(snapshot, guest.participant.participant_id, voting.PlaceValues("Bar"))
-        snapshot = services.load_lobby(self.code)
+        snapshot = load_lobby(self.code)
         self.organizer = Client()
         seat_client(self.organizer, self.code, organizer.participant)
         self.guest = Client()
@@ -199,8 +201,8 @@ class World:
     def ensure(self) -> None:
         """Fuzzing may delete the lobby, remove the guest or settle: start again when needed."""
         try:
-            snapshot = services.load_lobby(self.code)
-        except services.LobbyNotFound:
+            snapshot = load_lobby(self.code)
+        except LobbyNotFound:
             self.build()
             return
         if self.guest_id not in snapshot.participants or len(snapshot.places) == 0:

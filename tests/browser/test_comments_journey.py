@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from lobbies import services
 from lobbies.availability.answers import answers_of, spec_for
 from lobbies.comments import services as comments
+from lobbies.store import load_lobby
 from tests.browser.conftest import PHONE
 from tests.browser.helpers import console_errors
 from tests.factories import make_settings
@@ -25,7 +26,7 @@ FIRST = date.today() + timedelta(days=2)
 def make_lobby():
     values = make_settings(timezone="UTC", dates=(FIRST, FIRST + timedelta(days=1)))
     organizer = services.create_lobby(values, "Olivia", None).participant
-    snapshot = services.load_lobby(organizer.code)
+    snapshot = load_lobby(organizer.code)
     guest = services.join_lobby(snapshot, "Gus", None).participant
     return organizer.code, organizer.participant_id, guest.participant_id
 
@@ -59,14 +60,14 @@ def test_comments_live_on_a_phone_with_the_keyboard(new_context, seat):
     organizer.get_by_role("button", name="Delete comment by Gus").click()
     expect(organizer.locator("#comments")).to_contain_text("Comment deleted.")
     expect(phone.locator("#comments-list")).not_to_contain_text("meet", timeout=15_000)
-    assert services.load_lobby(code).comments == ()
+    assert load_lobby(code).comments == ()
     assert errors == {"organizer": [], "phone": []}
 
 
 def test_comments_without_javascript(new_context, seat):
     code, olivia, gus = make_lobby()
     for n in range(52):
-        comments.post_comment(services.load_lobby(code), olivia, f"old note {n}")
+        comments.post_comment(load_lobby(code), olivia, f"old note {n}")
     page = open_as(new_context, seat, code, gus, java_script_enabled=False)
     page.get_by_label("Your comment").fill("No script here")
     page.get_by_role("button", name="Post comment").click()
@@ -100,7 +101,7 @@ def test_a_comment_refused_by_the_rate_limit_says_so_and_keeps_the_text(
     )
     expect(page.get_by_text("Comment posted.")).to_have_count(0)
     expect(page.get_by_label("Your comment")).to_have_value("Second, typed with care")
-    assert [c.text for c in services.load_lobby(code).comments] == ["First"]
+    assert [c.text for c in load_lobby(code).comments] == ["First"]
 
 
 def calendar_file() -> bytes:
@@ -129,11 +130,11 @@ def test_my_calendar_on_the_grid_with_javascript(new_context, seat):
     expect(page.locator("#calendar-result")).to_contain_text("busy in 3 slots")
     expect(page.locator("#my-grid td[data-busy]")).to_have_count(3)
     expect(page.locator("#calendar-result .grid-legend")).to_contain_text("busy in your calendar")
-    assert answers_of(services.load_lobby(code)).get(olivia) is None  # nothing saved yet
+    assert answers_of(load_lobby(code)).get(olivia) is None  # nothing saved yet
     page.get_by_role("button", name="Fill in my grid").click()
     expect(page.locator("#save-status")).to_have_text("Saved.", timeout=10_000)
-    spec = spec_for(services.load_lobby(code).lobby)
-    yes, maybe = answers_of(services.load_lobby(code))[olivia]
+    spec = spec_for(load_lobby(code).lobby)
+    yes, maybe = answers_of(load_lobby(code))[olivia]
     assert yes == spec.existing_slots() - expected_busy(code) and maybe == frozenset()
     expect(page.locator('#my-grid td[data-busy][data-st="n"]')).to_have_count(3)
 
@@ -149,7 +150,7 @@ def test_my_calendar_without_javascript(new_context, seat, tmp_path):
     expect(page.locator("#my-grid td[data-busy]")).to_have_count(3)
     page.get_by_role("button", name="Keep my marks, and set “no” where I am busy").click()
     expect(page.get_by_text("Your availability is saved.")).to_be_visible()
-    assert answers_of(services.load_lobby(code))[gus] == (frozenset(), frozenset())
+    assert answers_of(load_lobby(code))[gus] == (frozenset(), frozenset())
 
 
 def test_a_paste_over_the_limit_is_refused_whole_not_cut(new_context, seat):
@@ -163,7 +164,7 @@ def test_a_paste_over_the_limit_is_refused_whole_not_cut(new_context, seat):
     page.get_by_role("button", name="Post comment").click()
     expect(page.locator("#comments .field-error")).to_contain_text("at most 1000 characters")
     expect(page.get_by_label("Your comment")).to_have_value(long_text)
-    assert services.load_lobby(code).comments == ()
+    assert load_lobby(code).comments == ()
 
 
 def test_the_suggestion_buttons_do_not_touch_without_javascript(new_context, seat, tmp_path):

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from lobbies import services
+from lobbies.store import load_lobby
 from tests.browser.helpers import LIVE, console_errors, nudge, propose, vote
 from tests.factories import make_settings
 
@@ -45,7 +46,7 @@ def open_as(new_context, seat, code: str, participant_id: str, **options):
 def test_the_organizers_page_logs_no_error_while_others_act(new_context, seat):
     values = make_settings(timezone="UTC", dates=(FIRST, FIRST + timedelta(days=1)))
     olivia = services.create_lobby(values, "Olivia", None).participant
-    gus = services.join_lobby(services.load_lobby(olivia.code), "Gus", None).participant
+    gus = services.join_lobby(load_lobby(olivia.code), "Gus", None).participant
     code = olivia.code
     organizer = open_as(new_context, seat, code, olivia.participant_id, **DESKTOP)
     errors = console_errors(organizer)

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from lobbies import services
 from lobbies.comments import services as comments
+from lobbies.store import load_lobby
 from tests.browser.helpers import place_card
 from tests.factories import make_settings
 from tests.voting_support import propose
@@ -25,8 +26,8 @@ def lobby():
     """(code, Olivia the organizer's id, Gus's id) with a comment and a place by Gus."""
     values = make_settings(timezone="UTC", dates=(FIRST, FIRST + timedelta(days=1)))
     olivia = services.create_lobby(values, "Olivia", None).participant
-    gus = services.join_lobby(services.load_lobby(olivia.code), "Gus", None).participant
-    comments.post_comment(services.load_lobby(olivia.code), gus.participant_id, "Shall we?")
+    gus = services.join_lobby(load_lobby(olivia.code), "Gus", None).participant
+    comments.post_comment(load_lobby(olivia.code), gus.participant_id, "Shall we?")
     propose(olivia.code, gus.participant_id, "Pizza Bar")
     return olivia.code, olivia.participant_id, gus.participant_id
 
@@ -63,14 +64,14 @@ def test_a_comment_is_deleted_only_once_the_dialog_is_accepted(new_context, seat
     button.click()
     assert asked == ["Delete this comment by Gus?"]
     expect(page.locator("#comments-list")).to_contain_text("Shall we?")
-    assert len(services.load_lobby(code).comments) == 1
+    assert len(load_lobby(code).comments) == 1
 
     answer_next_dialog(page, accept=True)
     button.focus()
     page.keyboard.press("Enter")
     expect(page.locator("#comments")).to_contain_text("Comment deleted.")
     expect(page.locator("#comments-list")).not_to_contain_text("Shall we?")
-    assert services.load_lobby(code).comments == ()
+    assert load_lobby(code).comments == ()
     assert page.evaluate("window.notReloaded") is True  # deleted in place
 
 
@@ -84,13 +85,13 @@ def test_a_place_is_removed_only_once_the_dialog_is_accepted(new_context, seat, 
     page.keyboard.press("Enter")
     assert asked == ["Remove “Pizza Bar” from the list?"]
     expect(place_card(page, "Pizza Bar")).to_be_visible()
-    assert len(services.load_lobby(code).places) == 1
+    assert len(load_lobby(code).places) == 1
 
     answer_next_dialog(page, accept=True)
     button.click()
     expect(page.locator("#places-list")).to_contain_text("“Pizza Bar” was removed.")
     expect(place_card(page, "Pizza Bar")).to_have_count(0)
-    assert not services.load_lobby(code).places
+    assert not load_lobby(code).places
     assert page.evaluate("window.notReloaded") is True
 
 
@@ -102,18 +103,18 @@ def test_without_javascript_a_page_asks_first(new_context, seat, lobby):
     expect(page.locator("main")).to_contain_text("Shall we?")
     page.get_by_role("link", name="Cancel").click()
     expect(page.locator("#comments-list")).to_contain_text("Shall we?")
-    assert len(services.load_lobby(code).comments) == 1
+    assert len(load_lobby(code).comments) == 1
 
     page.get_by_role("button", name="Delete comment by Gus").click()
     page.get_by_role("button", name="Delete comment by Gus").click()
     expect(page.get_by_text("Comment deleted.")).to_be_visible()
-    assert services.load_lobby(code).comments == ()
+    assert load_lobby(code).comments == ()
 
     place_card(page, "Pizza Bar").get_by_role("button", name="Withdraw Pizza Bar").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Withdraw this place?")
     page.get_by_role("button", name="Withdraw Pizza Bar").click()
     expect(page.get_by_text("You withdrew “Pizza Bar”.")).to_be_visible()
-    assert not services.load_lobby(code).places
+    assert not load_lobby(code).places
 
 
 @pytest.mark.parametrize("javascript", [True, False])
@@ -123,7 +124,7 @@ def test_deleting_from_an_older_page_comes_back_to_it(
     code, olivia, _gus = lobby
     monkeypatch.setattr("lobbies.comments.presenters.SHOWN", 2)
     for n in range(6):
-        comments.post_comment(services.load_lobby(code), olivia, f"note {n}")
+        comments.post_comment(load_lobby(code), olivia, f"note {n}")
     page = open_as(new_context, seat, code, olivia, java_script_enabled=javascript)
     page.get_by_role("link", name="Show 5 older comments").click()
     page.get_by_role("link", name="Show 3 older comments").click()

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from lobbies import services
 from lobbies.availability.answers import marks_of, spec_for
+from lobbies.store import load_lobby
 from tests.browser.conftest import PHONE
 from tests.browser.helpers import centre, settle_scroll, swipe
 from tests.conftest import wait_until
@@ -60,7 +61,7 @@ def heat_cell(page: Page, day: int, row: int):
 
 
 def stored_marks(code: str, participant_id: str):
-    snapshot = services.load_lobby(code)
+    snapshot = load_lobby(code)
     return marks_of(snapshot.participants[participant_id], spec_for(snapshot.lobby))
 
 
@@ -180,7 +181,7 @@ def test_mark_with_the_keyboard_alone(new_page, seat, lobby_code):
 
 def test_second_person_sees_it_in_the_heatmap_live(new_page, seat, lobby_code):
     code, olivia = lobby_code
-    bob = services.join_lobby(services.load_lobby(code), "Bob", None).participant
+    bob = services.join_lobby(load_lobby(code), "Bob", None).participant
     bob_page = open_lobby(new_page, seat, code, bob.participant_id)
     heat = heat_cell(bob_page, day=1, row=1)  # 18:30 on the second day
     expect(heat).to_have_class(re.compile(r"\bh0\b"))
@@ -208,7 +209,7 @@ def test_heatmap_cells_are_named_and_fetch_who_can_come(new_page, seat, lobby_co
     """Each heatmap cell has a name ("<day>, <time>: N can come, M if need be"); the names of
     who can come are not in the page, they are asked for when a cell is pointed at or focused."""
     code, olivia = lobby_code
-    ann = services.join_lobby(services.load_lobby(code), "Ann", None).participant
+    ann = services.join_lobby(load_lobby(code), "Ann", None).participant
     mark(code, olivia, yes={0, 1})
     mark(code, ann.participant_id, yes={0}, maybe={1})
     page = open_lobby(new_page, seat, code, olivia)

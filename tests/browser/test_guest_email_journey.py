@@ -10,6 +10,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from lobbies import services
+from lobbies.store import load_lobby
 from tests.browser.conftest import PHONE
 from tests.browser.helpers import console_errors
 from tests.browser.test_accessibility import BLOCKING, audit
@@ -32,7 +33,7 @@ def fits_the_phone(page) -> bool:
 def test_guest_leaves_and_confirms_an_address_on_a_phone(new_context, seat, live_server):
     organizer = services.create_lobby(make_settings(), "Olivia", None).participant
     code = organizer.code
-    gus = services.join_lobby(services.load_lobby(code), "Gus", None).participant
+    gus = services.join_lobby(load_lobby(code), "Gus", None).participant
     # axe is injected as a script tag, which the strict CSP would refuse.
     context = new_context(bypass_csp=True, **PHONE)
     seat(context, code, gus.participant_id)

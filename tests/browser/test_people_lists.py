@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lobbies import services
+from lobbies.people.seats import MAX_PARTICIPANTS
 from tests.browser.conftest import PHONE
 from tests.browser.test_accessibility import BLOCKING, audit
 from tests.factories import fill_lobby, make_settings
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.browser
 def test_find_a_name_among_a_thousand_on_a_phone(new_context, seat):
     membership = services.create_lobby(make_settings(title="Offsite"), "Olivia", None)
     code = membership.participant.code
-    fill_lobby(code, services.MAX_PARTICIPANTS - 1)
+    fill_lobby(code, MAX_PARTICIPANTS - 1)
     context = new_context(bypass_csp=True, **PHONE)  # axe is injected as a script tag
     seat(context, code, membership.participant.participant_id)
     page = context.new_page()

@@ -23,6 +23,7 @@ from playwright.sync_api import Page, expect
 
 from hangout import demo
 from lobbies import services
+from lobbies.store import load_lobby
 from tests.factories import make_settings
 from voting import decisions
 
@@ -115,7 +116,7 @@ def test_screenshots_of_the_main_pages(new_context, seat, theme):
 
 def _settle(lobby: demo.SeedReport) -> None:
     """The organizer settles on the recommended time and place."""
-    snapshot = services.load_lobby(lobby.code)
+    snapshot = load_lobby(lobby.code)
     rec = decisions.recommendation(snapshot)
     place = rec.place.place_id if rec.place else None
     decisions.settle(snapshot, lobby.organizer.participant_id, rec.window.start_slot, place)

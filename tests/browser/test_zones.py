@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lobbies import services
+from lobbies.store import load_lobby
 from tests.browser.helpers import LIVE, join_lobby, my_cell
 from tests.factories import make_settings
 from voting import decisions
@@ -64,20 +65,20 @@ def test_a_deadline_set_and_saved_twice_stays_put(new_context, seat):
         expect(page.get_by_label("Answer by (optional)")).to_have_value(typed)
         page.get_by_role("button", name="Save settings").click()
         expect(page).to_have_url(re.compile(rf"/l/{code}/$"))
-    stored = services.load_lobby(code).lobby.deadline
+    stored = load_lobby(code).lobby.deadline
     assert stored == berlin.astimezone(UTC)
 
 
 def test_an_open_page_stops_painting_once_the_lobby_is_settled(new_context, seat):
     code, owner, _start = _berlin_lobby()
-    ann = services.join_lobby(services.load_lobby(code), "Ann", None).participant
+    ann = services.join_lobby(load_lobby(code), "Ann", None).participant
     context = new_context()
     seat(context, code, ann.participant_id)
     page = context.new_page()
     page.goto(f"/l/{code}/")
     cell = my_cell(page, 0, 0)
     before = cell.get_attribute("data-st")
-    snapshot = services.load_lobby(code)
+    snapshot = load_lobby(code)
     decisions.settle(snapshot, owner, 0, None)
     cell.click()  # painted at once, refused by the server
     expect(page.locator("#save-status")).to_contain_text("settled", timeout=LIVE)

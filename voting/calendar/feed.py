@@ -16,8 +16,10 @@ from django.conf import settings
 from django.urls import reverse
 
 from letshangout.mail import absolute_url
-from lobbies import services
 from lobbies.entities import Participant
+from lobbies.errors import LobbyNotFound
+from lobbies.snapshot import LobbySnapshot
+from lobbies.store import lobby_rev, snapshot_at
 from voting import decisions
 from voting.calendar import ics
 
@@ -35,7 +37,7 @@ def feed_for(user_id: int) -> bytes:
 def _current_revs(user_id: int) -> tuple[tuple[str, int], ...]:
     """(code, rev) of every lobby the user is in that still exists, newest joined first."""
     codes = dict.fromkeys(seat.code for seat in Participant.for_user(user_id))
-    pairs = ((code, services.lobby_rev(code)) for code in codes)
+    pairs = ((code, lobby_rev(code)) for code in codes)
     return tuple((code, rev) for code, rev in pairs if rev is not None)
 
 
@@ -45,8 +47,8 @@ def _rendered(user_id: int, revs: tuple[tuple[str, int], ...], site_url: str) ->
     events = []
     for code, rev in revs:
         try:
-            snapshot = services.snapshot_at(code, rev)
-        except services.LobbyNotFound:  # deleted between the two reads
+            snapshot = snapshot_at(code, rev)
+        except LobbyNotFound:  # deleted between the two reads
             continue
         # The index follows the table late: someone who just left may still be listed.
         if snapshot.participant_for_user(user_id) is None:
@@ -57,7 +59,7 @@ def _rendered(user_id: int, revs: tuple[tuple[str, int], ...], site_url: str) ->
     return ics.build_feed(FEED_NAME, events, REFRESH)
 
 
-def _event(snapshot: services.LobbySnapshot, lobby_url: str) -> ics.EventDetails | None:
+def _event(snapshot: LobbySnapshot, lobby_url: str) -> ics.EventDetails | None:
     return decisions.settled_event(snapshot, lobby_url) or decisions.cancelled_event(
         snapshot, lobby_url
     )

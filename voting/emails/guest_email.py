@@ -26,8 +26,9 @@ from letshangout.languages import supported
 from letshangout.mail import absolute_url
 from lobbies.entities import Participant
 from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed, NotInLobby
-from lobbies.services import load_lobby, require_participant, update_in_lobby
+from lobbies.services import require_participant
 from lobbies.snapshot import LobbySnapshot
+from lobbies.store import load_lobby, update_in_lobby
 from voting.emails.notifications import send_lobby_emails
 from voting.emails.recipients import address_digest, lobby_email
 

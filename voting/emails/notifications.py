@@ -18,13 +18,13 @@ from django.utils import timezone, translation
 
 from letshangout import metrics
 from letshangout.mail import absolute_url
-from lobbies import services
 from lobbies.availability import weekly
 from lobbies.entities import Lobby
 from lobbies.errors import LobbyNotFound
 from lobbies.page.labels import repeat_label
 from lobbies.signals import answered
 from lobbies.snapshot import LobbySnapshot
+from lobbies.store import load_lobby
 from voting import decisions
 from voting.calendar import ics
 from voting.emails.recipients import lobby_email, recipients_of, unsubscribe_link
@@ -167,7 +167,7 @@ def notify_if_all_answered(code: str, lobby_url: str) -> bool:
 
 def _notify_if_all_answered(code: str, lobby_url: str) -> bool:
     try:
-        snapshot = services.load_lobby(code)
+        snapshot = load_lobby(code)
     except LobbyNotFound:
         return False
     lobby = snapshot.lobby

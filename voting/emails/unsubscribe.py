@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from lobbies.entities import Participant
 from lobbies.errors import LobbyNotFound, NotInLobby
-from lobbies.services import load_lobby, update_in_lobby
+from lobbies.store import load_lobby, update_in_lobby
 from voting.emails.guest_email import EmailLinkError, removal
 from voting.emails.recipients import UNSUBSCRIBE_SALT, address_digest
 

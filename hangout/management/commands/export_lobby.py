@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from hangout import transfer
 from lobbies.codes import display_code, normalize_code
-from lobbies.services import LobbyNotFound
+from lobbies.errors import LobbyNotFound
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from hangout import demo
-from lobbies import services
+from lobbies.people.seats import MAX_PARTICIPANTS
 from voting.services import MAX_PLACES
 
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -91,8 +91,8 @@ class Command(BaseCommand):
 
     @staticmethod
     def _check_counts(options) -> None:
-        if not 1 <= options["participants"] <= services.MAX_PARTICIPANTS:
-            raise CommandError(f"--participants must be between 1 and {services.MAX_PARTICIPANTS}.")
+        if not 1 <= options["participants"] <= MAX_PARTICIPANTS:
+            raise CommandError(f"--participants must be between 1 and {MAX_PARTICIPANTS}.")
         if not 1 <= options["days"] <= 31:
             raise CommandError("--days must be between 1 and 31.")
         if not 0 <= options["places"] <= MAX_PLACES:

@@ -6,8 +6,9 @@ from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lobbies import services as lobby_services
 from lobbies.codes import display_code
+from lobbies.errors import LobbyError, LobbyNotFound
+from lobbies.store import load_lobby
 from voting import decisions, settling
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,8 @@ class Command(BaseCommand):
     def _settle_one(self, code: str, dry_run: bool) -> bool:
         label = display_code(code)
         try:
-            snapshot = lobby_services.load_lobby(code)
-        except lobby_services.LobbyNotFound:
+            snapshot = load_lobby(code)
+        except LobbyNotFound:
             self.stdout.write(f"Skipped {label}: the lobby is gone.")
             return False
         title = snapshot.lobby.title
@@ -82,7 +83,7 @@ class Command(BaseCommand):
             return True
         try:
             sent = settling.settle_automatically(snapshot)
-        except lobby_services.LobbyError as error:
+        except LobbyError as error:
             # Most likely the organizer settled it a moment ago.
             self.stdout.write(f"Skipped {label} “{title}”: {error.message}")
             return False
