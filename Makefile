@@ -79,7 +79,7 @@ test-postgres: deps
 	@bash scripts/test-postgres.sh
 
 smoke: deps
-	@bash scripts/smoke.sh $(VENV)
+	@$(PY) scripts/smoke.py $(VENV)
 
 # Production settings under load on loopback: gunicorn + DynamoDB Local + locust, a 50- and a
 # 1,000-person lobby, a burst of saves under a polling crowd, one worker's memory (~12 minutes;
