@@ -91,11 +91,11 @@ bench: deps
 # Concurrency over two instances, DynamoDB outage, hostile input, code guessing (~6 minutes).
 reliability: deps
 	@echo "==> Reliability suite: two instances, outage, fuzzing, code guessing (production settings)"
-	@$(PY) scripts/reliability/run.py $(RELIABILITY_ARGS)
+	@$(PY) scripts/reliability.py $(RELIABILITY_ARGS)
 
 # The bounded part .ci/run runs on every submission (< 5 minutes).
 reliability-ci: deps
-	@$(PY) scripts/reliability/run.py --ci
+	@$(PY) scripts/reliability.py --ci
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bigbench  # noqa: E402
 import stack  # noqa: E402
+from webclient import Client, Response  # noqa: E402
 
 ROOT = stack.ROOT
 DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks.md"
@@ -212,31 +213,14 @@ def build_plan(server: stack.Server, code: str, users: int, rev: int) -> dict:
     }
 
 
-def client_for(server: stack.Server, person: dict) -> stack.Client:
-    from django.conf import settings
-
-    client = stack.Client(
-        server,
-        forwarded_for=person["address"],
-        session_cookie=settings.SESSION_COOKIE_NAME,
-        csrf_cookie=settings.CSRF_COOKIE_NAME,
-    )
-    client.cookies = {
-        settings.SESSION_COOKIE_NAME: person["session"],
-        settings.CSRF_COOKIE_NAME: person["csrf"],
-    }
-    return client
+def client_for(server: stack.Server, person: dict) -> Client:
+    return stack.client(server, person["session"], forwarded_for=person["address"])
 
 
-def send(client: stack.Client, spec: dict, headers: dict | None = None) -> stack.Response:
-    if spec["method"] == "GET":
-        return client.get(spec["path"], htmx=spec.get("htmx", False), headers=headers)
+def send(client: Client, spec: dict, headers: dict | None = None) -> Response:
+    body = spec["body"].encode() if spec["method"] != "GET" else None
     return client.request(
-        "POST",
-        spec["path"],
-        body=spec["body"].encode(),
-        htmx=spec.get("htmx", False),
-        headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})},
+        spec["method"], spec["path"], body=body, htmx=spec.get("htmx", False), headers=headers
     )
 
 
@@ -265,7 +249,7 @@ def gz(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=6))
 
 
-def as_browsers_get_it(client: stack.Client, spec: dict) -> tuple[int, bytes, int]:
+def as_browsers_get_it(client: Client, spec: dict) -> tuple[int, bytes, int]:
     """One request sent with `Accept-Encoding: gzip`: its status, its body and the bytes it
     took on the wire (the app leaves tiny bodies uncompressed)."""
     response = send(client, spec, headers={"Accept-Encoding": "gzip"})

@@ -31,6 +31,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import stack
+from webclient import Client, Response
 
 BATCH = 25  # BatchWriteItem's limit
 ROOT = stack.ROOT
@@ -248,18 +249,9 @@ def describe(code: str) -> BigLobby:
     )
 
 
-def client_as(server: stack.Server, big: BigLobby, pid: str, number: int) -> stack.Client:
-    from django.conf import settings
-
-    client = stack.Client(
-        server,
-        forwarded_for=f"10.2.{number // 250}.{number % 250 + 1}",
-        timeout=60,
-        session_cookie=settings.SESSION_COOKIE_NAME,
-        csrf_cookie=settings.CSRF_COOKIE_NAME,
-    )
-    client.cookies[settings.SESSION_COOKIE_NAME] = big.session(pid)
-    return client
+def client_as(server: stack.Server, big: BigLobby, pid: str, number: int) -> Client:
+    address = f"10.2.{number // 250}.{number % 250 + 1}"
+    return stack.client(server, big.session(pid), forwarded_for=address, timeout=60)
 
 
 def save_body(big: BigLobby, pid: str, yes: frozenset, maybe: frozenset) -> bytes:
@@ -281,7 +273,7 @@ def marks_for(rng: random.Random, big: BigLobby) -> tuple[frozenset, frozenset]:
     return frozenset(chosen[:cut]), frozenset(chosen[cut:])
 
 
-def post_save(client: stack.Client, big: BigLobby, body: bytes) -> stack.Response:
+def post_save(client: Client, big: BigLobby, body: bytes) -> Response:
     from django.urls import reverse
 
     return client.request(
@@ -628,20 +620,11 @@ def worker_rss_mb(server: stack.Server) -> list[float]:
 
 def show_lobbies(server: stack.Server, codes: list[str], viewer_of: dict[str, str]) -> list[float]:
     """Each lobby's page once, as one of its participants; the server's time per page."""
-    from django.conf import settings
-
     times = []
     for n, code in enumerate(codes):
-        client = stack.Client(
-            server,
-            forwarded_for=f"10.3.{n // 250}.{n % 250 + 1}",
-            timeout=120,
-            session_cookie=settings.SESSION_COOKIE_NAME,
-            csrf_cookie=settings.CSRF_COOKIE_NAME,
-        )
-        client.cookies[settings.SESSION_COOKIE_NAME] = stack.new_session_cookie(
-            {code: viewer_of[code]}
-        )
+        session = stack.new_session_cookie({code: viewer_of[code]})
+        address = f"10.3.{n // 250}.{n % 250 + 1}"
+        client = stack.client(server, session, forwarded_for=address, timeout=120)
         response = client.get(paths(code)["lobby"])
         client.close()
         if response.status != 200:

@@ -114,7 +114,10 @@ class Client:
 
     def use(self, base_url: str) -> Client:
         """Talk to another server from now on, keeping the cookies (a load balancer)."""
+        if base_url == getattr(self, "base_url", None):
+            return self
         self.close()
+        self.base_url = base_url
         parts = urllib.parse.urlsplit(base_url)
         self.scheme, self.host = parts.scheme, parts.hostname or ""
         self.port = parts.port or (443 if self.scheme == "https" else 80)

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 import stack  # noqa: E402
 
@@ -106,17 +106,7 @@ def make_lobby(people: int, places: int, title: str = "Reliability") -> TestLobb
 
 
 def client_for(server: stack.Server, seat: Seat | None, address: str) -> stack.Client:
-    from django.conf import settings
-
-    client = stack.Client(
-        server,
-        forwarded_for=address,
-        session_cookie=settings.SESSION_COOKIE_NAME,
-        csrf_cookie=settings.CSRF_COOKIE_NAME,
-    )
-    if seat is not None:
-        client.cookies[settings.SESSION_COOKIE_NAME] = seat.session
-    return client
+    return stack.client(server, seat.session if seat else None, forwarded_for=address)
 
 
 def random_marks(rng: random.Random, slots: list[int]) -> tuple[frozenset, frozenset]:
