@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import io
 import json
 import os
 import platform
@@ -108,26 +107,9 @@ def log(message: str) -> None:
 
 def seed_lobby() -> str:
     """The big lobby, made by the seed command; returns its code."""
-    from django.core.management import call_command
-
-    out = io.StringIO()
-    call_command(
-        "seed_demo_lobby",
-        participants=SEED["participants"],
-        days=SEED["days"],
-        slot=SEED["slot"],
-        start=SEED["start"],
-        end=SEED["end"],
-        places=SEED["places"],
-        meeting=SEED["meeting"],
-        timezone=SEED["timezone"],
-        title="Benchmark lobby",
-        seed=6,
-        as_json=True,
-        stdout=out,
-        stderr=io.StringIO(),
-    )
-    return json.loads(out.getvalue())["code"]
+    start, end, days = SEED["start"], SEED["end"], SEED["days"]
+    title = "Benchmark lobby"
+    return bigbench.seed_small(SEED["participants"], days, start, end, 6, SEED["places"], title)
 
 
 def random_marks(rng: random.Random, slots: list[int]) -> tuple[frozenset, frozenset]:
@@ -144,7 +126,7 @@ def build_plan(server: stack.Server, code: str, users: int, rev: int) -> dict:
     from django.conf import settings
     from django.urls import reverse
 
-    from lobbies import grid, services
+    from lobbies import services
     from lobbies.answers import grid_key, spec_for
 
     snapshot = services.load_lobby(code)
@@ -165,12 +147,7 @@ def build_plan(server: stack.Server, code: str, users: int, rev: int) -> dict:
         saves = []
         for _ in range(6):
             yes, maybe = random_marks(rng, slots)
-            body = {
-                "participant": pid,
-                "grid": key,
-                "yes": grid.bitmap_to_text(grid.encode_bitmap(yes, spec.slot_count)),
-                "maybe": grid.bitmap_to_text(grid.encode_bitmap(maybe, spec.slot_count)),
-            }
+            body = stack.marks_form(pid, key, spec.slot_count, yes, maybe)
             saves.append(
                 {"method": "POST", "path": save_path, "htmx": True, "body": urlencode(body)}
             )
@@ -360,16 +337,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
 
 
-def child_pids(pid: int) -> list[int]:
-    children = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        children += [int(n) for n in task.read_text().split()]
-    return children
-
-
 def cpu_sample(server: stack.Server, dynamo_pid: int, load_pid: int) -> dict[str, float]:
     return {
-        "app": sum(cpu_seconds(p) for p in [server.process.pid, *child_pids(server.process.pid)]),
+        "app": sum(
+            cpu_seconds(p) for p in [server.process.pid, *bigbench.child_pids(server.process.pid)]
+        ),
         "dynamodb": cpu_seconds(dynamo_pid),
         "load": cpu_seconds(load_pid),
     }

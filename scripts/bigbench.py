@@ -118,7 +118,15 @@ def seeded_code(rng: random.Random) -> str:
 # --- seeding -------------------------------------------------------------------------------
 
 
-def seed_small(participants: int, days: int, start: str, end: str, seed: int) -> str:
+def seed_small(
+    participants: int,
+    days: int,
+    start: str,
+    end: str,
+    seed: int,
+    places: int = 20,
+    title: str = "Benchmark lobby, 1,000 people",
+) -> str:
     """A lobby made by the app's seed command: its Lobby item, places, votes, marks."""
     import io
 
@@ -132,10 +140,10 @@ def seed_small(participants: int, days: int, start: str, end: str, seed: int) ->
         slot=15,
         start=start,
         end=end,
-        places=20,
+        places=places,
         meeting=120,
         timezone="UTC",
-        title="Benchmark lobby, 1,000 people",
+        title=title,
         seed=seed,
         as_json=True,
         stdout=out,
@@ -255,16 +263,7 @@ def client_as(server: stack.Server, big: BigLobby, pid: str, number: int) -> Cli
 
 
 def save_body(big: BigLobby, pid: str, yes: frozenset, maybe: frozenset) -> bytes:
-    from lobbies import grid
-
-    return urlencode(
-        {
-            "participant": pid,
-            "grid": big.grid_key,
-            "yes": grid.bitmap_to_text(grid.encode_bitmap(yes, big.slot_count)),
-            "maybe": grid.bitmap_to_text(grid.encode_bitmap(maybe, big.slot_count)),
-        }
-    ).encode()
+    return urlencode(stack.marks_form(pid, big.grid_key, big.slot_count, yes, maybe)).encode()
 
 
 def marks_for(rng: random.Random, big: BigLobby) -> tuple[frozenset, frozenset]:
@@ -507,20 +506,14 @@ def _count(values) -> dict[str, int]:
 
 
 def stored_marks(big: BigLobby) -> dict[str, tuple[frozenset, frozenset]]:
-    from lobbies import grid
-
-    marks = {}
-    for item in query_all(raw_client(), big.code):
-        if not item["sk"]["S"].startswith("P#"):
-            continue
-        yes = grid.decode_bitmap(item["yes"]["B"], big.slot_count) if "yes" in item else frozenset()
-        maybe = (
-            grid.decode_bitmap(item["maybe"]["B"], big.slot_count)
-            if "maybe" in item
-            else frozenset()
+    return {
+        item["sk"]["S"].removeprefix("P#"): (
+            _bitmap(item, "yes", big.slot_count),
+            _bitmap(item, "maybe", big.slot_count),
         )
-        marks[item["sk"]["S"].removeprefix("P#")] = (yes, maybe)
-    return marks
+        for item in query_all(raw_client(), big.code)
+        if item["sk"]["S"].startswith("P#")
+    }
 
 
 def _bitmap(item: dict, name: str, length: int) -> frozenset:
@@ -606,15 +599,21 @@ def server_side(lines: list[dict]) -> dict:
 # --- memory ----------------------------------------------------------------------------------
 
 
+def child_pids(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        children += [int(n) for n in task.read_text().split()]
+    return children
+
+
 def worker_rss_mb(server: stack.Server) -> list[float]:
     """VmRSS of each gunicorn worker (the master's children), in MB."""
     sizes = []
-    for task in Path(f"/proc/{server.process.pid}/task").glob("*/children"):
-        for pid in task.read_text().split():
-            with contextlib.suppress(OSError):
-                status = Path(f"/proc/{pid}/status").read_text()
-                kb = next(line for line in status.splitlines() if line.startswith("VmRSS"))
-                sizes.append(int(kb.split()[1]) / 1024)
+    for pid in child_pids(server.process.pid):
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{pid}/status").read_text()
+            kb = next(line for line in status.splitlines() if line.startswith("VmRSS"))
+            sizes.append(int(kb.split()[1]) / 1024)
     return sizes
 
 

@@ -15,7 +15,6 @@ pretend load balancer (X-Forwarded-Proto: https), seated in a lobby when given a
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import os
 import secrets
@@ -269,14 +268,10 @@ def wait_for_http(server: Server, path: str, timeout: float) -> None:
         if server.process.poll() is not None:
             tail = server.log_path.read_text(errors="replace")[-3000:]
             raise RuntimeError(f"gunicorn {server.name} exited at start:\n{tail}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=2)
-            conn.request("GET", path)
-            if conn.getresponse().status == 200:
-                conn.close()
+        probe = Client(server.base_url, timeout=2)
+        with contextlib.suppress(OSError), contextlib.closing(probe):
+            if probe.get(path).status == 200:
                 return
-        except OSError:
-            pass
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn {server.name} did not answer {path} within {timeout:.0f}s")
 
@@ -326,6 +321,18 @@ def new_session_cookie(seats: dict[str, str]) -> str:
     store[identity.SESSION_KEY] = dict(seats)
     store.save()  # a database row, or the signed cookie itself, whichever engine is set
     return store.session_key
+
+
+def marks_form(pid: str, grid: str, slot_count: int, yes: frozenset, maybe: frozenset) -> dict:
+    """What the grid's form posts to save a participant's marks."""
+    from lobbies.grid import bitmap_to_text, encode_bitmap
+
+    return {
+        "participant": pid,
+        "grid": grid,
+        "yes": bitmap_to_text(encode_bitmap(yes, slot_count)),
+        "maybe": bitmap_to_text(encode_bitmap(maybe, slot_count)),
+    }
 
 
 def percentile(values: list[float], p: float) -> float:

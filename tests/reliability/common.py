@@ -55,14 +55,7 @@ class TestLobby:
     slot_count: int
 
     def marks_body(self, seat: Seat, yes: frozenset, maybe: frozenset) -> dict:
-        from lobbies import grid
-
-        return {
-            "participant": seat.participant_id,
-            "grid": self.grid_key,
-            "yes": grid.bitmap_to_text(grid.encode_bitmap(yes, self.slot_count)),
-            "maybe": grid.bitmap_to_text(grid.encode_bitmap(maybe, self.slot_count)),
-        }
+        return stack.marks_form(seat.participant_id, self.grid_key, self.slot_count, yes, maybe)
 
 
 def make_lobby(people: int, places: int, title: str = "Reliability") -> TestLobby:
