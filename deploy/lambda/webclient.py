@@ -101,8 +101,7 @@ class Client:
         cookies: dict[str, str] | None = None,
     ) -> None:
         self.headers = dict(headers or {})
-        if forwarded_for:
-            self.headers["X-Forwarded-For"] = forwarded_for
+        self.forwarded_for = forwarded_for
         self.connect_to = connect_to
         self.default_timeout = timeout
         self.deadline = deadline
@@ -164,6 +163,8 @@ class Client:
         expect: int | tuple[int, ...] | None = None,
     ) -> Response:
         sent = {"User-Agent": "letshangout-client", "Accept": "text/html", **self.headers}
+        if self.forwarded_for:
+            sent["X-Forwarded-For"] = self.forwarded_for
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if method not in ("GET", "HEAD"):
