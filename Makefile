@@ -78,7 +78,7 @@ test-postgres: deps
 	@bash scripts/test-postgres.sh
 
 smoke: deps
-	@bash scripts/smoke.sh $(VENV)
+	@$(PY) scripts/smoke.py $(VENV)
 
 # Production settings under load on loopback: gunicorn + DynamoDB Local + locust, a 50- and a
 # 1,000-person lobby, a burst of saves under a polling crowd, one worker's memory (the longest
@@ -90,11 +90,11 @@ bench: deps
 # Concurrency over two instances, DynamoDB outage, hostile input, code guessing.
 reliability: deps
 	@echo "==> Reliability suite: two instances, outage, fuzzing, code guessing (production settings)"
-	@$(PY) scripts/reliability/run.py $(RELIABILITY_ARGS)
+	@$(PY) scripts/reliability.py $(RELIABILITY_ARGS)
 
 # The bounded part .ci/run runs on every submission (shorter phases, so CI stays quick).
 reliability-ci: deps
-	@$(PY) scripts/reliability/run.py --ci
+	@$(PY) scripts/reliability.py --ci
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

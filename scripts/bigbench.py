@@ -31,6 +31,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import stack
+from webclient import Client, Response
 
 from lobbies.store import load_lobby, lobby_rev
 
@@ -119,7 +120,15 @@ def seeded_code(rng: random.Random) -> str:
 # --- seeding -------------------------------------------------------------------------------
 
 
-def seed_small(participants: int, days: int, start: str, end: str, seed: int) -> str:
+def seed_small(
+    participants: int,
+    days: int,
+    start: str,
+    end: str,
+    seed: int,
+    places: int = 20,
+    title: str = "Benchmark lobby, 1,000 people",
+) -> str:
     """A lobby made by the app's seed command: its Lobby item, places, votes, marks."""
     import io
 
@@ -133,10 +142,10 @@ def seed_small(participants: int, days: int, start: str, end: str, seed: int) ->
         slot=15,
         start=start,
         end=end,
-        places=20,
+        places=places,
         meeting=120,
         timezone="UTC",
-        title="Benchmark lobby, 1,000 people",
+        title=title,
         seed=seed,
         as_json=True,
         stdout=out,
@@ -250,31 +259,13 @@ def describe(code: str) -> BigLobby:
     )
 
 
-def client_as(server: stack.Server, big: BigLobby, pid: str, number: int) -> stack.Client:
-    from django.conf import settings
-
-    client = stack.Client(
-        server,
-        forwarded_for=f"10.2.{number // 250}.{number % 250 + 1}",
-        timeout=60,
-        session_cookie=settings.SESSION_COOKIE_NAME,
-        csrf_cookie=settings.CSRF_COOKIE_NAME,
-    )
-    client.cookies[settings.SESSION_COOKIE_NAME] = big.session(pid)
-    return client
+def client_as(server: stack.Server, big: BigLobby, pid: str, number: int) -> Client:
+    address = f"10.2.{number // 250}.{number % 250 + 1}"
+    return stack.client(server, big.session(pid), forwarded_for=address, timeout=60)
 
 
 def save_body(big: BigLobby, pid: str, yes: frozenset, maybe: frozenset) -> bytes:
-    from lobbies.availability import grid
-
-    return urlencode(
-        {
-            "participant": pid,
-            "grid": big.grid_key,
-            "yes": grid.bitmap_to_text(grid.encode_bitmap(yes, big.slot_count)),
-            "maybe": grid.bitmap_to_text(grid.encode_bitmap(maybe, big.slot_count)),
-        }
-    ).encode()
+    return urlencode(stack.marks_form(pid, big.grid_key, big.slot_count, yes, maybe)).encode()
 
 
 def marks_for(rng: random.Random, big: BigLobby) -> tuple[frozenset, frozenset]:
@@ -283,7 +274,7 @@ def marks_for(rng: random.Random, big: BigLobby) -> tuple[frozenset, frozenset]:
     return frozenset(chosen[:cut]), frozenset(chosen[cut:])
 
 
-def post_save(client: stack.Client, big: BigLobby, body: bytes) -> stack.Response:
+def post_save(client: Client, big: BigLobby, body: bytes) -> Response:
     from django.urls import reverse
 
     return client.request(
@@ -515,20 +506,14 @@ def _count(values) -> dict[str, int]:
 
 
 def stored_marks(big: BigLobby) -> dict[str, tuple[frozenset, frozenset]]:
-    from lobbies.availability import grid
-
-    marks = {}
-    for item in query_all(raw_client(), big.code):
-        if not item["sk"]["S"].startswith("P#"):
-            continue
-        yes = grid.decode_bitmap(item["yes"]["B"], big.slot_count) if "yes" in item else frozenset()
-        maybe = (
-            grid.decode_bitmap(item["maybe"]["B"], big.slot_count)
-            if "maybe" in item
-            else frozenset()
+    return {
+        item["sk"]["S"].removeprefix("P#"): (
+            _bitmap(item, "yes", big.slot_count),
+            _bitmap(item, "maybe", big.slot_count),
         )
-        marks[item["sk"]["S"].removeprefix("P#")] = (yes, maybe)
-    return marks
+        for item in query_all(raw_client(), big.code)
+        if item["sk"]["S"].startswith("P#")
+    }
 
 
 def _bitmap(item: dict, name: str, length: int) -> frozenset:
@@ -614,34 +599,31 @@ def server_side(lines: list[dict]) -> dict:
 # --- memory ----------------------------------------------------------------------------------
 
 
+def child_pids(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        children += [int(n) for n in task.read_text().split()]
+    return children
+
+
 def worker_rss_mb(server: stack.Server) -> list[float]:
     """VmRSS of each gunicorn worker (the master's children), in MB."""
     sizes = []
-    for task in Path(f"/proc/{server.process.pid}/task").glob("*/children"):
-        for pid in task.read_text().split():
-            with contextlib.suppress(OSError):
-                status = Path(f"/proc/{pid}/status").read_text()
-                kb = next(line for line in status.splitlines() if line.startswith("VmRSS"))
-                sizes.append(int(kb.split()[1]) / 1024)
+    for pid in child_pids(server.process.pid):
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{pid}/status").read_text()
+            kb = next(line for line in status.splitlines() if line.startswith("VmRSS"))
+            sizes.append(int(kb.split()[1]) / 1024)
     return sizes
 
 
 def show_lobbies(server: stack.Server, codes: list[str], viewer_of: dict[str, str]) -> list[float]:
     """Each lobby's page once, as one of its participants; the server's time per page."""
-    from django.conf import settings
-
     times = []
     for n, code in enumerate(codes):
-        client = stack.Client(
-            server,
-            forwarded_for=f"10.3.{n // 250}.{n % 250 + 1}",
-            timeout=120,
-            session_cookie=settings.SESSION_COOKIE_NAME,
-            csrf_cookie=settings.CSRF_COOKIE_NAME,
-        )
-        client.cookies[settings.SESSION_COOKIE_NAME] = stack.new_session_cookie(
-            {code: viewer_of[code]}
-        )
+        session = stack.new_session_cookie({code: viewer_of[code]})
+        address = f"10.3.{n // 250}.{n % 250 + 1}"
+        client = stack.client(server, session, forwarded_for=address, timeout=120)
         response = client.get(paths(code)["lobby"])
         client.close()
         if response.status != 200:

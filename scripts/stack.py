@@ -8,43 +8,38 @@ them (`gunicorn -c gunicorn.conf.py`) with DJANGO_ENV=production. The calling pr
 configures Django with the same environment, so it can seed data through the services and
 read back what was stored.
 
-`Client` is a small HTTP client for those servers. Production cookies are `__Host-` and
-Secure, and the servers sit behind a pretend load balancer (X-Forwarded-Proto: https), so the
-client keeps cookies itself and sends them over plain HTTP on loopback.
+`client()` gives a browser for those servers: deploy/lambda/webclient.py's Client behind a
+pretend load balancer (X-Forwarded-Proto: https), seated in a lobby when given a session.
 """
 
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import os
 import secrets
 import shutil
 import signal
-import socket
 import string
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# The project, and the folder of the shared HTTP client (bundled with the deploy hook there).
+for path in (ROOT, ROOT / "deploy" / "lambda"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from webclient import Client  # noqa: E402
+
+from letshangout.emulator.local import free_port  # noqa: E402
 
 TABLE = "letshangout"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def production_env(workdir: Path, dynamo_port: int, **extra: str) -> dict[str, str]:
@@ -163,6 +158,8 @@ class Stack:
     dynamo: object | None = None
     rules: RulesProxyProcess | None = None
     env: dict[str, str] = field(default_factory=dict)
+    # The virtual environment whose gunicorn serves (the image's own, for the smoke test).
+    bin_dir: Path = BIN
 
     def __post_init__(self):
         app_port = self.dynamo_port if self.rules_hold_ms is None else self.rules_port
@@ -211,20 +208,20 @@ class Stack:
 
     # --- gunicorn -----------------------------------------------------------------------
 
-    def start_server(self, name: str = "app", **extra_env: str) -> Server:
-        port = free_port()
+    def start_server(
+        self, name: str = "app", port: int | None = None, loopback: bool = True, **extra_env: str
+    ) -> Server:
+        """gunicorn as the image's CMD starts it, on `port` (a free one by default); bound to
+        127.0.0.1 unless `loopback` is False (then exactly the CMD: gunicorn.conf.py's bind)."""
+        port = port or free_port()
         log_path = self.workdir / f"{name}.log"
         env = {**self.env, "PORT": str(port), **extra_env}
+        env["PATH"] = f"{self.bin_dir}{os.pathsep}{env.get('PATH', '')}"
+        bind = ["--bind", f"127.0.0.1:{port}"] if loopback else []
         log = log_path.open("ab")
         process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "-c",
-                "gunicorn.conf.py",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "letshangout.wsgi:application",
-            ],
+            [str(self.bin_dir / "gunicorn"), "-c", "gunicorn.conf.py", *bind]
+            + ["letshangout.wsgi:application"],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -270,35 +267,15 @@ def wait_for_http(server: Server, path: str, timeout: float) -> None:
         if server.process.poll() is not None:
             tail = server.log_path.read_text(errors="replace")[-3000:]
             raise RuntimeError(f"gunicorn {server.name} exited at start:\n{tail}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=2)
-            conn.request("GET", path)
-            if conn.getresponse().status == 200:
-                conn.close()
+        probe = Client(server.base_url, timeout=2)
+        with contextlib.suppress(OSError), contextlib.closing(probe):
+            if probe.get(path).status == 200:
                 return
-        except OSError:
-            pass
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn {server.name} did not answer {path} within {timeout:.0f}s")
 
 
-# --- HTTP client ----------------------------------------------------------------------------
-
-
-@dataclass
-class Response:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    seconds: float
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", errors="replace")
-
-    @property
-    def location(self) -> str:
-        return self.headers.get("location", "")
+# --- HTTP clients ---------------------------------------------------------------------------
 
 
 def random_csrf_secret() -> str:
@@ -307,109 +284,27 @@ def random_csrf_secret() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(32))
 
 
-class Client:
-    """One browser: its cookies, a keep-alive connection, and the proxy headers of an ALB.
+def client(
+    server: Server,
+    session: str | None = None,
+    forwarded_for: str | None = None,
+    timeout: float = 15.0,
+) -> Client:
+    """A browser behind the pretend load balancer, holding a CSRF secret and, when given, a
+    session cookie (from `new_session_cookie`). Needs `configure_django` first."""
+    from django.conf import settings
 
-    `forwarded_for` plays the client's address as the load balancer reports it, so rate
-    limits apply per pretend client.
-    """
-
-    def __init__(
-        self,
-        server: Server,
-        forwarded_for: str | None = None,
-        timeout: float = 15.0,
-        session_cookie: str = "__Host-sessionid",
-        csrf_cookie: str = "__Host-csrftoken",
-    ):
-        self.server = server
-        self.forwarded_for = forwarded_for
-        self.timeout = timeout
-        self.session_cookie = session_cookie
-        self.csrf_cookie = csrf_cookie
-        self.cookies: dict[str, str] = {csrf_cookie: random_csrf_secret()}
-        self._conn: http.client.HTTPConnection | None = None
-
-    def use(self, server: Server) -> Client:
-        """Talk to another instance from now on, keeping the cookies (a load balancer)."""
-        if server is not self.server:
-            self.close()
-            self.server = server
-        return self
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
-    def headers(self, method: str, htmx: bool, extra: dict | None) -> dict[str, str]:
-        origin = f"https://127.0.0.1:{self.server.port}"
-        headers = {"Host": f"127.0.0.1:{self.server.port}", "X-Forwarded-Proto": "https"}
-        if self.forwarded_for:
-            headers["X-Forwarded-For"] = self.forwarded_for
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if method not in {"GET", "HEAD"}:
-            headers["Origin"] = origin
-            headers["Referer"] = origin + "/"
-            headers["X-CSRFToken"] = self.cookies.get(self.csrf_cookie, "")
-        if htmx:
-            headers["HX-Request"] = "true"
-        headers.update(extra or {})
-        return headers
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        form: dict | list | None = None,
-        htmx: bool = False,
-        headers: dict | None = None,
-        body: bytes | None = None,
-    ) -> Response:
-        all_headers = self.headers(method, htmx, headers)
-        if form is not None:
-            body = urlencode(form, doseq=True).encode()
-            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
-        started = time.perf_counter()
-        for attempt in range(2):
-            if self._conn is None:
-                self._conn = http.client.HTTPConnection(
-                    "127.0.0.1", self.server.port, timeout=self.timeout
-                )
-            try:
-                self._conn.request(method, path, body=body, headers=all_headers)
-                raw = self._conn.getresponse()
-                data = raw.read()
-                break
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                # A keep-alive connection the server closed meanwhile: one fresh try.
-                self.close()
-                if attempt:
-                    raise
-        seconds = time.perf_counter() - started
-        response_headers = {k.lower(): v for k, v in raw.getheaders()}
-        for value in raw.headers.get_all("Set-Cookie") or []:
-            self._store_cookie(value)
-        if raw.getheader("Connection", "").lower() == "close":
-            self.close()
-        return Response(raw.status, response_headers, data, seconds)
-
-    def _store_cookie(self, header: str) -> None:
-        cookie = SimpleCookie()
-        cookie.load(header)
-        for name, morsel in cookie.items():
-            expired = morsel["max-age"] == "0" or "1970" in morsel["expires"]
-            if expired or morsel.value == "":
-                self.cookies.pop(name, None)
-            else:
-                self.cookies[name] = morsel.value
-
-    def get(self, path: str, **kwargs) -> Response:
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, form: dict | list | None = None, **kwargs) -> Response:
-        return self.request("POST", path, form=form if form is not None else {}, **kwargs)
+    cookies = {settings.CSRF_COOKIE_NAME: random_csrf_secret()}
+    if session is not None:
+        cookies[settings.SESSION_COOKIE_NAME] = session
+    return Client(
+        server.base_url,
+        headers={"X-Forwarded-Proto": "https"},
+        forwarded_for=forwarded_for,
+        timeout=timeout,
+        csrf_cookie=settings.CSRF_COOKIE_NAME,
+        cookies=cookies,
+    )
 
 
 def new_session_cookie(seats: dict[str, str]) -> str:
@@ -425,6 +320,18 @@ def new_session_cookie(seats: dict[str, str]) -> str:
     store[identity.SESSION_KEY] = dict(seats)
     store.save()  # a database row, or the signed cookie itself, whichever engine is set
     return store.session_key
+
+
+def marks_form(pid: str, grid: str, slot_count: int, yes: frozenset, maybe: frozenset) -> dict:
+    """What the grid's form posts to save a participant's marks."""
+    from lobbies.availability.grid import bitmap_to_text, encode_bitmap
+
+    return {
+        "participant": pid,
+        "grid": grid,
+        "yes": bitmap_to_text(encode_bitmap(yes, slot_count)),
+        "maybe": bitmap_to_text(encode_bitmap(maybe, slot_count)),
+    }
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -2,7 +2,7 @@
 fail (throttled, a transaction cancelled for being busy, the endpoint gone), or something
 else happens right before it (the organizer deletes the lobby). PynamoDB then wraps the error
 exactly as in production. Used by tests/test_faults.py and the reliability suite's
-fault-injection part (scripts/reliability/test_faults.py)."""
+fault-injection part (tests/reliability/test_faults.py)."""
 
 from __future__ import annotations
 

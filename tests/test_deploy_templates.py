@@ -7,8 +7,9 @@ cfn-lint's own loader.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.no_dynamodb
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
+LAMBDA_DIR = DEPLOY / "lambda"
 ENVIRONMENTS = ("staging", "production")
 
 
@@ -280,10 +282,14 @@ def test_smoke_hook_sends_the_test_rule_header(app):
     assert rule["Priority"] < production
 
 
-def test_inline_lambda_code_is_smoke_hook_py(app):
-    inline = app["Resources"]["SmokeHookFunction"]["Properties"]["Code"]["ZipFile"]
-    source = (DEPLOY / "lambda" / "smoke_hook.py").read_text()
-    assert inline == source, "run `python3 deploy/lambda/embed.py` after editing smoke_hook.py"
+def test_lambda_code_is_the_hook_folder_with_the_shared_client(app, smoke_hook):
+    """`aws cloudformation package` zips Code's folder: the hook and the client it imports."""
+    properties = app["Resources"]["SmokeHookFunction"]["Properties"]
+    folder = DEPLOY / properties["Code"]
+    assert folder == LAMBDA_DIR
+    assert {"smoke_hook.py", "webclient.py"} <= {path.name for path in folder.glob("*.py")}
+    module, function = properties["Handler"].split(".")
+    assert (folder / f"{module}.py").exists() and callable(getattr(smoke_hook, function))
 
 
 def test_secrets_say_what_happens_on_delete(app):
@@ -309,10 +315,12 @@ def test_compose_runs_production_behind_tls_and_the_scheduler(compose):
 
 @pytest.fixture(scope="module")
 def smoke_hook():
-    spec = importlib.util.spec_from_file_location("smoke_hook", DEPLOY / "lambda" / "smoke_hook.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The hook imported from its folder, as the Lambda runtime imports it."""
+    sys.path.insert(0, str(LAMBDA_DIR))
+    try:
+        yield importlib.import_module("smoke_hook")
+    finally:
+        sys.path.remove(str(LAMBDA_DIR))
 
 
 @pytest.fixture
@@ -332,7 +340,7 @@ def test_hook_succeeds_when_the_flow_passes(smoke_hook, hook_env, monkeypatch):
 
 def test_hook_retries_then_fails(smoke_hook, hook_env, monkeypatch):
     def broken(*args):
-        raise smoke_hook.SmokeFailure("/readyz answered 503")
+        raise smoke_hook.CheckFailed("/readyz answered 503")
 
     monkeypatch.setattr(smoke_hook, "run", broken)
     answer = smoke_hook.handler({}, None)
@@ -343,18 +351,19 @@ def test_hook_retries_then_fails(smoke_hook, hook_env, monkeypatch):
 
 
 def test_form_parser_sends_what_a_browser_sends(smoke_hook):
-    page = smoke_hook.Page(
+    webclient = sys.modules["webclient"]
+    page = webclient.Response(
         200,
-        [],
-        '<form method="get" action="/search"><input name="q"></form>'
-        '<form method="post" action="/lobbies/new/">'
-        '<input type="hidden" name="csrfmiddlewaretoken" value="t">'
-        '<input name="title" value="">'
-        '<input type="checkbox" name="weekly" value="1">'
-        '<input type="checkbox" name="dates" value="2030-01-02" checked>'
-        '<select name="zone"><option value="UTC">UTC</option>'
-        '<option value="Europe/Paris" selected>Paris</option></select>'
-        "<textarea name=note>\nhi</textarea><button>Create</button></form>",
+        {},
+        b'<form method="get" action="/search"><input name="q"></form>'
+        b'<form method="post" action="/lobbies/new/">'
+        b'<input type="hidden" name="csrfmiddlewaretoken" value="t">'
+        b'<input name="title" value="">'
+        b'<input type="checkbox" name="weekly" value="1">'
+        b'<input type="checkbox" name="dates" value="2030-01-02" checked>'
+        b'<select name="zone"><option value="UTC">UTC</option>'
+        b'<option value="Europe/Paris" selected>Paris</option></select>'
+        b"<textarea name=note>\nhi</textarea><button>Create</button></form>",
         "/lobbies/new/",
     )
     form = smoke_hook.find_form(page, action="/lobbies/new/")
@@ -366,15 +375,6 @@ def test_form_parser_sends_what_a_browser_sends(smoke_hook):
         ("note", "hi"),
     ]
     assert smoke_hook.find_form(page, field="q") is None
-
-
-def test_embed_is_idempotent():
-    spec = importlib.util.spec_from_file_location("embed", DEPLOY / "lambda" / "embed.py")
-    embed = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(embed)
-    template = (DEPLOY / "cloudformation.yaml").read_text()
-    code = (DEPLOY / "lambda" / "smoke_hook.py").read_text()
-    assert embed.embed(template, code) == template
 
 
 # --- AWS's documented limits on what the templates set ----------------------------------------
@@ -483,11 +483,11 @@ def test_slow_requests_answer_in_progress_before_the_lambda_times_out(
     started = clock.now
     monkeypatch.setattr(smoke_hook.time, "monotonic", lambda: clock.now)
 
-    def slow_request(browser, method, path, form=None, referer=""):
+    def slow_request(browser, method, path, *args, **kwargs):
         clock.now += browser.timeout()  # the request takes its whole socket timeout...
-        return smoke_hook.Page(200, [], "", path)  # ...and then answers
+        return sys.modules["webclient"].Response(200, {}, b"", path)  # ...and then answers
 
-    monkeypatch.setattr(smoke_hook.Browser, "request", slow_request)
+    monkeypatch.setattr(smoke_hook.Client, "request", slow_request)
 
     class Context:
         def get_remaining_time_in_millis(self) -> int:

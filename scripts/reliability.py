@@ -12,6 +12,9 @@
     deleted mid-request on every write and page: 0 responses with status 500
     (test_faults.py, run by pytest)
 
+The parts live in tests/reliability/: (c) and (e) are pytest modules marked `reliability`
+(which `make test` leaves out), each run here in a pytest process of its own with test
+settings; (a), (b) and (d) run in this process, a production-configured Django.
 Everything runs on 127.0.0.1 with production settings (scripts/stack.py), DynamoDB Local
 behind the proxy that enforces DynamoDB's rules, and stops at the end. `--ci` is the
 bounded subset `.ci/run` uses (shorter phases, fewer examples).
@@ -29,7 +32,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+# The suite's parts live in tests/reliability/ beside its pytest modules.
+SUITE = HERE.parent / "tests" / "reliability"
+sys.path[:0] = [str(HERE), str(SUITE)]
 
 # The environment before the stack turns this process into a production Django.
 BASE_ENV = dict(os.environ)
@@ -68,8 +73,8 @@ def run_pytest_part(module: str, env: dict, report: Path):
     """Run one of this folder's test modules in its own pytest process; its outcome and the
     JSON report it wrote (then removed)."""
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", str(HERE / module), "-q", "-p", "no:cacheprovider"]
-        + ["--rootdir", str(stack.ROOT), "-o", "addopts=-p no:locust"],
+        [sys.executable, "-m", "pytest", str(SUITE / module), "-q", "-p", "no:cacheprovider"]
+        + ["--rootdir", str(stack.ROOT), "-m", "reliability", "-n", "0"],
         cwd=stack.ROOT,
         env=env,
         capture_output=True,

@@ -12,7 +12,7 @@ For every response:
   `javascript:fz` never appears in an HTML response, nor on the lobby page afterwards;
 - a rejected request (4xx) leaves DynamoDB exactly as it was, item for item.
 
-Run by scripts/reliability/run.py (`make reliability`), not by `make test`.
+Marked `reliability`: run by scripts/reliability.py (`make reliability`), not by `make test`.
 RELIABILITY_FUZZ_EXAMPLES sets the examples per route; RELIABILITY_FUZZ_REPORT names a JSON
 file for the summary.
 """
@@ -44,6 +44,8 @@ from lobbies.store import load_lobby
 from tests.conftest import seat_client
 from tests.factories import make_settings
 from voting import services as voting
+
+pytestmark = pytest.mark.reliability
 
 EXAMPLES = int(os.environ.get("RELIABILITY_FUZZ_EXAMPLES", "60"))
 # Each route also stops after this many seconds: on a busy machine a page can be slow enough

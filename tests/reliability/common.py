@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from lobbies.store import load_lobby
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 import stack  # noqa: E402
 
@@ -57,14 +57,7 @@ class TestLobby:
     slot_count: int
 
     def marks_body(self, seat: Seat, yes: frozenset, maybe: frozenset) -> dict:
-        from lobbies.availability import grid
-
-        return {
-            "participant": seat.participant_id,
-            "grid": self.grid_key,
-            "yes": grid.bitmap_to_text(grid.encode_bitmap(yes, self.slot_count)),
-            "maybe": grid.bitmap_to_text(grid.encode_bitmap(maybe, self.slot_count)),
-        }
+        return stack.marks_form(seat.participant_id, self.grid_key, self.slot_count, yes, maybe)
 
 
 def make_lobby(people: int, places: int, title: str = "Reliability") -> TestLobby:
@@ -108,17 +101,7 @@ def make_lobby(people: int, places: int, title: str = "Reliability") -> TestLobb
 
 
 def client_for(server: stack.Server, seat: Seat | None, address: str) -> stack.Client:
-    from django.conf import settings
-
-    client = stack.Client(
-        server,
-        forwarded_for=address,
-        session_cookie=settings.SESSION_COOKIE_NAME,
-        csrf_cookie=settings.CSRF_COOKIE_NAME,
-    )
-    if seat is not None:
-        client.cookies[settings.SESSION_COOKIE_NAME] = seat.session
-    return client
+    return stack.client(server, seat.session if seat else None, forwarded_for=address)
 
 
 def random_marks(rng: random.Random, slots: list[int]) -> tuple[frozenset, frozenset]:

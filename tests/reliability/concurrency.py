@@ -71,7 +71,7 @@ def drive(tab: Tab, lobby: TestLobby, servers: list, deadline: float, seed: int)
     while time.monotonic() < deadline:
         server = servers[turn % len(servers)]
         turn += 1
-        client.use(server)
+        client.use(server.base_url)
         htmx = rng.random() < 0.5
         roll = rng.random()
         try:
