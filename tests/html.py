@@ -164,3 +164,94 @@ def dangling_references(*parts: str) -> list[str]:
         parser.feed(part)
     ids = set(parser.ids)
     return sorted({f"{name}={target}" for name, target in parser.references if target not in ids})
+
+
+# Elements that have no end tag, so they never contain anything.
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+
+@dataclass(frozen=True)
+class Element:
+    tag: str
+    attrs: dict[str, str | None]
+    ancestors: tuple[tuple[str, str | None], ...]  # (tag, id) of each enclosing element
+    before: str  # for the first element of a piece of HTML, the text before it
+
+    def inside(self, element_id: str) -> bool:
+        return any(ancestor_id == element_id for _tag, ancestor_id in self.ancestors)
+
+
+class _Elements(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found: list[Element] = []
+        self.open: list[tuple[str, str | None]] = []
+        self.before = ""  # the text before the first element
+
+    def handle_starttag(self, tag, attrs):
+        self.handle_startendtag(tag, attrs)
+        if tag not in VOID:
+            self.open.append((tag, dict(attrs).get("id")))
+
+    def handle_startendtag(self, tag, attrs):
+        before = "" if self.found else self.before
+        self.found.append(Element(tag, dict(attrs), tuple(self.open), before))
+
+    def handle_endtag(self, tag):
+        # Close up to the matching open element (browsers forgive a missing end tag).
+        for index in range(len(self.open) - 1, -1, -1):
+            if self.open[index][0] == tag:
+                del self.open[index:]
+                break
+
+    def handle_data(self, data):
+        if not self.found:
+            self.before += data
+
+
+def elements(page: str, tag: str | None = None) -> list[Element]:
+    """Every element (or every element of this tag), in document order, with its attributes
+    however they are laid out in the source."""
+    parser = _Elements()
+    parser.feed(page)
+    parser.close()
+    return [found for found in parser.found if tag is None or found.tag == tag]
+
+
+def first_element(fragment: str) -> Element:
+    """The first element of a piece of HTML (an htmx answer); .before is what precedes it."""
+    return elements(fragment)[0]
+
+
+class _WrappedBoxes(HTMLParser):
+    def __init__(self, name: str):
+        super().__init__()
+        self.name = name
+        self.label: list[str] | None = None
+        self.checked: bool | None = None
+        self.found: dict[str, bool] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "label":
+            self.label, self.checked = [], None
+        if tag == "input" and attrs.get("type") == "checkbox" and attrs.get("name") == self.name:
+            self.checked = "checked" in attrs
+
+    def handle_endtag(self, tag):
+        if tag == "label" and self.label is not None:
+            if self.checked is not None:
+                self.found[" ".join("".join(self.label).split())] = self.checked
+            self.label = None
+
+    def handle_data(self, data):
+        if self.label is not None:
+            self.label.append(data)
+
+
+def wrapped_checkboxes(page: str, name: str) -> dict[str, bool]:
+    """The checkboxes of this form field that sit inside their <label>, by the label's text
+    (white space collapsed): ticked or not."""
+    parser = _WrappedBoxes(name)
+    parser.feed(page)
+    return parser.found

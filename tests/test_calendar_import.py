@@ -26,6 +26,7 @@ from lobbies.availability.calendar_import import (
 from lobbies.availability.grid import GridSpec
 from lobbies.store import load_lobby
 from tests.factories import make_settings
+from tests.html import first_element
 
 NEW_YORK, TOKYO, BERLIN = ZoneInfo("America/New_York"), ZoneInfo("Asia/Tokyo"), "Europe/Berlin"
 START = date.today() + timedelta(days=2)
@@ -237,7 +238,9 @@ class TestPage:
 
     def test_pasted_text_and_htmx_panel(self, lobby, organizer_client):
         panel = organizer_client.get(calendar_url(lobby.code), headers={"HX-Request": "true"})
-        assert panel.content.decode().startswith('<div id="calendar-panel"')
+        answer = first_element(panel.content.decode())
+        assert not answer.before.strip() and answer.tag == "div"
+        assert answer.attrs["id"] == "calendar-panel"
         first = date.fromisoformat(lobby.lobby.dates[0])
         text = ics(f"DTSTART:{stamp(first, 17)}\r\nDURATION:PT1H\r\n")
         response = organizer_client.post(

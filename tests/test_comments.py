@@ -52,7 +52,7 @@ class TestPosting:
         response = post(organizer_client, lobby.code, "Hi all", htmx=True)
         body = response.content.decode()
         assert response.status_code == HTTPStatus.OK
-        assert body.startswith('<section class="card comments" id="comments"')
+        assert body.lstrip().startswith('<section class="card comments" id="comments"')
         assert "Hi all" in body and "Comment posted." in body
         assert "<html" not in body
 

@@ -63,7 +63,7 @@ def test_the_lobby_page_uses_one_date_style(organizer_client, lobby, language):
     # A comment's time reads like the grid's column headings.
     (comment,) = snapshot.comments
     when = comment.created_at.astimezone(zone).replace(tzinfo=None)
-    shown = re.search(r'<li id="c-[^"]+"[^>]*><b>[^<]*</b> <time[^>]*>([^<]*)</time>', page)[1]
+    shown = re.search(r'<li id="c-[^"]+"[^>]*>\s*<b>[^<]*</b>\s+<time[^>]*>([^<]*)</time>', page)[1]
     assert shown == formatted(when, "SHORT_DAY_TIME_FORMAT", language)
     assert formatted(when.date(), "SHORT_DAY_FORMAT", language) in shown
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from lobbies.availability.answers import spec_for
 from lobbies.comments import services as comments
+from tests.html import elements
 from tests.voting_support import propose, reload
 from voting import decisions
 
@@ -110,7 +111,7 @@ class TestOlderCommentsPage:
 
     @pytest.fixture
     def notes(self, lobby, monkeypatch):
-        monkeypatch.setattr("lobbies.comments.presenters.SHOWN", 2)
+        monkeypatch.setattr("lobbies.comments.services.presenters.SHOWN", 2)
         for n in range(7):
             comments.post_comment(reload(lobby.code), lobby.lobby.owner_id, f"note {n}")
         return reload(lobby.code).comments
@@ -210,6 +211,8 @@ class TestPlaceConfirmation:
     def test_the_lobby_page_asks_before_removing(self, lobby, organizer_client, gus_place):
         page = organizer_client.get(reverse("lobbies:detail", args=[lobby.code])).content.decode()
         url = place_delete_url(lobby.code, gus_place.place_id)
-        assert '<form id="place-delete" method="get"' in page
-        assert f'formaction="{url}" hx-post="{url}"' in page
+        (form,) = [f for f in elements(page, "form") if f.attrs.get("id") == "place-delete"]
+        assert form.attrs["method"] == "get"
+        (button,) = [b for b in elements(page, "button") if b.attrs.get("formaction") == url]
+        assert button.attrs["hx-post"] == url and button.attrs["form"] == "place-delete"
         assert 'hx-confirm="Remove “Pizza &lt;Bar&gt;” from the list?"' in page

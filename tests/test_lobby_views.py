@@ -344,7 +344,8 @@ class TestOrganizerControls:
 
 def personal_link_path(page: str) -> str:
     """The path of the personal link the page shows once."""
-    return re.search(r'value="http://testserver([^"]+)" id="personal-link"', page)[1]
+    tag = re.search(r'<input[^>]*\sid="personal-link"[^>]*>', page)[0]
+    return re.search(r'\svalue="http://testserver([^"]+)"', tag)[1]
 
 
 @pytest.mark.django_db

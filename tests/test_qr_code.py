@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from letshangout.templatetags.qr_codes import qr_svg
+from tests.html import elements
 
 INVITE = "https://letshangout.example/l/ABCDEFGH/"
 SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
@@ -70,10 +71,11 @@ class TestOnTheLobbyPage:
         response = organizer_client.get(reverse("lobbies:detail", args=[lobby.code]))
         assert response.status_code == HTTPStatus.OK
         page = response.content.decode()
-        invite = re.search(r'value="([^"]+)" id="invite-link"', page)
-        assert invite and invite[1].endswith(f"/l/{lobby.code}/")
+        (field,) = [i for i in elements(page, "input") if i.attrs.get("id") == "invite-link"]
+        invite = field.attrs["value"]
+        assert invite.endswith(f"/l/{lobby.code}/")
         assert 'aria-label="QR code of the invite link"' in page
-        assert str(qr_svg(invite[1])) in page
+        assert str(qr_svg(invite)) in page
         assert "Show QR code" in page
 
     def test_outsiders_get_no_code(self, lobby):

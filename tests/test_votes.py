@@ -18,6 +18,7 @@ from lobbies.availability.answers import spec_for
 from lobbies.entities import Participant
 from lobbies.errors import LobbyError
 from lobbies.store import load_lobby, lobby_rev
+from tests.html import elements
 from tests.voting_support import pass_deadline, propose, reload, stored_votes, vote
 from voting import decisions, services
 from voting.presenters import place_rows
@@ -56,7 +57,9 @@ class TestVoteView:
             reverse("lobbies:poll", args=[lobby.code]), {"rev": rev}, HTTP_HX_REQUEST="true"
         )
         body = poll.content.decode()
-        assert 'value="maybe" class="vote-button vote-maybe" aria-pressed="true"' in body
+        maybe = [b for b in elements(body, "button") if b.attrs.get("value") == "maybe"]
+        assert [b.attrs["class"] for b in maybe] == ["vote-button vote-maybe"]
+        assert maybe[0].attrs["aria-pressed"] == "true"
         assert "1 if need be" in body
 
     def test_vote_can_change_and_stays_one_per_place(self, lobby, organizer_client, place):
@@ -152,12 +155,17 @@ class TestVoteView:
         body = organizer_client.get(reverse("lobbies:detail", args=[lobby.code])).content.decode()
         url = vote_url(lobby.code, place.place_id)
         # Each button submits the one shared form, with its CSRF token, to the place's URL.
-        assert '<form id="vote-form" method="post" hidden><input type="hidden" name="csrf' in body
-        for value in ("yes", "maybe", "no"):
-            assert (
-                f'<button type="submit" form="vote-form" formaction="{url}" hx-post="{url}" '
-                f'name="value" value="{value}"'
-            ) in body
+        (form,) = [f for f in elements(body, "form") if f.attrs.get("id") == "vote-form"]
+        assert form.attrs["method"] == "post" and "hidden" in form.attrs
+        tokens = [i for i in elements(body, "input") if i.inside("vote-form")]
+        assert [(i.attrs["type"], i.attrs["name"]) for i in tokens] == [
+            ("hidden", "csrfmiddlewaretoken")
+        ]
+        buttons = [b for b in elements(body, "button") if b.attrs.get("form") == "vote-form"]
+        assert [b.attrs["value"] for b in buttons] == ["yes", "maybe", "no"]
+        for button in buttons:
+            assert button.attrs["type"] == "submit" and button.attrs["name"] == "value"
+            assert button.attrs["formaction"] == url and button.attrs["hx-post"] == url
 
 
 @pytest.mark.django_db

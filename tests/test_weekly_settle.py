@@ -44,7 +44,7 @@ def errors_of(response) -> list[str]:
     a field's "field-error" block (includes/field.html)."""
     page = response.content.decode()
     own = re.findall(r'<p class="field-error"[^>]*>([^<]*)<', page)
-    blocks = re.findall(r'<div class="field-error"[^>]*>(.*?)</div>', page)
+    blocks = re.findall(r'<div class="field-error"[^>]*>(.*?)</div>', page, re.S)
     return own + [message for block in blocks for message in re.findall(r"<p>([^<]*)</p>", block)]
 
 
