@@ -39,11 +39,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from lobbies.store import load_lobby, lobby_rev
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bigbench  # noqa: E402
+import bigbench  # noqa: E402  (stack, which it imports, puts the project on sys.path)
 import stack  # noqa: E402
 from webclient import Client, Response  # noqa: E402
 
@@ -128,6 +126,7 @@ def build_plan(server: stack.Server, code: str, users: int, rev: int) -> dict:
     from django.urls import reverse
 
     from lobbies.availability.answers import grid_key, spec_for
+    from lobbies.store import load_lobby
 
     snapshot = load_lobby(code)
     spec = spec_for(snapshot.lobby)
@@ -1083,7 +1082,9 @@ def main() -> int:
         seeder = "manage.py seed_demo_lobby"
         log("starting gunicorn (production settings)")
         server = bench.start_server("app")
+        # Django is configured only now: the app's modules are imported from here on.
         from lobbies.availability.answers import spec_for
+        from lobbies.store import load_lobby, lobby_rev
 
         chosen = set(args.only.split(",")) | {"baseline"} if args.only else None
         routes = [r for r in ROUTES if chosen is None or r.key in chosen]

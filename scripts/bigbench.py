@@ -33,8 +33,6 @@ from urllib.parse import urlencode
 import stack
 from webclient import Client, Response
 
-from lobbies.store import load_lobby, lobby_rev
-
 BATCH = 25  # BatchWriteItem's limit
 ROOT = stack.ROOT
 
@@ -161,6 +159,7 @@ def grow_lobby(code: str, total: int, rng: random.Random) -> None:
     from hangout import demo
     from lobbies.availability import grid
     from lobbies.availability.answers import spec_for
+    from lobbies.store import load_lobby
 
     client = raw_client()
     items = query_all(client, code)
@@ -245,6 +244,7 @@ class BigLobby:
 
 def describe(code: str) -> BigLobby:
     from lobbies.availability.answers import grid_key, spec_for
+    from lobbies.store import load_lobby
 
     snapshot = load_lobby(code)
     spec = spec_for(snapshot.lobby)
@@ -308,6 +308,7 @@ def alone(server: stack.Server, big: BigLobby, warm_count: int, cold_count: int)
     """Server times with one request at a time, and DynamoDB requests per page, unchanged
     poll and save. A cold render is the first page after someone else's save; both workers
     see each rev once, so every cold sample is a page at a rev no worker has rendered."""
+    from lobbies.store import lobby_rev
 
     rng = random.Random(11)
     viewer, saver = big.people[0], big.people[1]
@@ -395,6 +396,7 @@ def burst_and_crowd(
     """`savers` participants each save once, spread over one second, while `watchers` other
     participants poll as live.js does (GET poll?rev=N with HX-Request, the next poll
     `interval` seconds after the last answer, rev taken from X-Lobby-Rev)."""
+    from lobbies.store import lobby_rev
 
     rng = random.Random(13)
     where = paths(big.code)
