@@ -18,23 +18,21 @@ Every random choice comes from a seeded `random.Random`.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import random
 import statistics
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlencode
 
 import stack
 from webclient import Client, Response
 
 BATCH = 25  # BatchWriteItem's limit
-ROOT = stack.ROOT
 
 
 def log(message: str) -> None:
@@ -268,8 +266,9 @@ def save_body(big: BigLobby, pid: str, yes: frozenset, maybe: frozenset) -> byte
     return urlencode(stack.marks_form(pid, big.grid_key, big.slot_count, yes, maybe)).encode()
 
 
-def marks_for(rng: random.Random, big: BigLobby) -> tuple[frozenset, frozenset]:
-    chosen = rng.sample(big.slots, k=len(big.slots) // 4)
+def marks_for(rng: random.Random, slots: list[int], share: int = 4) -> tuple[frozenset, frozenset]:
+    """New marks on one in `share` of the slots: three quarters of them yes, the rest maybe."""
+    chosen = rng.sample(slots, k=len(slots) // share)
     cut = len(chosen) * 3 // 4
     return frozenset(chosen[:cut]), frozenset(chosen[cut:])
 
@@ -298,12 +297,6 @@ def paths(code: str) -> dict[str, str]:
 # --- one request at a time -----------------------------------------------------------------
 
 
-def server_lines(server: stack.Server, offset: int, route: str | None = None) -> list[dict]:
-    time.sleep(0.3)  # the last lines reach the log file
-    lines = server.request_lines(offset)
-    return [line for line in lines if route is None or line.get("route") == route]
-
-
 def alone(server: stack.Server, big: BigLobby, warm_count: int, cold_count: int) -> dict:
     """Server times with one request at a time, and DynamoDB requests per page, unchanged
     poll and save. A cold render is the first page after someone else's save; both workers
@@ -320,13 +313,13 @@ def alone(server: stack.Server, big: BigLobby, warm_count: int, cold_count: int)
     cold, page_calls, save_calls = [], [], []
     for _ in range(cold_count):
         offset = server.log_size()
-        response = post_save(writer, big, save_body(big, saver, *marks_for(rng, big)))
+        response = post_save(writer, big, save_body(big, saver, *marks_for(rng, big.slots)))
         if response.status != 200:
             raise SystemExit(f"big lobby: save answered {response.status}: {response.text[:500]}")
         response = page.get(where["lobby"])
         if response.status != 200:
             raise SystemExit(f"big lobby: page answered {response.status}")
-        lines = server_lines(server, offset)
+        lines = server.request_lines(offset)
         saves = [line for line in lines if line.get("route") == "lobbies:availability"]
         pages = [line for line in lines if line.get("route") == "lobbies:detail"]
         save_calls += [int(line["dynamodb_calls"]) for line in saves]
@@ -341,7 +334,7 @@ def alone(server: stack.Server, big: BigLobby, warm_count: int, cold_count: int)
     offset = server.log_size()
     for _ in range(warm_count):
         page.get(where["lobby"])
-    warm = server_lines(server, offset, "lobbies:detail")
+    warm = server.request_lines(offset, "lobbies:detail")
     page_calls += [int(line["dynamodb_calls"]) for line in warm]
     result["warm_ms"] = statistics.median(float(line["duration_ms"]) for line in warm)
 
@@ -349,7 +342,7 @@ def alone(server: stack.Server, big: BigLobby, warm_count: int, cold_count: int)
     offset = server.log_size()
     for _ in range(10):
         page.get(f"{where['poll']}?rev={rev}", htmx=True)
-    polls = server_lines(server, offset, "lobbies:poll")
+    polls = server.request_lines(offset, "lobbies:poll")
     result["poll_unchanged_statuses"] = sorted({int(line["status"]) for line in polls})
     result["calls"] = {
         "lobby": max(page_calls),
@@ -379,9 +372,8 @@ class Save:
 class Watcher:
     pid: str
     rev: int
-    polls: list[tuple[float, float, int, str]] = field(
-        default_factory=list
-    )  # sent, got, status, rev
+    # (sent, got, status, rev) of each answered poll
+    polls: list[tuple[float, float, int, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -403,7 +395,7 @@ def burst_and_crowd(
     start_rev = lobby_rev(big.code)
     saving = big.people[:savers]
     watching = big.people[savers : savers + watchers]
-    saves = [Save(pid, *marks_for(rng, big)) for pid in saving]
+    saves = [Save(pid, *marks_for(rng, big.slots)) for pid in saving]
     bodies = [save_body(big, s.pid, s.yes, s.maybe) for s in saves]
     save_clients = [client_as(server, big, s.pid, n) for n, s in enumerate(saves)]
     crowd = [Watcher(pid, start_rev) for pid in watching]
@@ -473,7 +465,6 @@ def burst_and_crowd(
         thread.join(timeout=max(0.1, deadline - time.monotonic()))
     for client in save_clients + crowd_clients:
         client.close()
-    time.sleep(0.3)
 
     accepted = [s for s in saves if s.status == 200]
     latencies = [1000 * (s.answered_at - s.sent_at) for s in accepted]
@@ -491,20 +482,13 @@ def burst_and_crowd(
         "save_error_count": sum(1 for s in saves if s.status != 200),
         "save_timeouts": sum(1 for s in saves if s.status == 0),
         "lost": len(lost),
-        "save_p50_ms": stack.percentile(latencies, 50) if latencies else None,
-        "save_p95_ms": stack.percentile(latencies, 95) if latencies else None,
-        "save_max_ms": max(latencies) if latencies else None,
-        "save_statuses": _count(s.status for s in saves),
+        "save_p50_ms": stack.percentile(latencies, 50),
+        "save_p95_ms": stack.percentile(latencies, 95),
+        "save_max_ms": max(latencies, default=None),
+        "save_statuses": dict(Counter(str(s.status) for s in saves)),
         **seen_by_watchers(accepted, crowd, final_rev),
         **server_side(lines),
     }
-
-
-def _count(values) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for value in values:
-        counts[str(value)] = counts.get(str(value), 0) + 1
-    return counts
 
 
 def stored_marks(big: BigLobby) -> dict[str, tuple[frozenset, frozenset]]:
@@ -559,7 +543,7 @@ def seen_by_watchers(accepted: list[Save], crowd: list[Watcher], final_rev: int 
     final = sum(1 for w in crowd if str(w.rev) == str(final_rev))
     return {
         "visible_max_s": worst if delays else None,
-        "visible_p95_s": stack.percentile(delays, 95) if delays else None,
+        "visible_p95_s": stack.percentile(delays, 95),
         "visible_late": late,
         "visible_missing": missing,
         "visible_pairs": len(crowd) * len(accepted),
@@ -573,50 +557,29 @@ def seen_by_watchers(accepted: list[Save], crowd: list[Watcher], final_rev: int 
 
 
 def server_side(lines: list[dict]) -> dict:
-    polls = [line for line in lines if line.get("route") == "lobbies:poll"]
-    changed = [line for line in polls if line.get("status") == 200]
-    save_calls = [
-        int(line["dynamodb_calls"]) for line in lines if line.get("route") == "lobbies:availability"
+    changed_ms = [
+        float(line["duration_ms"])
+        for line in lines
+        if line.get("route") == "lobbies:poll" and line.get("status") == 200
     ]
-    changed_ms = [float(line["duration_ms"]) for line in changed]
-    save_ms = [
-        float(line["duration_ms"]) for line in lines if line.get("route") == "lobbies:availability"
-    ]
-    renders: dict[str, int] = {}
+    saves = [line for line in lines if line.get("route") == "lobbies:availability"]
+    save_ms = [float(line["duration_ms"]) for line in saves]
+    save_calls = [int(line["dynamodb_calls"]) for line in saves]
+    renders: Counter = Counter()
     for line in lines:
-        for kind, count in (line.get("renders") or {}).items():
-            renders[kind] = renders.get(kind, 0) + int(count)
+        renders.update({kind: int(n) for kind, n in (line.get("renders") or {}).items()})
     return {
-        "renders": renders,
+        "renders": dict(renders),
         "server_5xx": sum(1 for line in lines if int(line.get("status", 0)) >= 500),
-        "poll_changed_logged": len(changed),
-        "poll_changed_server_p50_ms": stack.percentile(changed_ms, 50) if changed else None,
-        "save_server_p50_ms": stack.percentile(save_ms, 50) if save_ms else None,
-        "save_server_p95_ms": stack.percentile(save_ms, 95) if save_ms else None,
+        "poll_changed_server_p50_ms": stack.percentile(changed_ms, 50),
+        "save_server_p50_ms": stack.percentile(save_ms, 50),
+        "save_server_p95_ms": stack.percentile(save_ms, 95),
         "save_dynamodb_calls_max": max(save_calls, default=None),
         "save_dynamodb_calls_mean": statistics.fmean(save_calls) if save_calls else None,
     }
 
 
 # --- memory ----------------------------------------------------------------------------------
-
-
-def child_pids(pid: int) -> list[int]:
-    children = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        children += [int(n) for n in task.read_text().split()]
-    return children
-
-
-def worker_rss_mb(server: stack.Server) -> list[float]:
-    """VmRSS of each gunicorn worker (the master's children), in MB."""
-    sizes = []
-    for pid in child_pids(server.process.pid):
-        with contextlib.suppress(OSError):
-            status = Path(f"/proc/{pid}/status").read_text()
-            kb = next(line for line in status.splitlines() if line.startswith("VmRSS"))
-            sizes.append(int(kb.split()[1]) / 1024)
-    return sizes
 
 
 def show_lobbies(server: stack.Server, codes: list[str], viewer_of: dict[str, str]) -> list[float]:

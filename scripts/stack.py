@@ -88,11 +88,13 @@ class Server:
     def log_size(self) -> int:
         return self.log_path.stat().st_size if self.log_path.exists() else 0
 
-    def request_lines(self, start: int = 0, end: int | None = None) -> list[dict]:
-        """The app's one-JSON-line-per-request records written between two log offsets."""
+    def request_lines(self, start: int = 0, route: str | None = None) -> list[dict]:
+        """The app's one-JSON-line-per-request records written since a log offset (of one
+        route, when given), once the last requests' lines have reached the file."""
+        time.sleep(0.3)
         with self.log_path.open("rb") as log:
             log.seek(start)
-            chunk = log.read() if end is None else log.read(max(0, end - start))
+            chunk = log.read()
         lines = []
         for raw in chunk.splitlines():
             if not raw.startswith(b"{"):
@@ -103,7 +105,26 @@ class Server:
                 continue
             if line.get("message") == "request" and "dynamodb_calls" in line:
                 lines.append(line)
-        return lines
+        return [line for line in lines if route is None or line.get("route") == route]
+
+    def worker_pids(self) -> list[int]:
+        """gunicorn's workers: the master's children."""
+        pid = self.process.pid
+        return [
+            int(n)
+            for task in Path(f"/proc/{pid}/task").glob("*/children")
+            for n in task.read_text().split()
+        ]
+
+    def worker_rss_mb(self) -> list[float]:
+        """VmRSS of each worker, in MB."""
+        sizes = []
+        for pid in self.worker_pids():
+            with contextlib.suppress(OSError):
+                status = Path(f"/proc/{pid}/status").read_text()
+                kb = next(line for line in status.splitlines() if line.startswith("VmRSS"))
+                sizes.append(int(kb.split()[1]) / 1024)
+        return sizes
 
 
 @dataclass
@@ -334,9 +355,9 @@ def marks_form(pid: str, grid: str, slot_count: int, yes: frozenset, maybe: froz
     }
 
 
-def percentile(values: list[float], p: float) -> float:
+def percentile(values: list[float], p: float) -> float | None:
     if not values:
-        return float("nan")
+        return None
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
     return ordered[index]
