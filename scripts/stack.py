@@ -195,27 +195,22 @@ class Stack:
 
         django.setup()
 
-    def prepare(self, collectstatic: bool = True) -> None:
+    def prepare(self) -> None:
         """What the container's build and release steps do: static files, tables."""
         from django.core.management import call_command
 
-        if collectstatic:
-            call_command("compilejsi18n", verbosity=0)
-            call_command("collectstatic", interactive=False, verbosity=0)
+        call_command("compilejsi18n", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
         call_command("dynamo_create_table", verbosity=0)
 
     # --- DynamoDB Local ---------------------------------------------------------------------
 
-    @property
-    def dynamo_path(self) -> Path:
-        return self.workdir / "dynamodb"
-
     def start_dynamo(self) -> None:
         from letshangout.emulator import local as dynamo_local
 
-        db_path = self.dynamo_path if self.persist_dynamo else None
+        db_path = self.workdir / "dynamodb" if self.persist_dynamo else None
         self.dynamo = dynamo_local.start(self.dynamo_port, db_path)
         if self.rules_hold_ms is not None and self.rules is None:
             # Started once: it stays up while DynamoDB Local is stopped and started again.
@@ -274,12 +269,6 @@ class Stack:
             self.rules.stop()
         if not keep_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self) -> Stack:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def wait_for_http(server: Server, path: str, timeout: float) -> None:
