@@ -34,6 +34,7 @@ from webclient import Client, Response
 
 BATCH = 25  # BatchWriteItem's limit
 Marks = tuple[frozenset, frozenset]  # yes, maybe
+STAMP = "%Y-%m-%dT%H:%M:%S.%f%z"  # PynamoDB's UTCDateTimeAttribute format
 
 
 def log(message: str) -> None:
@@ -156,7 +157,8 @@ def grow_lobby(code: str, total: int, rng: random.Random) -> None:
         item["sk"] = {"S": f"P#{seeded_text(rng, 10).lower()}"}
         item["display_name"] = {"S": f"Person {n}"}
         item["token_hash"] = {"S": f"{rng.getrandbits(256):064x}"}
-        item["joined_at"] = {"S": _stamp(joined + timedelta(seconds=n))}
+        joined_at = joined + timedelta(seconds=n)
+        item["joined_at"] = {"S": joined_at.strftime(STAMP)}
         item["yes"] = {"B": grid.encode_bitmap(yes, spec.slot_count)}
         item["maybe"] = {"B": grid.encode_bitmap(maybe, spec.slot_count)}
         item["votes"] = {
@@ -174,11 +176,6 @@ def grow_lobby(code: str, total: int, rng: random.Random) -> None:
         UpdateExpression="SET participant_count = :n ADD rev :one",
         ExpressionAttributeValues={":n": {"N": str(total)}, ":one": {"N": "1"}},
     )
-
-
-def _stamp(moment: datetime) -> str:
-    # PynamoDB's UTCDateTimeAttribute format.
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f%z")
 
 
 def copy_lobby(source: str, copies: int, rng: random.Random) -> list[str]:
@@ -274,8 +271,6 @@ def alone(server: stack.Server, big: BigLobby, warm_count: int, cold_count: int)
     viewer, saver = big.people[0], big.people[1]
     page = client_as(server, big, viewer, 0)
     writer = client_as(server, big, saver, 1)
-    result: dict = {}
-
     cold, page_calls, save_calls = [], [], []
     for _ in range(cold_count):
         offset = server.log_size()
@@ -291,8 +286,6 @@ def alone(server: stack.Server, big: BigLobby, warm_count: int, cold_count: int)
         save_calls += [int(line["dynamodb_calls"]) for line in saves]
         page_calls += [int(line["dynamodb_calls"]) for line in pages]
         cold += [float(line["duration_ms"]) for line in pages]
-    result["cold_ms"] = statistics.median(cold) if cold else None
-    result["cold_samples"] = cold
 
     # Warm: both workers have rendered the current rev before the timed pages.
     for _ in range(4):
@@ -302,21 +295,24 @@ def alone(server: stack.Server, big: BigLobby, warm_count: int, cold_count: int)
         page.get(big.lobby_path)
     warm = server.request_lines(offset, "lobbies:detail")
     page_calls += [int(line["dynamodb_calls"]) for line in warm]
-    result["warm_ms"] = statistics.median(float(line["duration_ms"]) for line in warm)
 
     rev = lobby_rev(big.code)
     offset = server.log_size()
     for _ in range(10):
         page.get(f"{big.poll_path}?rev={rev}", htmx=True)
     polls = server.request_lines(offset, "lobbies:poll")
-    result["calls"] = {
-        "lobby": max(page_calls),
-        "poll_unchanged": max(int(line["dynamodb_calls"]) for line in polls),
-        "save": max(save_calls),
-    }
     page.close()
     writer.close()
-    return result
+    return {
+        "cold_ms": statistics.median(cold) if cold else None,
+        "cold_samples": cold,
+        "warm_ms": statistics.median(float(line["duration_ms"]) for line in warm),
+        "calls": {
+            "lobby": max(page_calls),
+            "poll_unchanged": max(int(line["dynamodb_calls"]) for line in polls),
+            "save": max(save_calls),
+        },
+    }
 
 
 # --- the burst and the crowd ---------------------------------------------------------------
@@ -341,19 +337,13 @@ class Watcher:
     errors: list[str] = field(default_factory=list)
 
 
-def burst_and_crowd(
-    server: stack.Server,
-    big: BigLobby,
-    savers: int,
-    watchers: int,
-    interval: float,
-    settle: float,
-) -> dict:
+def burst_and_crowd(server: stack.Server, big: BigLobby, sizes: dict) -> dict:
     """`savers` participants each save once, spread over one second, while `watchers` other
     participants poll as live.js does (GET poll?rev=N with HX-Request, the next poll
-    `interval` seconds after the last answer, rev taken from X-Lobby-Rev)."""
+    `poll_interval` seconds after the last answer, rev taken from X-Lobby-Rev)."""
     from lobbies.store import lobby_rev
 
+    savers, watchers, interval = sizes["savers"], sizes["watchers"], sizes["poll_interval"]
     rng = random.Random(13)
     start_rev = lobby_rev(big.code)
     saving = big.people[:savers]
@@ -416,7 +406,7 @@ def burst_and_crowd(
     for thread in save_threads:
         thread.join()
     burst_done = time.monotonic()
-    time.sleep(settle)  # watchers catch up
+    time.sleep(2 * interval + 4)  # watchers catch up
     stop.set()
     # Polls still queued at the server are left to it (it stops after this phase).
     deadline = time.monotonic() + 30
