@@ -176,7 +176,7 @@ else:
 
 # What this process keeps of the lobbies it has shown (DESIGN.md: only the snapshot cache holds
 # snapshots; what is derived from one is kept under its code and rev, in a bounded cache).
-# scripts/memory.py measures what the defaults hold per worker (docs/benchmarks.md).
+# `make bench` measures what the defaults hold per worker (docs/benchmarks.md).
 LOBBY_SNAPSHOTS_KEPT = env_int("LOBBY_SNAPSHOTS_KEPT", 16)
 LOBBY_GRIDS_KEPT = env_int("LOBBY_GRIDS_KEPT", 32)
 LOBBY_DERIVED_KEPT = env_int("LOBBY_DERIVED_KEPT", 128)

@@ -24,19 +24,17 @@ import random
 import statistics
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
-from urllib.parse import urlencode
 
 import stack
 from webclient import Client, Response
 
-from lobbies.store import load_lobby, lobby_rev
-
 BATCH = 25  # BatchWriteItem's limit
-ROOT = stack.ROOT
+Marks = tuple[frozenset, frozenset]  # yes, maybe
+STAMP = "%Y-%m-%dT%H:%M:%S.%f%z"  # PynamoDB's UTCDateTimeAttribute format
 
 
 def log(message: str) -> None:
@@ -105,51 +103,27 @@ def batch_put(client, items: list[dict], threads: int = 3) -> None:
         list(pool.map(put, chunks))
 
 
-def seeded_id(rng: random.Random, length: int = 10) -> str:
+def seeded_text(rng: random.Random, length: int) -> str:
+    """Letters of the app's code alphabet: an id (lowercased) or a lobby code."""
     from lobbies.codes import ALPHABET
 
-    return "".join(rng.choice(ALPHABET) for _ in range(length)).lower()
-
-
-def seeded_code(rng: random.Random) -> str:
-    from lobbies.codes import ALPHABET, CODE_LENGTH
-
-    return "".join(rng.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    return "".join(rng.choice(ALPHABET) for _ in range(length))
 
 
 # --- seeding -------------------------------------------------------------------------------
 
 
-def seed_small(
-    participants: int,
-    days: int,
-    start: str,
-    end: str,
-    seed: int,
-    places: int = 20,
-    title: str = "Benchmark lobby, 1,000 people",
-) -> str:
-    """A lobby made by the app's seed command: its Lobby item, places, votes, marks."""
+def seed_small(seed: int, title: str = "Benchmark lobby, 1,000 people", **options) -> str:
+    """A lobby made by the app's seed command (its options given over the defaults here): its
+    Lobby item, places, votes, marks."""
     import io
 
     from django.core.management import call_command
 
-    out = io.StringIO()
+    options = {"slot": 15, "places": 20, "meeting": 120, "timezone": "UTC", **options}
+    out, quiet = io.StringIO(), io.StringIO()
     call_command(
-        "seed_demo_lobby",
-        participants=participants,
-        days=days,
-        slot=15,
-        start=start,
-        end=end,
-        places=places,
-        meeting=120,
-        timezone="UTC",
-        title=title,
-        seed=seed,
-        as_json=True,
-        stdout=out,
-        stderr=io.StringIO(),
+        "seed_demo_lobby", title=title, seed=seed, as_json=True, stdout=out, stderr=quiet, **options
     )
     return json.loads(out.getvalue())["code"]
 
@@ -161,6 +135,7 @@ def grow_lobby(code: str, total: int, rng: random.Random) -> None:
     from hangout import demo
     from lobbies.availability import grid
     from lobbies.availability.answers import spec_for
+    from lobbies.store import load_lobby
 
     client = raw_client()
     items = query_all(client, code)
@@ -179,10 +154,11 @@ def grow_lobby(code: str, total: int, rng: random.Random) -> None:
             if key not in {"gsi1pk", "gsi1sk", "browser_hash", "reminded_at"}
         }
         yes, maybe = demo._demo_availability(spec, existing, rng)
-        item["sk"] = {"S": f"P#{seeded_id(rng)}"}
+        item["sk"] = {"S": f"P#{seeded_text(rng, 10).lower()}"}
         item["display_name"] = {"S": f"Person {n}"}
         item["token_hash"] = {"S": f"{rng.getrandbits(256):064x}"}
-        item["joined_at"] = {"S": _stamp(joined + timedelta(seconds=n))}
+        joined_at = joined + timedelta(seconds=n)
+        item["joined_at"] = {"S": joined_at.strftime(STAMP)}
         item["yes"] = {"B": grid.encode_bitmap(yes, spec.slot_count)}
         item["maybe"] = {"B": grid.encode_bitmap(maybe, spec.slot_count)}
         item["votes"] = {
@@ -202,18 +178,15 @@ def grow_lobby(code: str, total: int, rng: random.Random) -> None:
     )
 
 
-def _stamp(moment: datetime) -> str:
-    # PynamoDB's UTCDateTimeAttribute format.
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f%z")
-
-
 def copy_lobby(source: str, copies: int, rng: random.Random) -> list[str]:
     """`copies` more lobbies holding the same items as `source` under new codes."""
+    from lobbies.codes import CODE_LENGTH
+
     client = raw_client()
     items = query_all(client, source)
     codes, pending = [], []
     for _ in range(copies):
-        code = seeded_code(rng)
+        code = seeded_text(rng, CODE_LENGTH)
         codes.append(code)
         for item in items:
             pending.append({**item, "pk": {"S": f"LOBBY#{code}"}})
@@ -230,11 +203,13 @@ def copy_lobby(source: str, copies: int, rng: random.Random) -> list[str]:
 @dataclass
 class BigLobby:
     code: str
-    owner: str
     people: list[str]  # participant ids other than the organizer's, in join order
     grid_key: str
     slot_count: int
     slots: list[int]
+    lobby_path: str
+    poll_path: str
+    save_path: str
     sessions: dict[str, str] = field(default_factory=dict)
 
     def session(self, pid: str) -> str:
@@ -244,18 +219,23 @@ class BigLobby:
 
 
 def describe(code: str) -> BigLobby:
+    from django.urls import reverse
+
     from lobbies.availability.answers import grid_key, spec_for
+    from lobbies.store import load_lobby
 
     snapshot = load_lobby(code)
     spec = spec_for(snapshot.lobby)
     people = [pid for pid in snapshot.participants if pid != snapshot.lobby.owner_id]
     return BigLobby(
         code=code,
-        owner=snapshot.lobby.owner_id,
         people=people,
         grid_key=grid_key(spec),
         slot_count=spec.slot_count,
         slots=sorted(spec.existing_slots()),
+        lobby_path=reverse("lobbies:detail", args=[code]),
+        poll_path=reverse("lobbies:poll", args=[code]),
+        save_path=reverse("lobbies:availability", args=[code]),
     )
 
 
@@ -264,100 +244,75 @@ def client_as(server: stack.Server, big: BigLobby, pid: str, number: int) -> Cli
     return stack.client(server, big.session(pid), forwarded_for=address, timeout=60)
 
 
-def save_body(big: BigLobby, pid: str, yes: frozenset, maybe: frozenset) -> bytes:
-    return urlencode(stack.marks_form(pid, big.grid_key, big.slot_count, yes, maybe)).encode()
+def post_marks(
+    client: Client, big: BigLobby, pid: str, marks: tuple[frozenset, frozenset]
+) -> Response:
+    form = stack.marks_form(pid, big.grid_key, big.slot_count, *marks)
+    return client.request("POST", big.save_path, form=form, htmx=True)
 
 
-def marks_for(rng: random.Random, big: BigLobby) -> tuple[frozenset, frozenset]:
-    chosen = rng.sample(big.slots, k=len(big.slots) // 4)
+def marks_for(rng: random.Random, slots: list[int], share: int = 4) -> Marks:
+    """New marks on one in `share` of the slots: three quarters of them yes, the rest maybe."""
+    chosen = rng.sample(slots, k=len(slots) // share)
     cut = len(chosen) * 3 // 4
     return frozenset(chosen[:cut]), frozenset(chosen[cut:])
 
 
-def post_save(client: Client, big: BigLobby, body: bytes) -> Response:
-    from django.urls import reverse
-
-    return client.request(
-        "POST",
-        reverse("lobbies:availability", args=[big.code]),
-        body=body,
-        htmx=True,
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )
-
-
-def paths(code: str) -> dict[str, str]:
-    from django.urls import reverse
-
-    return {
-        "lobby": reverse("lobbies:detail", args=[code]),
-        "poll": reverse("lobbies:poll", args=[code]),
-    }
-
-
 # --- one request at a time -----------------------------------------------------------------
-
-
-def server_lines(server: stack.Server, offset: int, route: str | None = None) -> list[dict]:
-    time.sleep(0.3)  # the last lines reach the log file
-    lines = server.request_lines(offset)
-    return [line for line in lines if route is None or line.get("route") == route]
 
 
 def alone(server: stack.Server, big: BigLobby, warm_count: int, cold_count: int) -> dict:
     """Server times with one request at a time, and DynamoDB requests per page, unchanged
     poll and save. A cold render is the first page after someone else's save; both workers
     see each rev once, so every cold sample is a page at a rev no worker has rendered."""
+    from lobbies.store import lobby_rev
 
     rng = random.Random(11)
     viewer, saver = big.people[0], big.people[1]
     page = client_as(server, big, viewer, 0)
     writer = client_as(server, big, saver, 1)
-    where = paths(big.code)
-    result: dict = {}
-
     cold, page_calls, save_calls = [], [], []
     for _ in range(cold_count):
         offset = server.log_size()
-        response = post_save(writer, big, save_body(big, saver, *marks_for(rng, big)))
+        response = post_marks(writer, big, saver, marks_for(rng, big.slots))
         if response.status != 200:
             raise SystemExit(f"big lobby: save answered {response.status}: {response.text[:500]}")
-        response = page.get(where["lobby"])
+        response = page.get(big.lobby_path)
         if response.status != 200:
             raise SystemExit(f"big lobby: page answered {response.status}")
-        lines = server_lines(server, offset)
+        lines = server.request_lines(offset)
         saves = [line for line in lines if line.get("route") == "lobbies:availability"]
         pages = [line for line in lines if line.get("route") == "lobbies:detail"]
         save_calls += [int(line["dynamodb_calls"]) for line in saves]
         page_calls += [int(line["dynamodb_calls"]) for line in pages]
         cold += [float(line["duration_ms"]) for line in pages]
-    result["cold_ms"] = statistics.median(cold) if cold else None
-    result["cold_samples"] = cold
 
     # Warm: both workers have rendered the current rev before the timed pages.
     for _ in range(4):
-        page.get(where["lobby"])
+        page.get(big.lobby_path)
     offset = server.log_size()
     for _ in range(warm_count):
-        page.get(where["lobby"])
-    warm = server_lines(server, offset, "lobbies:detail")
+        page.get(big.lobby_path)
+    warm = server.request_lines(offset, "lobbies:detail")
     page_calls += [int(line["dynamodb_calls"]) for line in warm]
-    result["warm_ms"] = statistics.median(float(line["duration_ms"]) for line in warm)
 
     rev = lobby_rev(big.code)
     offset = server.log_size()
     for _ in range(10):
-        page.get(f"{where['poll']}?rev={rev}", htmx=True)
-    polls = server_lines(server, offset, "lobbies:poll")
-    result["poll_unchanged_statuses"] = sorted({int(line["status"]) for line in polls})
-    result["calls"] = {
-        "lobby": max(page_calls),
-        "poll_unchanged": max(int(line["dynamodb_calls"]) for line in polls),
-        "save": max(save_calls),
-    }
+        page.get(f"{big.poll_path}?rev={rev}", htmx=True)
+    polls = server.request_lines(offset, "lobbies:poll")
     page.close()
     writer.close()
-    return result
+    return {
+        "cold_ms": statistics.median(cold) if cold else None,
+        "cold_samples": cold,
+        "warm_ms": statistics.median(float(line["duration_ms"]) for line in warm),
+        "calls": {
+            "lobby": max(page_calls),
+            "poll_unchanged": max(int(line["dynamodb_calls"]) for line in polls),
+            "save": max(save_calls),
+        },
+    }
 
 
 # --- the burst and the crowd ---------------------------------------------------------------
@@ -369,7 +324,6 @@ class Save:
     yes: frozenset
     maybe: frozenset
     status: int = 0
-    error: str = ""
     sent_at: float = 0.0
     answered_at: float = 0.0
 
@@ -378,31 +332,23 @@ class Save:
 class Watcher:
     pid: str
     rev: int
-    polls: list[tuple[float, float, int, str]] = field(
-        default_factory=list
-    )  # sent, got, status, rev
+    # (sent, got, status, rev) of each answered poll
+    polls: list[tuple[float, float, int, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
-def burst_and_crowd(
-    server: stack.Server,
-    big: BigLobby,
-    savers: int,
-    watchers: int,
-    interval: float,
-    settle: float,
-) -> dict:
+def burst_and_crowd(server: stack.Server, big: BigLobby, sizes: dict) -> dict:
     """`savers` participants each save once, spread over one second, while `watchers` other
     participants poll as live.js does (GET poll?rev=N with HX-Request, the next poll
-    `interval` seconds after the last answer, rev taken from X-Lobby-Rev)."""
+    `poll_interval` seconds after the last answer, rev taken from X-Lobby-Rev)."""
+    from lobbies.store import lobby_rev
 
+    savers, watchers, interval = sizes["savers"], sizes["watchers"], sizes["poll_interval"]
     rng = random.Random(13)
-    where = paths(big.code)
     start_rev = lobby_rev(big.code)
     saving = big.people[:savers]
     watching = big.people[savers : savers + watchers]
-    saves = [Save(pid, *marks_for(rng, big)) for pid in saving]
-    bodies = [save_body(big, s.pid, s.yes, s.maybe) for s in saves]
+    saves = [Save(pid, *marks_for(rng, big.slots)) for pid in saving]
     save_clients = [client_as(server, big, s.pid, n) for n, s in enumerate(saves)]
     crowd = [Watcher(pid, start_rev) for pid in watching]
     crowd_clients = [client_as(server, big, w.pid, 500 + n) for n, w in enumerate(crowd)]
@@ -416,7 +362,7 @@ def burst_and_crowd(
         while not stop.is_set():
             sent = time.monotonic()
             try:
-                response = client.get(f"{where['poll']}?rev={watcher.rev}", htmx=True)
+                response = client.get(f"{big.poll_path}?rev={watcher.rev}", htmx=True)
             except Exception as error:  # noqa: BLE001 - counted as an error
                 if not stop.is_set():  # not the server stopped under a late poll
                     watcher.errors.append(repr(error))
@@ -440,13 +386,10 @@ def burst_and_crowd(
         if delay > 0:
             time.sleep(delay)
         entry.sent_at = time.monotonic()
-        try:
-            response = post_save(save_clients[n], big, bodies[n])
-            entry.status = response.status
-            if response.status != 200:
-                entry.error = f"status {response.status}: {response.text[:200]}"
-        except Exception as error:  # noqa: BLE001 - counted as an error
-            entry.error = repr(error)
+        # No answer (status 0) counts as an error, as any status but 200 does.
+        with contextlib.suppress(Exception):
+            marks = (entry.yes, entry.maybe)
+            entry.status = post_marks(save_clients[n], big, entry.pid, marks).status
         entry.answered_at = time.monotonic()
 
     offset = server.log_size()
@@ -463,7 +406,7 @@ def burst_and_crowd(
     for thread in save_threads:
         thread.join()
     burst_done = time.monotonic()
-    time.sleep(settle)  # watchers catch up
+    time.sleep(2 * interval + 4)  # watchers catch up
     stop.set()
     # Polls still queued at the server are left to it (it stops after this phase).
     deadline = time.monotonic() + 30
@@ -471,7 +414,6 @@ def burst_and_crowd(
         thread.join(timeout=max(0.1, deadline - time.monotonic()))
     for client in save_clients + crowd_clients:
         client.close()
-    time.sleep(0.3)
 
     accepted = [s for s in saves if s.status == 200]
     latencies = [1000 * (s.answered_at - s.sent_at) for s in accepted]
@@ -485,24 +427,16 @@ def burst_and_crowd(
         "interval_s": interval,
         "burst_seconds": burst_done - burst_started[0],
         "accepted": len(accepted),
-        "save_errors": [s.error for s in saves if s.status != 200][:5],
         "save_error_count": sum(1 for s in saves if s.status != 200),
         "save_timeouts": sum(1 for s in saves if s.status == 0),
         "lost": len(lost),
-        "save_p50_ms": stack.percentile(latencies, 50) if latencies else None,
-        "save_p95_ms": stack.percentile(latencies, 95) if latencies else None,
-        "save_max_ms": max(latencies) if latencies else None,
-        "save_statuses": _count(s.status for s in saves),
+        "save_p50_ms": stack.percentile(latencies, 50),
+        "save_p95_ms": stack.percentile(latencies, 95),
+        "save_max_ms": max(latencies, default=None),
+        "save_statuses": dict(Counter(str(s.status) for s in saves)),
         **seen_by_watchers(accepted, crowd, final_rev),
         **server_side(lines),
     }
-
-
-def _count(values) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for value in values:
-        counts[str(value)] = counts.get(str(value), 0) + 1
-    return counts
 
 
 def stored_marks(big: BigLobby) -> dict[str, tuple[frozenset, frozenset]]:
@@ -557,13 +491,12 @@ def seen_by_watchers(accepted: list[Save], crowd: list[Watcher], final_rev: int 
     final = sum(1 for w in crowd if str(w.rev) == str(final_rev))
     return {
         "visible_max_s": worst if delays else None,
-        "visible_p95_s": stack.percentile(delays, 95) if delays else None,
+        "visible_p95_s": stack.percentile(delays, 95),
         "visible_late": late,
         "visible_missing": missing,
         "visible_pairs": len(crowd) * len(accepted),
         "watchers_at_final_rev": final,
         "watch_errors": sum(len(w.errors) for w in crowd),
-        "watch_error_samples": [e for w in crowd for e in w.errors][:5],
         "polls": sum(len(w.polls) for w in crowd),
         "polls_changed": sum(1 for w in crowd for p in w.polls if p[2] == 200),
         "revs_served": len({p[3] for w in crowd for p in w.polls if p[2] == 200}),
@@ -571,26 +504,23 @@ def seen_by_watchers(accepted: list[Save], crowd: list[Watcher], final_rev: int 
 
 
 def server_side(lines: list[dict]) -> dict:
-    polls = [line for line in lines if line.get("route") == "lobbies:poll"]
-    changed = [line for line in polls if line.get("status") == 200]
-    save_calls = [
-        int(line["dynamodb_calls"]) for line in lines if line.get("route") == "lobbies:availability"
+    changed_ms = [
+        float(line["duration_ms"])
+        for line in lines
+        if line.get("route") == "lobbies:poll" and line.get("status") == 200
     ]
-    changed_ms = [float(line["duration_ms"]) for line in changed]
-    save_ms = [
-        float(line["duration_ms"]) for line in lines if line.get("route") == "lobbies:availability"
-    ]
-    renders: dict[str, int] = {}
+    saves = [line for line in lines if line.get("route") == "lobbies:availability"]
+    save_ms = [float(line["duration_ms"]) for line in saves]
+    save_calls = [int(line["dynamodb_calls"]) for line in saves]
+    renders: Counter = Counter()
     for line in lines:
-        for kind, count in (line.get("renders") or {}).items():
-            renders[kind] = renders.get(kind, 0) + int(count)
+        renders.update({kind: int(n) for kind, n in (line.get("renders") or {}).items()})
     return {
-        "renders": renders,
+        "renders": dict(renders),
         "server_5xx": sum(1 for line in lines if int(line.get("status", 0)) >= 500),
-        "poll_changed_logged": len(changed),
-        "poll_changed_server_p50_ms": stack.percentile(changed_ms, 50) if changed else None,
-        "save_server_p50_ms": stack.percentile(save_ms, 50) if save_ms else None,
-        "save_server_p95_ms": stack.percentile(save_ms, 95) if save_ms else None,
+        "poll_changed_server_p50_ms": stack.percentile(changed_ms, 50),
+        "save_server_p50_ms": stack.percentile(save_ms, 50),
+        "save_server_p95_ms": stack.percentile(save_ms, 95),
         "save_dynamodb_calls_max": max(save_calls, default=None),
         "save_dynamodb_calls_mean": statistics.fmean(save_calls) if save_calls else None,
     }
@@ -599,32 +529,16 @@ def server_side(lines: list[dict]) -> dict:
 # --- memory ----------------------------------------------------------------------------------
 
 
-def child_pids(pid: int) -> list[int]:
-    children = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        children += [int(n) for n in task.read_text().split()]
-    return children
+def show_lobbies(server: stack.Server, codes: list[str], viewer: str) -> list[float]:
+    """Each lobby's page once, as `viewer` (a participant of each); the server's time per page."""
+    from django.urls import reverse
 
-
-def worker_rss_mb(server: stack.Server) -> list[float]:
-    """VmRSS of each gunicorn worker (the master's children), in MB."""
-    sizes = []
-    for pid in child_pids(server.process.pid):
-        with contextlib.suppress(OSError):
-            status = Path(f"/proc/{pid}/status").read_text()
-            kb = next(line for line in status.splitlines() if line.startswith("VmRSS"))
-            sizes.append(int(kb.split()[1]) / 1024)
-    return sizes
-
-
-def show_lobbies(server: stack.Server, codes: list[str], viewer_of: dict[str, str]) -> list[float]:
-    """Each lobby's page once, as one of its participants; the server's time per page."""
     times = []
     for n, code in enumerate(codes):
-        session = stack.new_session_cookie({code: viewer_of[code]})
+        session = stack.new_session_cookie({code: viewer})
         address = f"10.3.{n // 250}.{n % 250 + 1}"
         client = stack.client(server, session, forwarded_for=address, timeout=120)
-        response = client.get(paths(code)["lobby"])
+        response = client.get(reverse("lobbies:detail", args=[code]))
         client.close()
         if response.status != 200:
             raise SystemExit(f"memory: lobby page answered {response.status}")

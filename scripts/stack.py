@@ -88,11 +88,13 @@ class Server:
     def log_size(self) -> int:
         return self.log_path.stat().st_size if self.log_path.exists() else 0
 
-    def request_lines(self, start: int = 0, end: int | None = None) -> list[dict]:
-        """The app's one-JSON-line-per-request records written between two log offsets."""
+    def request_lines(self, start: int = 0, route: str | None = None) -> list[dict]:
+        """The app's one-JSON-line-per-request records written since a log offset (of one
+        route, when given), once the last requests' lines have reached the file."""
+        time.sleep(0.3)
         with self.log_path.open("rb") as log:
             log.seek(start)
-            chunk = log.read() if end is None else log.read(max(0, end - start))
+            chunk = log.read()
         lines = []
         for raw in chunk.splitlines():
             if not raw.startswith(b"{"):
@@ -103,7 +105,26 @@ class Server:
                 continue
             if line.get("message") == "request" and "dynamodb_calls" in line:
                 lines.append(line)
-        return lines
+        return [line for line in lines if route is None or line.get("route") == route]
+
+    def worker_pids(self) -> list[int]:
+        """gunicorn's workers: the master's children."""
+        pid = self.process.pid
+        return [
+            int(n)
+            for task in Path(f"/proc/{pid}/task").glob("*/children")
+            for n in task.read_text().split()
+        ]
+
+    def worker_rss_mb(self) -> list[float]:
+        """VmRSS of each worker, in MB."""
+        sizes = []
+        for pid in self.worker_pids():
+            with contextlib.suppress(OSError):
+                status = Path(f"/proc/{pid}/status").read_text()
+                kb = next(line for line in status.splitlines() if line.startswith("VmRSS"))
+                sizes.append(int(kb.split()[1]) / 1024)
+        return sizes
 
 
 @dataclass
@@ -174,27 +195,22 @@ class Stack:
 
         django.setup()
 
-    def prepare(self, collectstatic: bool = True) -> None:
+    def prepare(self) -> None:
         """What the container's build and release steps do: static files, tables."""
         from django.core.management import call_command
 
-        if collectstatic:
-            call_command("compilejsi18n", verbosity=0)
-            call_command("collectstatic", interactive=False, verbosity=0)
+        call_command("compilejsi18n", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
         call_command("dynamo_create_table", verbosity=0)
 
     # --- DynamoDB Local ---------------------------------------------------------------------
 
-    @property
-    def dynamo_path(self) -> Path:
-        return self.workdir / "dynamodb"
-
     def start_dynamo(self) -> None:
         from letshangout.emulator import local as dynamo_local
 
-        db_path = self.dynamo_path if self.persist_dynamo else None
+        db_path = self.workdir / "dynamodb" if self.persist_dynamo else None
         self.dynamo = dynamo_local.start(self.dynamo_port, db_path)
         if self.rules_hold_ms is not None and self.rules is None:
             # Started once: it stays up while DynamoDB Local is stopped and started again.
@@ -253,12 +269,6 @@ class Stack:
             self.rules.stop()
         if not keep_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self) -> Stack:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def wait_for_http(server: Server, path: str, timeout: float) -> None:
@@ -334,9 +344,9 @@ def marks_form(pid: str, grid: str, slot_count: int, yes: frozenset, maybe: froz
     }
 
 
-def percentile(values: list[float], p: float) -> float:
+def percentile(values: list[float], p: float) -> float | None:
     if not values:
-        return float("nan")
+        return None
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
     return ordered[index]
