@@ -111,7 +111,7 @@ class TestOlderCommentsPage:
 
     @pytest.fixture
     def notes(self, lobby, monkeypatch):
-        monkeypatch.setattr("lobbies.comments.services.presenters.SHOWN", 2)
+        monkeypatch.setattr("lobbies.comments.presenters.SHOWN", 2)
         for n in range(7):
             comments.post_comment(reload(lobby.code), lobby.lobby.owner_id, f"note {n}")
         return reload(lobby.code).comments
