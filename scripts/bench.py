@@ -788,7 +788,7 @@ def render_report(results: dict, weight: dict, info: dict, seconds: int, big: di
             ],
         ),
         "",
-        "Reproduce: `make bench` (about twelve minutes; `BENCH_ARGS='--seconds 20'` "
+        "Reproduce: `make bench` (`BENCH_ARGS='--seconds 20'` "
         "for longer phases, `BENCH_ARGS=--quick` for a smaller thousand-person part).",
     ]
     return "\n".join(lines) + "\n"
