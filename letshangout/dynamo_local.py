@@ -159,7 +159,7 @@ def start(port: int | None = None, db_path: Path | None = None, quiet: bool = Tr
         )
     output = subprocess.DEVNULL if quiet else None
     if sys.platform == "linux":
-        _prctl()  # before the fork, see there
+        _prctl()  # looked up before the fork (see _prctl)
     process = subprocess.Popen(
         command_line(port, db_path),
         stdin=subprocess.DEVNULL,
