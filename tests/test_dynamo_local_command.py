@@ -44,6 +44,10 @@ class Output:
         self.text += (chunk or b"").decode()
         return words in self.text
 
+    def ready(self) -> bool:
+        """It said it is ready, or it exited (then the test fails with what it said)."""
+        return self.says("DynamoDB Local ready at") or self.process.poll() is not None
+
 
 @pytest.mark.no_dynamodb
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -53,7 +57,8 @@ def test_it_stops_its_emulator(signum):
     output = Output(command)
     try:
         # Its handlers are set by then; a signal during the start is start()'s own case.
-        assert wait_for(lambda: output.says("DynamoDB Local ready at"), 90)
+        assert wait_for(output.ready, 90), output.text
+        assert command.poll() is None, output.text
         java = java_under(command.pid)
         took, rest = stop(command, signum)
         print(f"{signal.Signals(signum).name}: exited in {took:.2f} s")
@@ -68,8 +73,10 @@ def test_it_stops_its_emulator(signum):
 def test_killed_outright_it_leaves_no_java():
     port = dynamo_local.free_port()
     command = start_emulator(port)
+    output = Output(command)
     try:
-        assert wait_for(lambda: dynamo_local.is_ready(port), 90)
+        assert wait_for(output.ready, 90), output.text
+        assert command.poll() is None, output.text
         java = java_under(command.pid)
         command.kill()
         killed_at = time.monotonic()
