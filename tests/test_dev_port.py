@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from letshangout.emulator import local as dynamo_local
-from tests.test_dev_command import answers, start_dev, wait_for
+from tests.test_dev_command import answers, start_dev, stop, wait_for
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -41,9 +41,8 @@ def test_dev_picks_a_free_port_and_says_which(tmp_path, taken_port):
         assert wait_for(lambda: answers(f"http://127.0.0.1:{web}/healthz"), 60)
         # The app really talks to its own emulator: a page that reads DynamoDB works.
         assert answers(f"http://127.0.0.1:{web}/readyz")
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=20)
-        output = server.stdout.read().decode()
+        took, output = stop(server, signal.SIGINT)
+        print(f"SIGINT: exited in {took:.2f} s")
         assert f"Port {taken_port} is taken" in output
         assert "using port" in output
     finally:
@@ -58,9 +57,8 @@ def test_dynamodb_local_moves_off_the_apps_own_port(tmp_path):
     server = start_dev(tmp_path, port, port)
     try:
         assert wait_for(lambda: answers(f"http://127.0.0.1:{port}/readyz"), 60)
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=20)
-        output = server.stdout.read().decode()
+        took, output = stop(server, signal.SIGINT)
+        print(f"SIGINT: exited in {took:.2f} s")
         assert "already in use" not in output
         assert f"Port {port} is the app's" in output
         assert "using port" in output

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
+import os
 import shutil
 import signal
 import socket
@@ -103,14 +105,22 @@ def is_ready(port: int) -> bool:
 PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent() -> None:
-    """Have the kernel send this process SIGTERM when its parent dies in any way, SIGKILL
-    included (Linux; elsewhere nothing happens). Run in DynamoDB Local's child before Java
-    starts, no emulator outlives the process that started it, holding its port and memory."""
+@functools.cache
+def _prctl():
+    """libc's prctl, looked up once in the parent: finding libc runs ldconfig, which must not
+    happen in a child forked from a process with threads (a pytest-xdist worker's)."""
+    return ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True).prctl
+
+
+def die_with_parent(parent: int, signum: int = signal.SIGTERM) -> None:
+    """Have the kernel send this process `signum` when `parent` dies in any way, SIGKILL
+    included (Linux; elsewhere nothing happens). A parent already gone before the request
+    took effect gets the same answer at once."""
     if sys.platform != "linux":
         return
-    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    _prctl()(PR_SET_PDEATHSIG, signum)
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signum)
 
 
 @dataclass
@@ -138,7 +148,7 @@ class DynamoLocal:
 def start(port: int | None = None, db_path: Path | None = None, quiet: bool = True) -> DynamoLocal:
     """Start DynamoDB Local and return once it answers (in memory when db_path is None).
 
-    Call it from the main thread: Linux stops the emulator when the thread that started it
+    Call it from the main thread: Linux kills the emulator when the thread that started it
     ends (die_with_parent)."""
     port = port or free_port()
     if not port_is_free(port):
@@ -147,6 +157,8 @@ def start(port: int | None = None, db_path: Path | None = None, quiet: bool = Tr
             f"Port {port} is already taken (another DynamoDB Local?); choose another port."
         )
     output = subprocess.DEVNULL if quiet else None
+    if sys.platform == "linux":
+        _prctl()  # looked up before the fork (see _prctl)
     process = subprocess.Popen(
         command_line(port, db_path),
         stdin=subprocess.DEVNULL,
@@ -155,20 +167,32 @@ def start(port: int | None = None, db_path: Path | None = None, quiet: bool = Tr
         # Its own process group: a Ctrl+C in the terminal reaches the server only, which then
         # stops the emulator itself, in order.
         process_group=0,
-        preexec_fn=die_with_parent,
+        # Java started directly (no npm launcher between), so the signal reaches the JVM
+        # itself; SIGKILL because this is the path where nobody is left to wait for it.
+        preexec_fn=functools.partial(die_with_parent, os.getpid(), signal.SIGKILL),
     )
     local = DynamoLocal(process, port)
+    try:
+        _wait_until_ready(local)
+    except BaseException:
+        # Ctrl+C or a `kill` while the JVM starts: stop it now, not when the kernel notices.
+        local.stop()
+        raise
+    return local
+
+
+def _wait_until_ready(local: DynamoLocal) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        if local.process.poll() is not None:
             raise DynamoLocalError(
-                f"DynamoDB Local exited at start (code {process.returncode}); "
-                f"is port {port} already taken?"
+                f"DynamoDB Local exited at start (code {local.process.returncode}); "
+                f"is port {local.port} already taken?"
             )
-        if is_ready(port) and process.poll() is None:
-            return local
+        if is_ready(local.port) and local.process.poll() is None:
+            return
         time.sleep(0.1)
-    local.stop()
     raise DynamoLocalError(
-        f"DynamoDB Local did not answer on port {port} within {READY_TIMEOUT_SECONDS} seconds."
+        f"DynamoDB Local did not answer on port {local.port} "
+        f"within {READY_TIMEOUT_SECONDS} seconds."
     )

@@ -32,7 +32,11 @@ class Command(BaseCommand):
     def handle(self, *args, addrport: str, dynamodb_dir: Path, **options):
         # `make run` killed outright must not leave this server, and so its emulator, behind:
         # the kernel turns make's death into a SIGTERM here, which stops both in order.
-        dynamo_local.die_with_parent()
+        dynamo_local.die_with_parent(os.getppid())
+        # Ctrl+C must stop the server even when it starts with SIGINT ignored, as everything
+        # run as an asynchronous list (`cmd &`) by a non-interactive shell does (a CI script,
+        # a task runner): Python then leaves SIGINT ignored and raises no KeyboardInterrupt.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         web_port = _port_of(addrport)
         if web_port is not None and not dynamo_local.port_is_free(web_port):
             # Said now, not after starting everything and claiming the app "is at" it.

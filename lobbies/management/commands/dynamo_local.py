@@ -27,6 +27,10 @@ class Command(BaseCommand):
     def handle(self, *args, port: int, in_memory: bool, db_path: str, **options):
         if dynamo_local.is_ready(port):
             raise CommandError(f"Something already answers on port {port}; pick another --port.")
+        # Stopping happens in `finally`, never in a handler: a handler interrupts
+        # process.wait(), which holds the lock that stop()'s own wait needs.
+        signal.signal(signal.SIGTERM, _stop_waiting)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started ignoring it
         where = "in memory" if in_memory else f"persisted in {db_path}"
         self.stdout.write(f"Starting DynamoDB Local on port {port}, {where}…")
         try:
@@ -34,11 +38,14 @@ class Command(BaseCommand):
         except dynamo_local.DynamoLocalError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(self.style.SUCCESS(f"DynamoDB Local ready at {local.endpoint_url}"))
-        signal.signal(signal.SIGTERM, lambda *_: local.stop())
         try:
             local.process.wait()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, SystemExit):
             pass
         finally:
             local.stop()
             self.stdout.write("DynamoDB Local stopped.")
+
+
+def _stop_waiting(signum, _frame) -> None:
+    raise SystemExit(128 + signum)
