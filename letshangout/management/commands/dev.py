@@ -16,8 +16,9 @@ from letshangout.emulator import local as dynamo_local
 
 class Command(BaseCommand):
     help = (
-        "Serve the app for development: starts a persisted DynamoDB Local (var/dynamodb) "
-        "unless one already answers, creates the table, migrates, then runs the dev server."
+        "Serve the app for development: starts its own persisted DynamoDB Local (data in "
+        "var/dynamodb; on DYNAMODB_LOCAL_PORT, or a free port if that one is taken), creates the "
+        "table, migrates, then runs the dev server."
     )
 
     def add_arguments(self, parser):
@@ -64,7 +65,7 @@ class Command(BaseCommand):
             call_command("runserver", addrport, use_reloader=False)
         finally:
             local.stop()
-            self.stdout.write("• DynamoDB Local stopped; your lobbies are kept in var/.")
+            self.stdout.write(f"• DynamoDB Local stopped; your lobbies are kept in {dynamodb_dir}.")
 
     def _emulator_port(self, web_port: int | None) -> int:
         """DynamoDB Local's port: DYNAMODB_LOCAL_PORT unless the app is to serve there or
