@@ -4,8 +4,8 @@
 
 1. a FRESH virtual environment with requirements.txt only (the image's dependencies);
    SMOKE_REUSE_VENV=1 uses VENV_DIR itself instead, to save time;
-2. the image's build steps with production settings: build_js_catalogs, build_scripts,
-   collectstatic, compilemessages;
+2. the image's build steps with production settings: compilemessages, compilejsi18n,
+   collectstatic;
 3. DynamoDB Local in memory on a free port, an SMTP sink; migrate, createcachetable,
    dynamo_create_table; PostgreSQL when SMOKE_DATABASE_URL is set (it must name an empty
    database), else SQLite in a temporary folder;
@@ -155,19 +155,19 @@ def manage(smoke: stack.Stack, *args: str) -> None:
 
 
 def build(smoke: stack.Stack) -> None:
-    """The image's build steps."""
-    say("Build steps: build_js_catalogs, build_scripts, collectstatic (production settings)")
-    manage(smoke, "build_js_catalogs")
-    check((ROOT / "static/jsi18n/de/djangojs.js").exists(), "no static/jsi18n/de/djangojs.js")
-    manage(smoke, "build_scripts")
-    manage(smoke, "collectstatic", "--noinput", "--verbosity", "1")
-    check((ROOT / "staticfiles/staticfiles.json").exists(), "no staticfiles/staticfiles.json")
+    """The image's build steps, in its order: the JavaScript catalogs are made from the .mo
+    files, and collectstatic takes them in."""
     if shutil.which("msgfmt") is None:
         warn("gettext's msgfmt is not installed: compilemessages skipped (the image runs it)")
     else:
         say("Build step: compilemessages")
         ignored = (".venv", "node_modules", "staticfiles", "var")
         manage(smoke, "compilemessages", *(f"--ignore={name}" for name in ignored))
+    say("Build steps: compilejsi18n, collectstatic (production settings)")
+    manage(smoke, "compilejsi18n")
+    check((ROOT / "static/jsi18n/de/djangojs.js").exists(), "no static/jsi18n/de/djangojs.js")
+    manage(smoke, "collectstatic", "--noinput", "--verbosity", "1")
+    check((ROOT / "staticfiles/staticfiles.json").exists(), "no staticfiles/staticfiles.json")
 
 
 def check_server(base: str) -> None:

@@ -206,3 +206,16 @@ def test_the_recommended_place_names_a_preview_of_who_voted_no(crowd, organizer_
     where = where[: where.index("</details>")]
     assert len(re.findall(r"Person \d{4}", where)) == PREVIEW
     assert "and 28 more" in where
+
+
+def test_names_are_listed_with_the_languages_own_separator():
+    from django.utils import translation
+
+    from lobbies.templatetags.people_tags import listed
+
+    with translation.override("ar"):
+        assert listed(["سارة", "Dave"]) == "سارة، Dave"
+    with translation.override("ja"):
+        assert listed(["花子", "Ann"]) == "花子、Ann"
+    with translation.override("en"):
+        assert listed(["Ann", "Bo"]) == "Ann, Bo"

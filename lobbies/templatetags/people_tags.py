@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from urllib.parse import urlencode
 
 from django import template
+from django.utils.translation import pgettext
 
 from lobbies.people.lists import PREVIEW
 
@@ -19,6 +20,12 @@ FILTER_LIMIT = 40
 def preview(names: Sequence) -> list:
     """The first names of a list: what the lobby page's first HTML holds of it."""
     return list(names[:PREVIEW])
+
+
+@register.filter
+def listed(names: Sequence) -> str:
+    """Names in a sentence, with the language's own separator (Arabic's comma is "،")."""
+    return pgettext("list separator", ", ").join(str(name) for name in names)
 
 
 @register.filter
