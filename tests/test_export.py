@@ -19,7 +19,7 @@ from django.urls import reverse
 from lobbies import services
 from lobbies.availability import weekly
 from lobbies.comments import services as comments
-from lobbies.exports import tables as export
+from lobbies.exports import tables
 from tests.factories import make_settings
 from tests.voting_support import evening_window, mark, propose, reload, slots
 from voting import decisions
@@ -388,7 +388,7 @@ class TestGermanDownload:
         with translation.override("de"):
             headings = export_labels.column_names()
             words = export_labels.cell_words()
-        assert rows[0] == [headings[column] for column in export.CSV_COLUMNS]
+        assert rows[0] == [headings[column] for column in tables.CSV_COLUMNS]
         day = rows[0].index(headings["day"])
         answer = rows[0].index(headings["answer"])
         record = rows[0].index(headings["record"])

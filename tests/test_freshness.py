@@ -27,8 +27,7 @@ from django.urls import reverse
 
 from letshangout import dynamo
 from lobbies import services
-from lobbies.availability import grid
-from lobbies.availability import saving as answering
+from lobbies.availability import grid, saving
 from lobbies.availability.answers import grid_key, marks_of, spec_for
 from lobbies.store import get_lobby, load_lobby, lobby_rev
 from tests.conftest import TEST_TABLE
@@ -82,8 +81,8 @@ def marks(code: str, participant_id: str):
 def save(code: str, participant_id: str, yes=(), maybe=()) -> None:
     lobby = get_lobby(code)
     key = grid_key(spec_for(lobby))
-    answering.save_availability(
-        answering.answer_sheet(lobby, key), participant_id, frozenset(yes), frozenset(maybe)
+    saving.save_availability(
+        saving.answer_sheet(lobby, key), participant_id, frozenset(yes), frozenset(maybe)
     )
 
 
@@ -154,7 +153,7 @@ import django
 django.setup()
 from lobbies import services
 from lobbies.store import get_lobby, load_lobby
-from lobbies.availability import saving as answering
+from lobbies.availability import saving
 from lobbies.availability.answers import grid_key, marks_of, spec_for
 
 def read(code):
@@ -181,8 +180,8 @@ for line in sys.stdin:
         answer = {}
     elif command["op"] == "save":
         lobby = get_lobby(code)
-        answering.save_availability(
-            answering.answer_sheet(lobby, grid_key(spec_for(lobby))),
+        saving.save_availability(
+            saving.answer_sheet(lobby, grid_key(spec_for(lobby))),
             command["id"], frozenset(command["yes"]), frozenset(),
         )
         answer = {}

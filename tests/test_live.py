@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from letshangout import dynamo
 from lobbies import services
-from lobbies.availability import saving as answering
+from lobbies.availability import saving
 from lobbies.availability.answers import grid_key, spec_for
 from lobbies.page.lobby import live_fragments
 from lobbies.store import get_lobby, load_lobby, lobby_rev
@@ -31,8 +31,8 @@ def key_of(code: str) -> str:
 
 
 def answer(code: str, participant_id: str, yes=(), maybe=()) -> None:
-    answering.save_availability(
-        answering.answer_sheet(get_lobby(code), key_of(code)),
+    saving.save_availability(
+        saving.answer_sheet(get_lobby(code), key_of(code)),
         participant_id,
         frozenset(yes),
         frozenset(maybe),

@@ -18,7 +18,7 @@ from django.core.cache import caches
 from django.urls import reverse
 
 from lobbies import store
-from lobbies.availability import saving as answering
+from lobbies.availability import saving
 from lobbies.availability.answers import grid_key, spec_for
 from lobbies.store import load_lobby
 from voting import services as voting
@@ -33,8 +33,8 @@ def show_page(client, code: str) -> None:
 
 def answer(code: str, participant_id: str, yes: set[int]) -> None:
     lobby = load_lobby(code).lobby
-    answering.save_availability(
-        answering.answer_sheet(lobby, grid_key(spec_for(lobby))), participant_id, yes, set()
+    saving.save_availability(
+        saving.answer_sheet(lobby, grid_key(spec_for(lobby))), participant_id, yes, set()
     )
 
 

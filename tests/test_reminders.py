@@ -20,8 +20,7 @@ from django.utils import dateformat, timezone, translation
 from letshangout.formats import local_format
 from letshangout.models import LanguagePreference, TimeZonePreference
 from lobbies import services
-from lobbies.availability import saving as answering
-from lobbies.availability import weekly
+from lobbies.availability import saving, weekly
 from lobbies.entities import Lobby
 from lobbies.forms import LobbyForm
 from lobbies.store import get_lobby, load_lobby
@@ -74,8 +73,8 @@ class TestSending:
         cid_seat = join(code, "Cid", cid.pk)
         join(code, "Guest", None)
         lobby = get_lobby(code)
-        answering.save_availability(
-            answering.answer_sheet(lobby, _key(lobby)), cid_seat.participant_id, {0}, set()
+        saving.save_availability(
+            saving.answer_sheet(lobby, _key(lobby)), cid_seat.participant_id, {0}, set()
         )
         call_command("send_reminders")
         recipients = sorted(message.to[0] for message in mail.outbox)
