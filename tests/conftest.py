@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import translation
 
 from letshangout import dynamo
 from letshangout.emulator import local as dynamo_local
@@ -134,6 +135,16 @@ def dynamodb_down(dynamodb_outage):
     """DynamoDB unreachable for the whole test."""
     with dynamodb_outage():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request's LocaleMiddleware activates the
+    visitor's language in this thread and nothing deactivates it, so an Arabic page in one
+    test would otherwise translate the next test's direct calls."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
