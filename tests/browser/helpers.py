@@ -51,6 +51,7 @@ def create_lobby(page: Page, title: str, organizer_name: str = "Olivia") -> Crea
     page.get_by_label("Your name").fill(organizer_name)
     page.get_by_role("button", name="Create lobby").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    page.wait_for_load_state("load")  # its scripts have run: the grid listens
     return lobby_links(page)
 
 
@@ -67,6 +68,9 @@ def join_lobby(page: Page, name: str) -> str:
     page.get_by_label("Your name").fill(name)
     page.get_by_role("button", name="Join the lobby").click()
     expect(page.get_by_text("You are in this lobby as")).to_contain_text(name)
+    # The lobby page's scripts run once it has loaded: a click before then (a loaded machine
+    # can be that slow) would land on a grid that does not listen yet.
+    page.wait_for_load_state("load")
     link = page.locator("#personal-link")
     return link.input_value() if link.count() else ""
 
