@@ -152,7 +152,7 @@ def start_rules_proxy(upstream: str, hold_ms: int, port: int | None = None) -> R
         + ["--port", str(port), "--hold-ms", str(hold_ms)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        preexec_fn=dynamo_local.die_with_parent,
+        preexec_fn=dynamo_local.dies_with_this_process(),
     )
     deadline = time.monotonic() + 30
     while not dynamo_local.is_ready(port):  # answers through the proxy: both are up

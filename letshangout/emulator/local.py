@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,6 +124,13 @@ def die_with_parent(parent: int, signum: int = signal.SIGTERM) -> None:
         os.kill(os.getpid(), signum)
 
 
+def dies_with_this_process(signum: int = signal.SIGTERM) -> Callable[[], None]:
+    """A `preexec_fn` for a child that must get `signum` when this process dies, however."""
+    if sys.platform == "linux":
+        _prctl()  # looked up before the fork (see _prctl)
+    return functools.partial(die_with_parent, os.getpid(), signum)
+
+
 @dataclass
 class DynamoLocal:
     process: subprocess.Popen
@@ -157,8 +165,6 @@ def start(port: int | None = None, db_path: Path | None = None, quiet: bool = Tr
             f"Port {port} is already taken (another DynamoDB Local?); choose another port."
         )
     output = subprocess.DEVNULL if quiet else None
-    if sys.platform == "linux":
-        _prctl()  # looked up before the fork (see _prctl)
     process = subprocess.Popen(
         command_line(port, db_path),
         stdin=subprocess.DEVNULL,
@@ -169,7 +175,7 @@ def start(port: int | None = None, db_path: Path | None = None, quiet: bool = Tr
         process_group=0,
         # Java started directly (no npm launcher between), so the signal reaches the JVM
         # itself; SIGKILL because this is the path where nobody is left to wait for it.
-        preexec_fn=functools.partial(die_with_parent, os.getpid(), signal.SIGKILL),
+        preexec_fn=dies_with_this_process(signal.SIGKILL),
     )
     local = DynamoLocal(process, port)
     try:

@@ -10,8 +10,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-from lobbies.store import load_lobby
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 import stack  # noqa: E402
@@ -64,6 +62,7 @@ def make_lobby(people: int, places: int, title: str = "Reliability") -> TestLobb
     """A lobby written through the services, with `people` guests besides the organizer."""
     from lobbies import services
     from lobbies.availability.answers import grid_key, spec_for
+    from lobbies.store import load_lobby
     from voting import services as voting
 
     values = services.LobbySettings(
@@ -114,6 +113,7 @@ def stored_state(code: str) -> dict:
     """What DynamoDB holds for the lobby, read fresh: marks, votes and places."""
     from lobbies.availability import grid
     from lobbies.availability.answers import spec_for
+    from lobbies.store import load_lobby
     from voting import services as voting
 
     snapshot = load_lobby(code)
