@@ -22,12 +22,15 @@
     var form = document.getElementById("my-grid-form");
     return form && form._grid && form._grid.cells ? form._grid : null;
   }
-  document.addEventListener("htmx:afterSettle", function () {
+  function showBusy() {
     var found = document.querySelector("#calendar-result [data-busy]"), grid = myGrid();
     if (!found || !grid) return;
     var busy = bits(found.getAttribute("data-busy") || "");
     grid.cells.forEach(function (cell) { outline(cell, !!busy[cell.dataset.s]); });
-  });
+  }
+  document.addEventListener("htmx:afterSettle", showBusy);
+  // This file loads after the panel opens: a quick answer may already be on the page.
+  showBusy();
   document.addEventListener("click", function (e) {
     var button = e.target.closest && e.target.closest("[data-calendar-apply]"), grid = myGrid();
     if (!button || !grid || !grid.set) return;

@@ -117,6 +117,22 @@ def expected_busy(code: str) -> frozenset[int]:
     return frozenset({0, 1, 2})  # 18:00, 18:30 and 19:00 on the first day
 
 
+def test_busy_times_that_arrive_before_the_calendar_script_are_still_outlined(new_context, seat):
+    code, olivia, _gus = make_lobby()
+    page = open_as(new_context, seat, code, olivia)
+    held = []
+    page.route("**/js/calendar*.js", lambda route: held.append(route))  # a slow script
+    page.get_by_role("link", name="Compare with my calendar (.ics)").click()
+    page.get_by_label("Calendar file (.ics)").set_input_files(
+        files=[{"name": "me.ics", "mimeType": "text/calendar", "buffer": calendar_file()}]
+    )
+    page.get_by_role("button", name="Show my busy times").click()
+    expect(page.locator("#calendar-result")).to_contain_text("busy in 3 slots")
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page.locator("#my-grid td[data-busy]")).to_have_count(3)
+
+
 def test_my_calendar_on_the_grid_with_javascript(new_context, seat):
     code, olivia, _gus = make_lobby()
     page = open_as(new_context, seat, code, olivia, **PHONE)
