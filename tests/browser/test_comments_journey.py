@@ -191,7 +191,10 @@ def test_the_suggestion_buttons_do_not_touch_without_javascript(new_context, sea
     page.goto(f"/l/{code}/calendar/")
     page.get_by_label("Calendar file (.ics)").set_input_files(path)
     page.get_by_role("button", name="Show my busy times").click()
-    first, second = (b.bounding_box() for b in page.locator("[data-calendar-apply]").all())
+    buttons = page.locator("[data-calendar-apply]")
+    # Without JavaScript the form posts and a new page loads; .all() does not wait for it.
+    expect(buttons).to_have_count(2)
+    first, second = (b.bounding_box() for b in buttons.all())
     apart = max(
         second["y"] - (first["y"] + first["height"]), second["x"] - (first["x"] + first["width"])
     )

@@ -128,8 +128,8 @@ def test_deleting_from_an_older_page_comes_back_to_it(
     page = open_as(new_context, seat, code, olivia, java_script_enabled=javascript)
     page.get_by_role("link", name="Show 5 older comments").click()
     page.get_by_role("link", name="Show 3 older comments").click()
-    older = page.url
     expect(page.locator(".comment-list")).to_contain_text("note 1")
+    older = page.url
     page.get_by_role("button", name="Delete comment by Olivia").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Delete this comment?")
     page.get_by_role("button", name="Delete comment by Olivia").click()

@@ -11,6 +11,7 @@ import polib
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tests.browser.helpers import PHONE
 from tests.browser.test_accessibility import BLOCKING, answered_lobby, audit, readable
@@ -173,5 +174,5 @@ def test_switching_language_without_javascript(new_context):
     page.goto("/")
     page.get_by_label("Sprache").select_option("fr")
     page.get_by_role("button", name="Sprache ändern").click()
-    assert page.locator("html").get_attribute("lang") == "fr"
-    assert page.get_by_role("button", name="Changer de langue").count()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("button", name="Changer de langue")).to_be_visible()

@@ -4,6 +4,7 @@ without JavaScript; deleting an account."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -104,6 +105,7 @@ def test_deleting_an_account(new_context, django_user_model):
     page.get_by_label("What are you planning?").fill("Sam's party")
     page.get_by_label("Your name").fill("Sam")
     page.get_by_role("button", name="Create lobby").click()
+    expect(page).to_have_url(re.compile(r"/l/[^/]+/$"))
     code_url = page.url
     page.goto("/me/lobbies/")
     page.get_by_role("link", name="Delete my account").click()
