@@ -167,7 +167,7 @@ def delete_place(request: HttpRequest, code: str, place_id: str) -> HttpResponse
     if request.htmx:
         fresh = _fresh(snapshot)
         extra = {"places_error": error, "places_status": status}
-        return _render_places(request, fresh, seat, "places-list", **extra)
+        return _render_places(request, fresh, seat, "places-update", **extra)
     if error:
         messages.error(request, error)
     else:
@@ -234,7 +234,7 @@ def vote(request: HttpRequest, code: str, place_id: str) -> HttpResponse:
 def _vote_refused(request: HttpRequest, code: str, place_id: str, error: str) -> HttpResponse:
     snapshot, seat = load_for_participant(request, code)
     if request.htmx:
-        return _render_places(request, snapshot, seat, "places-list", places_error=error)
+        return _render_places(request, snapshot, seat, "places-update", places_error=error)
     messages.error(request, error)
     # An unknown place has no card on the page to go back to.
     return _back_to_lobby(snapshot.code, place_id if snapshot.place(place_id) else None)

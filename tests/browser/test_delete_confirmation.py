@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from lobbies import services
 from lobbies.comments import services as comments
 from lobbies.store import load_lobby
-from tests.browser.helpers import place_card
+from tests.browser.helpers import LIVE, place_card
 from tests.factories import make_settings
 from tests.voting_support import propose
 
@@ -76,7 +76,7 @@ def test_a_comment_is_deleted_only_once_the_dialog_is_accepted(new_context, seat
 
 
 def test_a_place_is_removed_only_once_the_dialog_is_accepted(new_context, seat, lobby):
-    code, olivia, _gus = lobby
+    code, olivia, gus = lobby
     page = open_as(new_context, seat, code, olivia)
     page.evaluate("window.notReloaded = true")
     button = place_card(page, "Pizza Bar").get_by_role("button", name="Remove Pizza Bar")
@@ -89,10 +89,17 @@ def test_a_place_is_removed_only_once_the_dialog_is_accepted(new_context, seat, 
 
     answer_next_dialog(page, accept=True)
     button.click()
-    expect(page.locator("#places-list")).to_contain_text("“Pizza Bar” was removed.")
+    said = page.locator("#places-messages")
+    expect(said).to_contain_text("“Pizza Bar” was removed.")
     expect(place_card(page, "Pizza Bar")).to_have_count(0)
     assert not load_lobby(code).places
     assert page.evaluate("window.notReloaded") is True
+
+    # Someone else's place arrives with the live poll, which replaces the list: what the
+    # removal said stays on screen.
+    propose(code, gus, "Noodle Bar")
+    expect(place_card(page, "Noodle Bar")).to_be_visible(timeout=LIVE)
+    expect(said).to_contain_text("“Pizza Bar” was removed.")
 
 
 def test_without_javascript_a_page_asks_first(new_context, seat, lobby):
