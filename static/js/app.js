@@ -95,4 +95,12 @@ window.ngettext = window.ngettext || function (one, many, n) { return n === 1 ? 
       input.value = input.value || Intl.DateTimeFormat().resolvedOptions().timeZone || "";
     } catch (error) { /* no Intl: the organizer's zone it is */ }
   });
+
+  // A message region marked data-cleared-by="<section>" holds what the last change there said;
+  // it goes when the next change there starts (a vote's answer is empty, so cannot clear it).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    document.querySelectorAll("[data-cleared-by]").forEach(function (region) {
+      if (event.target.closest(region.getAttribute("data-cleared-by"))) region.textContent = "";
+    });
+  });
 })();
