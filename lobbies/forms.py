@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 
@@ -50,6 +51,12 @@ def at_most_days() -> str:
 
 def today_in(tz_name: str) -> date:
     return datetime.now(zoneinfo.ZoneInfo(tz_name)).date()
+
+
+def shows(text: str) -> bool:
+    """Whether any character of `text` would show: a name of zero-width spaces or other
+    format characters reads as blank, as one of spaces does."""
+    return any(unicodedata.category(char)[0] not in "CZ" for char in text)
 
 
 def _minutes(value: time) -> int:
@@ -164,7 +171,7 @@ class LobbyForm(ScheduleFields):
 
     def clean_title(self) -> str:
         title = self.cleaned_data["title"].strip()
-        if not title:
+        if not shows(title):
             raise forms.ValidationError(_("Give your plan a title."))
         return title
 
@@ -303,7 +310,8 @@ class CreateLobbyForm(LobbyForm):
     )
 
     def clean_display_name(self) -> str:
-        return self.cleaned_data["display_name"].strip() or str(_("Organizer"))
+        name = self.cleaned_data["display_name"].strip()
+        return name if shows(name) else str(_("Organizer"))
 
 
 class EditLobbyForm(LateJoinField, LobbyForm):
@@ -322,7 +330,7 @@ class JoinForm(forms.Form):
 
     def clean_display_name(self) -> str:
         name = self.cleaned_data["display_name"].strip()
-        if not name:
+        if not shows(name):
             raise forms.ValidationError(_("Tell the others who you are."))
         return name
 

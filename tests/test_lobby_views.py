@@ -225,6 +225,12 @@ class TestJoin:
         names = [p.display_name for p in load_lobby(lobby.code).participants.values()]
         assert names == ["Olivia", "Ann"]
 
+    def test_a_name_nobody_could_see_is_refused(self, lobby, client):
+        url = reverse("lobbies:join", args=[lobby.code])
+        response = client.post(url, {"display_name": "\u200b\u200b"})
+        assert "Tell the others who you are." in response.content.decode()
+        assert len(load_lobby(lobby.code).participants) == 1
+
     def test_signed_in_user_rejoining_from_another_browser_keeps_one_seat(self, lobby, user):
         for _ in range(2):
             browser = Client()

@@ -62,6 +62,14 @@ class TestPropose:
         assert "Café Rouge" in body
         assert "<html" not in body
 
+    # Zero-width spaces, a word joiner between spaces, a left-to-right mark.
+    @pytest.mark.parametrize("name", ["\u200b\u200b", " \u2060 ", "\u200e"])
+    def test_a_name_nobody_could_see_is_refused(self, lobby, organizer_client, name):
+        response = organizer_client.post(propose_url(lobby.code), place_payload(name=name))
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert "Give the place a name." in response.content.decode()
+        assert stored_places(lobby.code) == []
+
     def test_proposal_bumps_rev(self, lobby, organizer_client):
         before = lobby_rev(lobby.code)
         organizer_client.post(propose_url(lobby.code), place_payload())
@@ -292,6 +300,20 @@ class TestEditAndWithdraw:
         )
         assert response.status_code == HTTPStatus.BAD_REQUEST
         assert stored_places(lobby.code)[0].name == "Pizza Bar"
+
+    def test_an_edit_sent_after_the_place_was_removed_comes_back_to_propose(
+        self, lobby, guest, guest_place
+    ):
+        client, _participant = guest
+        services.delete_place(reload(lobby.code), lobby.lobby.owner_id, guest_place.place_id)
+        response = client.post(
+            edit_url(lobby.code, guest_place.place_id), place_payload(name="Pizza Palace")
+        )
+        body = response.content.decode()
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert "That place was removed while you were editing it." in body
+        assert 'value="Pizza Palace"' in body
+        assert stored_places(lobby.code) == []
 
     def test_unknown_place_is_404(self, lobby, organizer_client):
         assert organizer_client.get(edit_url(lobby.code, "nope")).status_code == 404

@@ -19,7 +19,7 @@ from lobbies.availability.answers import spec_for
 from lobbies.availability.grid import GridSpec, get_zone
 from lobbies.availability.windows import Window
 from lobbies.fields.deadlines import WallClockDateTimeField, check_deadline
-from lobbies.forms import LongTextField
+from lobbies.forms import LongTextField, shows
 from lobbies.page.labels import day_label
 from voting import services
 from voting.decisions import window_starts
@@ -45,7 +45,7 @@ class WebLinkField(forms.URLField):
 
 
 def _strip(value: str) -> str:
-    return " ".join(value.split()) if value else ""
+    return " ".join(value.split()) if value and shows(value) else ""
 
 
 class PlaceForm(forms.Form):

@@ -19,6 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from letshangout.formats import local_format
 from letshangout.ratelimit import rate_limit
+from lobbies import codes
 from lobbies.availability import weekly
 from lobbies.errors import LobbyError, LobbyNotFound, NotAllowed
 from lobbies.page.labels import viewer_zone, window_label
@@ -76,6 +77,21 @@ def _propose_form_back(request, snapshot, seat, **extra) -> HttpResponse:
 
 def _proposing_too_often(request: HttpRequest, message: str, code: str) -> HttpResponse:
     snapshot, seat = load_for_participant(request, code)
+    return _propose_what_was_sent(request, snapshot, seat, message)
+
+
+def _removed_while_editing(request, snapshot: LobbySnapshot, place_id: str) -> bool:
+    """An edit sent for a place that is gone: what was typed comes back in the propose form
+    rather than being lost, while places may still be proposed."""
+    return (
+        request.method == "POST"
+        and codes.is_id(place_id)
+        and not services.lock_reason(snapshot.lobby)
+    )
+
+
+def _propose_what_was_sent(request, snapshot, seat, message: str) -> HttpResponse:
+    """The propose form filled with the place this request sent, and why it came back."""
     form = PlaceForm(request.POST)
     form.is_valid()
     form.add_error(None, message)
@@ -116,6 +132,9 @@ def propose(request: HttpRequest, code: str) -> HttpResponse:
 def edit_place(request: HttpRequest, code: str, place_id: str) -> HttpResponse:
     snapshot, seat = load_for_participant(request, code)
     place = snapshot.place(place_id)
+    if place is None and _removed_while_editing(request, snapshot, place_id):
+        gone = _("That place was removed while you were editing it. Propose it again below.")
+        return _propose_what_was_sent(request, snapshot, seat, gone)
     if place is None:
         raise Http404(_("That place is no longer on the list."))
     duplicate = None
