@@ -225,6 +225,13 @@ class TestJoin:
         names = [p.display_name for p in load_lobby(lobby.code).participants.values()]
         assert names == ["Olivia", "Ann"]
 
+    def test_a_title_or_name_nobody_could_see_counts_as_none(self, client):
+        response = client.post(reverse("lobbies:create"), create_payload(title="\u200b\u2060"))
+        assert "Give your plan a title." in response.content.decode()
+        client.post(reverse("lobbies:create"), create_payload(display_name="\u200b"))
+        snapshot = load_lobby(only_lobby_code())
+        assert [p.display_name for p in snapshot.participants.values()] == ["Organizer"]
+
     def test_a_name_nobody_could_see_is_refused(self, lobby, client):
         url = reverse("lobbies:join", args=[lobby.code])
         response = client.post(url, {"display_name": "\u200b\u200b"})

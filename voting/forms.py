@@ -45,7 +45,7 @@ class WebLinkField(forms.URLField):
 
 
 def _strip(value: str) -> str:
-    return " ".join(value.split()) if value and shows(value) else ""
+    return " ".join(value.split()) if shows(value or "") else ""
 
 
 class PlaceForm(forms.Form):
